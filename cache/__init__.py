@@ -1,0 +1,1 @@
+"""sdf.cache: the LRU frame cache turning Alembic frames into GPU-ready buffers."""

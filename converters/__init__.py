@@ -1,0 +1,1 @@
+"""sdf.converters: Alembic, USD, SDF and OpenEXR adapters behind one dispatch."""

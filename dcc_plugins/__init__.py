@@ -1,0 +1,1 @@
+"""sdf.dcc_plugins: read-only locator proxies for Maya, Houdini and Blender."""

@@ -1,0 +1,129 @@
+"""Opening Alembic archives and finding objects in them, with errors a user can act on.
+
+alembic3d reports every unreadable file as a bare RuntimeError; we look at the first bytes
+ourselves so that an HDF5-era archive, a truncated Ogawa file and something that is not
+Alembic at all each get their own message naming the file.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from .errors import AlembicError
+
+OGAWA_MAGIC = b"Ogawa"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+_lock = threading.Lock()
+_open: dict[tuple[str, int, int], object] = {}
+
+
+def file_identity(path: str) -> tuple[str, int, int]:
+    """(real path, mtime in ns, size): changes whenever the file is replaced or rewritten."""
+    st = os.stat(path)
+    return os.path.realpath(path), st.st_mtime_ns, st.st_size
+
+
+def sniff(path: str) -> str:
+    """'ogawa', 'hdf5' or 'unknown' from the file's first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(OGAWA_MAGIC):
+        return "ogawa"
+    if head.startswith(HDF5_MAGIC):
+        return "hdf5"
+    return "unknown"
+
+
+def _check_ogawa_complete(path: str) -> None:
+    """An Ogawa file stores the offset of its root group at bytes 8..16; a truncated file's points past the end."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if len(head) < 16:
+        raise AlembicError(f"truncated Alembic file ({size} bytes)", path)
+    frozen = head[5]
+    root = int.from_bytes(head[8:16], "little")
+    if frozen != 0xFF or root == 0 or root >= size:
+        raise AlembicError(f"truncated or unfinished Alembic file (root group at byte {root}, file has {size})", path)
+
+
+def open_archive(path: str, *, cached: bool = True):
+    """An ``alembic3d.Abc.IArchive`` for ``path``, or AlembicError with a clear reason.
+
+    Archives are kept open per file identity so repeated validation or reads of one file
+    pay the open once; a file rewritten on disk gets a new identity and is reopened.
+    """
+    from alembic3d import Abc
+
+    if not os.path.exists(path):
+        raise AlembicError("Alembic file not found", path)
+    if os.path.isdir(path):
+        raise AlembicError("is a directory, not an Alembic file", path)
+    key = file_identity(path)
+    if cached:
+        with _lock:
+            hit = _open.get(key)
+        if hit is not None:
+            return hit
+    kind = sniff(path)
+    if kind == "hdf5":
+        raise AlembicError("HDF5-based Alembic archive is not supported; convert it with "
+                           "'abcconvert -toOgawa IN OUT'", path)
+    if kind != "ogawa":
+        raise AlembicError("not an Alembic file (no Ogawa header)", path)
+    _check_ogawa_complete(path)
+    try:
+        archive = Abc.IArchive(path)
+    except Exception as exc:  # alembic3d raises RuntimeError for every failure
+        raise AlembicError(f"cannot read Alembic archive: {exc}", path) from None
+    if cached:
+        with _lock:
+            # Drop stale identities of the same file.
+            for k in [k for k in _open if k[0] == key[0]]:
+                del _open[k]
+            _open[key] = archive
+    return archive
+
+
+def forget(path: str | None = None) -> None:
+    with _lock:
+        if path is None:
+            _open.clear()
+        else:
+            real = os.path.realpath(path)
+            for k in [k for k in _open if k[0] == real]:
+                del _open[k]
+
+
+def find_object(archive, object_path: str, file: str | None = None, field: str | None = None):
+    """The IObject at ``object_path`` (``/hero/body``), or AlembicError naming what is missing."""
+    obj = archive.getTop()
+    for name in [p for p in object_path.split("/") if p]:
+        child = None
+        if obj.getNumChildren():
+            try:
+                child = obj.getChild(name)
+            except Exception:
+                child = None
+        if child is None or not child.valid():
+            raise AlembicError(f"no object '{object_path}' in {os.path.basename(archive.getName())}", file, field)
+        obj = child
+    return obj
+
+
+def object_schema(obj) -> str:
+    """The schema of an object without version suffix, e.g. 'AbcGeom_PolyMesh'."""
+    schema = obj.getMetaData().get("schema") or ""
+    return schema.rsplit("_v", 1)[0] if "_v" in schema else schema
+
+
+def walk_objects(archive):
+    """Every object below the top, depth first, as (path, IObject)."""
+    def visit(obj):
+        for i in range(obj.getNumChildren()):
+            child = obj.getChild(i)
+            yield child.getFullName(), child
+            yield from visit(child)
+
+    yield from visit(archive.getTop())

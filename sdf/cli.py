@@ -1,0 +1,253 @@
+"""The ``sdf`` command line.
+
+Core commands live here; packages that build on ``sdf`` (the cache, converters, viewer)
+contribute theirs through the ``sdf.commands`` entry-point group, so this module never
+imports them. Every user error prints one line on stderr and exits with status 2; a
+traceback is shown only with ``SDF_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from importlib.metadata import entry_points
+
+import click
+
+from .errors import SdfError, display_path
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class SdfGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SdfError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:
+            ctx.exit(0)
+        except Exception as exc:  # a bug: one line unless the user asks for the traceback
+            if os.environ.get("SDF_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set SDF_DEBUG=1 for the traceback)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=SdfGroup, context_settings=CONTEXT)
+@click.version_option(package_name="sdf-toolkit", prog_name="sdf")
+def cli():
+    """Scene Description Files: department-scoped shots, Alembic/USD/EXR interchange, playback.
+
+    \b
+    Example:
+      sdf demo /tmp/demo && sdf info /tmp/demo/shots/sh010/sh010.sdf
+    """
+
+
+def emit_json(value) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+def progress_bar(total: int, desc: str):
+    """A tqdm bar on stderr (hidden when stderr is not a terminal, unless SDF_PROGRESS=1)."""
+    from tqdm import tqdm
+
+    disable = not (sys.stderr.isatty() or os.environ.get("SDF_PROGRESS"))
+    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr, disable=disable, leave=False)
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True,
+              help="small: a few MB; medium: ~1M vertices/frame x 120 frames; large: ~3.5M vertices/frame.")
+@click.option("--force", is_flag=True, help="Write into OUT even if it already holds files.")
+def demo(out, size, force):
+    """Generate the built-in demo shot under OUT and print the path of its SDF.
+
+    \b
+    Example:
+      sdf demo /tmp/demo --size small
+    """
+    from .demo import SIZES, generate
+
+    if os.path.isdir(out) and os.listdir(out) and not force:
+        raise SdfError("directory is not empty (use --force to write into it)", out)
+    bar = progress_bar(total=len(SIZES) and 16, desc=f"demo ({size})")
+
+    def progress(what, step, total):
+        bar.total = total
+        bar.set_postfix_str(what)
+        bar.update(1)
+
+    try:
+        path = generate(out, size, progress)
+    finally:
+        bar.close()
+    click.echo(path)
+
+
+# --- validate / info / tree -----------------------------------------------------------------
+
+def _open_options(fn):
+    fn = click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")(fn)
+    return fn
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--no-alembic", is_flag=True, help="Skip opening Alembic archives (structure and files only).")
+@_open_options
+def validate(paths, as_json, no_alembic, allow_outside_root):
+    """Check shots and every reference they make, down to each Alembic object.
+
+    Prints one line per problem; exits 2 if any shot has an error.
+
+    \b
+    Example:
+      sdf validate shots/sh010/sh010.sdf shots/sh020/sh020.sdf
+    """
+    from .validate import validate as run
+
+    reports = [run(p, check_alembic=not no_alembic, allow_outside_root=allow_outside_root) for p in paths]
+    if as_json:
+        emit_json([{"file": r.file, "ok": r.ok, "errors": [str(e) for e in r.errors], "warnings": r.warnings}
+                   for r in reports])
+    else:
+        for r in reports:
+            for e in r.errors:
+                click.echo(f"error: {e}", err=True)
+            for w in r.warnings:
+                click.echo(f"warning: {display_path(r.file)}: {w}", err=True)
+            if r.ok:
+                click.echo(f"ok: {display_path(r.file)}")
+    if not all(r.ok for r in reports):
+        sys.exit(2)
+
+
+def _file_size(path: str | None) -> int | None:
+    try:
+        return os.path.getsize(path) if path else None
+    except OSError:
+        return None
+
+
+def shot_info(shot) -> dict:
+    shot.load_all()
+    tree = shot.model_tree if "model_tree" in shot.parts and shot.access("model_tree") != "ignore" else None
+    nodes = list(tree.walk()) if tree is not None else []
+    files = []
+    for role, text, path in shot.referenced_files():
+        files.append({"role": role, "path": text, "resolved": path, "bytes": _file_size(path),
+                      "exists": bool(path and os.path.exists(path))})
+    counts = {"model_nodes": len(nodes), "leaves": sum(1 for n in nodes if n.is_leaf)}
+    for kind, attr, fn in (("cameras", "cameras", len), ("lights", "lights", lambda t: len(t.lights())),
+                           ("render_layers", "render_layers", len), ("rig", "rigs", len)):
+        if kind in shot.parts and shot.access(kind) != "ignore":
+            counts[attr] = fn(getattr(shot, attr))
+    return {
+        "file": shot.file, "name": shot.name, "frame_range": [shot.frame_range.start, shot.frame_range.end],
+        "frames": len(shot.frame_range), "fps": shot.fps, "up_axis": shot.up_axis,
+        "meters_per_unit": shot.meters_per_unit, "department": shot.department, "counts": counts,
+        "files": files, "total_bytes": sum(f["bytes"] or 0 for f in files),
+    }
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "missing"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path())
+@click.option("--department", "-d", help="Open as this department (ignored data is not read).")
+@click.option("--config", type=click.Path(), help="Department policy file (default: $SDF_CONFIG or built-in).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_open_options
+def info(path, department, config, as_json, allow_outside_root):
+    """Frame range, counts and referenced files (with sizes) of a shot.
+
+    \b
+    Example:
+      sdf info shots/sh010/sh010.sdf --json
+    """
+    from .shot import open_shot
+
+    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
+    data = shot_info(shot)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"shot        {data['name']}  ({display_path(data['file'])})")
+    click.echo(f"frames      {data['frame_range'][0]}-{data['frame_range'][1]} ({data['frames']} frames "
+               f"at {data['fps']:g} fps)")
+    click.echo(f"up axis     {data['up_axis']}, {data['meters_per_unit']:g} m per unit")
+    if department:
+        click.echo(f"department  {department}")
+    click.echo("counts      " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in data["counts"].items()))
+    click.echo(f"files       {len(data['files'])} referenced, {_human(data['total_bytes'])} in all")
+    for f in data["files"]:
+        click.echo(f"  {f['role']:<19} {_human(f['bytes']):>9}  {f['path']}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path())
+@click.option("--department", "-d", help="Mark each element editable / read-only / ignored for this department.")
+@click.option("--config", type=click.Path(), help="Department policy file.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_open_options
+def tree(path, department, config, as_json, allow_outside_root):
+    """The model tree, cameras, lights and render layers as an indented tree (like abctree).
+
+    \b
+    Example:
+      sdf tree shots/sh010/sh010.sdf --department lighting
+    """
+    from .shot import open_shot
+    from .tree_view import shot_tree, render_tree
+
+    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
+    data = shot_tree(shot)
+    if as_json:
+        emit_json(data)
+    else:
+        for line in render_tree(data, marks=department is not None):
+            click.echo(line)
+
+
+def _load_plugin_commands() -> None:
+    """Add the commands other packages register under the ``sdf.commands`` entry-point group."""
+    for ep in entry_points(group="sdf.commands"):
+        try:
+            commands = ep.load()()
+        except Exception as exc:  # a broken optional package must not break the core CLI
+            if os.environ.get("SDF_DEBUG"):
+                raise
+            click.echo(f"warning: commands from '{ep.name}' unavailable: {exc}", err=True)
+            continue
+        for command in commands:
+            if command.name not in cli.commands:
+                cli.add_command(command)
+
+
+def main(argv=None) -> None:
+    _load_plugin_commands()
+    cli.main(args=argv, prog_name="sdf")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Alembic assets of the demo shot, written with alembic3d the way DCCs write them.
+
+Each writer takes the frames to write: the full range for an animation cache, or just
+the first frame for the model department's rest-pose file. Time sampling follows Maya:
+frame ``f`` is at ``f / fps`` seconds.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..alembic_write import (float_array, frame_sampling, int_array, m44d, uint_array, v2f, v3f,
+                             writing_archive)
+from . import geometry
+
+
+def _schema_sample_mesh(pos, counts, idx, uv_vals=None, uv_idx=None, normals=None, normals_scope="vertex"):
+    from alembic3d import AbcGeom
+    GS = AbcGeom.GeometryScope
+    sample = AbcGeom.OPolyMeshSchemaSample(v3f(pos), int_array(idx), int_array(counts))
+    if uv_vals is not None:
+        if uv_idx is not None:
+            sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), uint_array(uv_idx), GS.kFacevaryingScope))
+        else:
+            sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), GS.kVertexScope))
+    if normals is not None:
+        scope = GS.kVertexScope if normals_scope == "vertex" else GS.kFacevaryingScope
+        sample.setNormals(AbcGeom.ON3fGeomParamSample(v3f(normals), scope))
+    return sample
+
+
+def write_cloth(path, frames, fps, res):
+    """A flag-like plane rippling in the wind: deforming, constant topology, vertex UVs, no normals."""
+    from alembic3d import AbcGeom
+    nu, nv = res
+    pos0, counts, idx, uvs, _ = geometry.grid(nu, nv, size=4.0)
+    with writing_archive(path, description="demo cloth") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "cloth", ts)
+        xs = AbcGeom.XformSample()
+        xs.setMatrix(m44d(_rot_x(-90) @ _translate(0, 2.0, 0)))
+        xf.getSchema().set(xs)
+        mesh = AbcGeom.OPolyMesh(xf, "clothShape", ts)
+        schema = mesh.getSchema()
+        x, z = pos0[:, 0], pos0[:, 2]
+        for i, frame in enumerate(frames):
+            t = (frame - frames[0]) / fps
+            p = pos0.copy()
+            amp = 0.15 * (x - x.min()) / max(float(np.ptp(x)), 1e-6)
+            p[:, 1] = amp * np.sin(3.0 * x - 4.0 * t) + 0.05 * np.sin(2.0 * z + 3.0 * t)
+            if i == 0:
+                schema.set(_schema_sample_mesh(p, counts, idx, uvs))
+            else:
+                schema.set(AbcGeom.OPolyMeshSchemaSample(v3f(p)))
+    return len(pos0)
+
+
+def write_hero(path, frames, fps, res):
+    """A breathing character blob: deforming sphere, vertex normals per frame, indexed face-varying UVs
+    and two face sets (head, torso), under an animated xform."""
+    from alembic3d import AbcGeom
+    seg, rings = res
+    pos0, counts, idx, uv_vals, uv_idx, n0 = geometry.sphere(seg, rings, radius=1.0)
+    face_centers_y = np.add.reduceat(pos0[idx, 1], np.concatenate([[0], np.cumsum(counts)[:-1]])) / counts
+    head = np.nonzero(face_centers_y > 0.3)[0].astype(np.int32)
+    torso = np.nonzero(face_centers_y <= 0.3)[0].astype(np.int32)
+    with writing_archive(path, description="demo hero") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "hero", ts)
+        mesh = AbcGeom.OPolyMesh(xf, "body", ts)
+        schema = mesh.getSchema()
+        y = pos0[:, 1]
+        for i, frame in enumerate(frames):
+            t = (frame - frames[0]) / fps
+            xs = AbcGeom.XformSample()
+            xs.setMatrix(m44d(_translate(0.3 * math.sin(t * 1.5), 1.0, 0.0)))
+            xf.getSchema().set(xs)
+            breath = 1.0 + 0.08 * math.sin(2 * math.pi * 0.5 * t)
+            scale = np.stack([np.full_like(y, breath), 1.0 + 0.25 * (y > 0) * (1 - y) * 0 + 0.1 * y,
+                              np.full_like(y, breath)], axis=1)
+            p = (pos0 * scale * np.array([0.8, 1.2, 0.8], np.float32)).astype(np.float32)
+            if i == 0:
+                schema.set(_schema_sample_mesh(p, counts, idx, uv_vals, uv_idx, geometry.vertex_normals(p, counts, idx)))
+            else:
+                s = AbcGeom.OPolyMeshSchemaSample(v3f(p))
+                s.setNormals(AbcGeom.ON3fGeomParamSample(v3f(geometry.vertex_normals(p, counts, idx)),
+                                                         AbcGeom.GeometryScope.kVertexScope))
+                schema.set(s)
+        for name, faces in (("head", head), ("torso", torso)):
+            fs = schema.createFaceSet(name)
+            fs.getSchema().set(AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+    return len(pos0)
+
+
+def write_crystal(path, frames, fps, max_cols):
+    """A crystal growing column by column: topology (vertex and face counts) changes every frame."""
+    from alembic3d import AbcGeom
+    with writing_archive(path, description="demo crystal") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "crystal", ts)
+        mesh = AbcGeom.OPolyMesh(xf, "crystalShape", ts)
+        schema = mesh.getSchema()
+        n_last = 0
+        for i, frame in enumerate(frames):
+            cols = 1 + (i * max_cols) // max(len(frames), 1)
+            pos, counts, idx, uvs, _ = geometry.grid(cols, 2, size=1.0)
+            pos = pos.copy()
+            pos[:, 0] = (pos[:, 0] + 0.5) * cols * 0.05
+            pos[:, 1] = np.abs(np.sin(pos[:, 0] * 4.0)) * 0.3 + pos[:, 2]
+            schema.set(_schema_sample_mesh(pos, counts, idx, uvs))
+            n_last = len(pos)
+    return n_last
+
+
+def write_props(path, frames, fps, sphere_res):
+    """Rigid props: a bouncing ball and a spinning crate, static meshes under animated xforms."""
+    from alembic3d import AbcGeom
+    bp, bc, bi, buv, buvi, bn = geometry.sphere(*sphere_res, radius=0.25)
+    cp, cc, ci = geometry.box(0.6)
+    with writing_archive(path, description="demo props") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        ball = AbcGeom.OXform(archive.getTop(), "ball", ts)
+        crate = AbcGeom.OXform(archive.getTop(), "crate", ts)
+        for frame in frames:
+            t = (frame - frames[0]) / fps
+            xs = AbcGeom.XformSample()
+            xs.setMatrix(m44d(_translate(1.5, 0.25 + abs(math.sin(t * 3.0)) * 1.2, 0.5)))
+            ball.getSchema().set(xs)
+            xs = AbcGeom.XformSample()
+            xs.setMatrix(m44d(_rot_y(40.0 * t) @ _translate(-1.5, 0.3, 0.8)))
+            crate.getSchema().set(xs)
+        AbcGeom.OPolyMesh(ball, "ballShape", ts).getSchema().set(_schema_sample_mesh(bp, bc, bi, buv, buvi, bn))
+        AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema().set(_schema_sample_mesh(cp, cc, ci))
+    return len(bp) + len(cp)
+
+
+def write_rock(path, frames, fps, level):
+    """A SubD rock with face-varying indexed UVs, normals (arbitrary 'N'), creases and a corner."""
+    from alembic3d import Abc, AbcGeom
+    pos, counts, idx = geometry.subdivided_box(level, size=1.2)
+    normals = geometry.vertex_normals(pos, counts, idx)
+    uv_vals = (pos[:, [0, 2]] / 1.5 + 0.5).astype(np.float32)
+    with writing_archive(path, description="demo rock") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "rock", ts)
+        xs = AbcGeom.XformSample()
+        xs.setMatrix(m44d(_translate(0.0, 0.4, -1.5)))
+        xf.getSchema().set(xs)
+        subd = AbcGeom.OSubD(xf, "rockShape", ts)
+        schema = subd.getSchema()
+        sample = AbcGeom.OSubDSchemaSample(v3f(pos), int_array(idx), int_array(counts))
+        sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), uint_array(idx), AbcGeom.GeometryScope.kFacevaryingScope))
+        sample.setSubdivisionScheme("catmull-clark")
+        sample.setCreaseIndices(int_array(idx[:4]))
+        sample.setCreaseLengths(int_array([4]))
+        sample.setCreaseSharpnesses(float_array([2.0]))
+        sample.setCornerIndices(int_array(idx[:1]))
+        sample.setCornerSharpnesses(float_array([3.0]))
+        schema.set(sample)
+        nparam = AbcGeom.ON3fGeomParam(schema.getArbGeomParams(), "N", False, AbcGeom.GeometryScope.kVertexScope, 1, ts)
+        nparam.set(AbcGeom.ON3fGeomParamSample(v3f(normals), AbcGeom.GeometryScope.kVertexScope))
+    return len(pos)
+
+
+def write_grass(path, frames, fps, count, cvs, seed=3):
+    """Grass blades as cubic B-spline curves with per-vertex widths, swaying."""
+    from alembic3d import AbcGeom
+    rng = np.random.default_rng(seed)
+    roots = np.stack([rng.uniform(-3, 3, count), np.zeros(count), rng.uniform(-3, 0, count)], axis=1)
+    heights = rng.uniform(0.2, 0.5, count)
+    u = np.linspace(0.0, 1.0, cvs)
+    widths = np.tile(np.linspace(0.02, 0.002, cvs), count).astype(np.float32)
+    nverts = np.full(count, cvs, np.int32)
+    with writing_archive(path, description="demo grass") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "grass", ts)
+        curves = AbcGeom.OCurves(xf, "grassShape", ts)
+        schema = curves.getSchema()
+        for i, frame in enumerate(frames):
+            t = (frame - frames[0]) / fps
+            bend = 0.15 * np.sin(t * 2.0 + roots[:, 0])[:, None] * u[None, :] ** 2
+            p = np.empty((count, cvs, 3), np.float32)
+            p[..., 0] = roots[:, None, 0] + bend
+            p[..., 1] = heights[:, None] * u[None, :]
+            p[..., 2] = roots[:, None, 2]
+            w = AbcGeom.OFloatGeomParamSample(float_array(widths), AbcGeom.GeometryScope.kVertexScope)
+            sample = AbcGeom.OCurvesSchemaSample(v3f(p.reshape(-1, 3)), int_array(nverts), AbcGeom.CurveType.kCubic,
+                                                 AbcGeom.CurvePeriodicity.kNonPeriodic, w)
+            sample.setBasis(AbcGeom.BasisType.kBsplineBasis)
+            schema.set(sample)
+    return count * cvs
+
+
+def write_particles(path, frames, fps, count, seed=11):
+    """Sparks: points with ids, velocities and widths; the count grows as particles are born."""
+    from alembic3d import AbcGeom
+    rng = np.random.default_rng(seed)
+    origin = np.array([0.0, 0.5, 0.0])
+    vel0 = rng.normal(0, 1, (count, 3)) * np.array([0.6, 1.0, 0.6]) + np.array([0, 2.5, 0])
+    birth = np.sort(rng.uniform(0, 0.5, count))
+    with writing_archive(path, description="demo particles") as archive:
+        ts = frame_sampling(archive, fps, frames[0])
+        xf = AbcGeom.OXform(archive.getTop(), "sparks", ts)
+        pts = AbcGeom.OPoints(xf, "sparksShape", ts)
+        schema = pts.getSchema()
+        n_last = 0
+        for frame in frames:
+            t = (frame - frames[0]) / fps
+            alive = max(1, int(np.searchsorted(birth, t * 0.5 + 0.02)))
+            age = np.maximum(t - birth[:alive], 0)[:, None]
+            g = np.array([0, -9.8, 0])
+            p = origin + vel0[:alive] * age + 0.5 * g * age ** 2
+            p[:, 1] = np.abs(p[:, 1])
+            v = vel0[:alive] + g * age
+            widths = AbcGeom.OFloatGeomParamSample(float_array(np.full(alive, 0.01)), AbcGeom.GeometryScope.kVaryingScope)
+            sample = AbcGeom.OPointsSchemaSample(v3f(p), v3f(v), widths)
+            sample.setIds(int_array(np.arange(alive)))  # stored as uint64; the binding takes int32 arrays
+            schema.set(sample)
+            n_last = alive
+    return n_last
+
+
+def _translate(x, y, z):
+    m = np.identity(4)
+    m[3, :3] = (x, y, z)
+    return m
+
+
+def _rot_y(deg):
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    m = np.identity(4)
+    m[0, 0], m[0, 2], m[2, 0], m[2, 2] = c, -s, s, c
+    return m
+
+
+def _rot_x(deg):
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    m = np.identity(4)
+    m[1, 1], m[1, 2], m[2, 1], m[2, 2] = c, s, -s, c
+    return m

@@ -1,0 +1,648 @@
+"""The shot: one small document tying together the parts of a shot.
+
+A :class:`Shot` is opened lazily: the shot document is read and checked, but each part
+(model tree, cameras, lights, render layers, overlays, rig list, layout) is read only when
+first asked for, so a department view never touches the files of data it ignores. Each
+part lives inline in the shot document or in its own file (one document each), referenced
+by a path relative to the shot, optionally pinned to a published version or following
+``"latest"``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from . import jsonio, schema
+from .cameras import CameraSet
+from .elements import Element, GuardedDict, matrix_problem
+from .errors import FormatError, ReadOnlyError, ResolveError, SdfError
+from .lights import Light, LightTree
+from .model_tree import ModelNode, ModelTree, Overlay
+from .references import Intermediate, Layout, RigList
+from .render_layers import RenderLayerSet
+from .resolve import Resolver, find_project_root
+from .versions import latest_version, versioned_name
+
+#: Every kind of data a shot holds, in pipeline order, with the schema of its document.
+PART_SCHEMAS: dict[str, str] = {
+    "layout": "Layout",
+    "model_tree": "ModelTree",
+    "rig": "RigList",
+    "cameras": "CameraSet",
+    "placement": "Overlay",
+    "animation": "Overlay",
+    "materials": "Overlay",
+    "fx": "Overlay",
+    "lights": "LightTree",
+    "render_layers": "RenderLayerSet",
+}
+KINDS: tuple[str, ...] = tuple(PART_SCHEMAS)
+OVERLAY_KINDS = ("placement", "animation", "materials", "fx")
+#: Shot-level settings (frame range, fps, units) belong to the layout department's kind.
+SHOT_KIND = "layout"
+
+_BUILDERS: dict[str, Callable[[dict], Element]] = {
+    "Layout": Layout.from_json,
+    "ModelTree": ModelTree.from_json,
+    "RigList": RigList.from_json,
+    "CameraSet": CameraSet.from_json,
+    "Overlay": Overlay.from_json,
+    "LightTree": LightTree.from_json,
+    "RenderLayerSet": RenderLayerSet.from_json,
+}
+
+MAX_FRAMES = 1_000_000
+MAX_ABS_FRAME = 10_000_000
+
+
+class IgnoredError(SdfError):
+    """Asking a department view for data the department ignores (it was never read)."""
+
+
+@dataclass
+class FrameRange:
+    start: int
+    end: int
+
+    def __iter__(self):
+        return iter(range(self.start, self.end + 1))
+
+    def __len__(self) -> int:
+        return self.end - self.start + 1
+
+    def __contains__(self, frame) -> bool:
+        return self.start <= frame <= self.end
+
+
+@dataclass
+class PartRef:
+    """Where a part lives: inline (``inline`` holds the document) or in a file (``ref``, ``version``)."""
+
+    kind: str
+    ref: str | None = None
+    version: int | str | None = None
+    inline: dict | None = None
+
+    def to_json(self) -> dict:
+        d: dict[str, Any] = {"ref": self.ref}
+        if self.version is not None:
+            d["version"] = self.version
+        return d
+
+
+class Document:
+    """One document of a shot: a part file, an inline part, or the shot document itself."""
+
+    def __init__(self, shot: "Shot", kind: str, schema_name: str, path: str | None, root: Element,
+                 digest: str | None = None, version: int | None = None):
+        self.shot = shot
+        self.kind = kind
+        self.schema_name = schema_name
+        self.path = path
+        self.root = root
+        self.dirty = False
+        self.digest = digest
+        self.version = version
+        root._attach(self)
+
+    def before_edit(self, element: Element, kind: str) -> None:
+        self.before_edit_path(element.path, kind)
+
+    def before_edit_path(self, path: str, kind: str) -> None:
+        self.shot.require_edit(kind, path)
+        self.dirty = True
+
+    def to_json(self) -> dict:
+        return {schema.SCHEMA_KEY: schema.tag(self.schema_name), **self.root.to_json()}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _first_nonfinite(value: Any, path: list) -> list | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _first_nonfinite(v, path + [k])
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _first_nonfinite(v, path + [i])
+            if found is not None:
+                return found
+    return None
+
+
+def check_document(name: str, doc: dict, file: str | None, prefix: str = "") -> None:
+    """Structure (JSON Schema) plus what a schema cannot say: finite numbers, usable matrices, unique names."""
+    bad = _first_nonfinite(doc, [])
+    if bad is not None:
+        field = schema._field_path(doc, bad)
+        raise FormatError("NaN or infinite number", file, f"{prefix}/{field}" if prefix else field)
+    schema.check_structure(name, doc, file, prefix)
+
+    def where(*parts: str) -> str:
+        return "/".join(p for p in (prefix, *parts) if p)
+
+    def check_nodes(nodes: list, path: str, key: str = "children") -> None:
+        seen = set()
+        for node in nodes:
+            node_path = f"{path}/{node['name']}" if path else node["name"]
+            if node["name"] in seen:
+                raise FormatError(f"duplicate name '{node['name']}'", file, where(node_path))
+            seen.add(node["name"])
+            if "transform" in node:
+                problem = matrix_problem(node["transform"])
+                if problem:
+                    raise FormatError(problem, file, where(node_path, "transform"))
+            for attr, keys in (node.get("animation") or {}).items() if name == "LightTree" else ():
+                _check_keys(keys, attr, file, where(node_path, "animation", attr))
+            if "include" in node and node.get("children"):
+                raise FormatError("a node with 'include' takes its children from the included file",
+                                  file, where(node_path, "children"))
+            check_nodes(node.get(key, []), node_path, key)
+
+    if name in ("ModelTree", "LightTree"):
+        check_nodes(doc["children"], "")
+    elif name == "Overlay":
+        for path, op in doc["opinions"].items():
+            if "transform" in op and matrix_problem(op["transform"]):
+                raise FormatError(matrix_problem(op["transform"]), file, where("opinions", path, "transform"))
+            allowed = set(_OVERLAY_FIELDS[doc["kind"]])
+            extra = set(op) - allowed
+            if extra:
+                raise FormatError(f"{doc['kind']} overlay cannot set {', '.join(sorted(extra))}", file,
+                                  where("opinions", path))
+    elif name == "CameraSet":
+        seen = set()
+        for cam in doc["cameras"]:
+            if cam["name"] in seen:
+                raise FormatError(f"duplicate camera '{cam['name']}'", file, where(cam["name"]))
+            seen.add(cam["name"])
+            if cam["near_clip"] >= cam["far_clip"]:
+                raise FormatError("near_clip must be less than far_clip", file, where(cam["name"], "near_clip"))
+            for i, m in enumerate(cam["transform"]["samples"]):
+                problem = matrix_problem(m)
+                if problem:
+                    raise FormatError(problem, file, where(cam["name"], "transform", f"samples[{i}]"))
+    elif name == "RenderLayerSet":
+        seen = set()
+        for layer in doc["layers"]:
+            if layer["name"] in seen:
+                raise FormatError(f"duplicate render layer '{layer['name']}'", file, where(layer["name"]))
+            seen.add(layer["name"])
+            aovs = [a["name"] for a in layer["aovs"]]
+            if len(set(aovs)) != len(aovs):
+                raise FormatError("duplicate AOV name", file, where(layer["name"], "aovs"))
+    elif name == "Layout":
+        for p in doc["proxies"]:
+            b = p["bounds"]
+            if any(b[i] > b[i + 3] for i in range(3)):
+                raise FormatError("bounds min is greater than max", file, where(p["name"], "bounds"))
+            if "transform" in p and matrix_problem(p["transform"]):
+                raise FormatError(matrix_problem(p["transform"]), file, where(p["name"], "transform"))
+    elif name == "Shot":
+        fr = doc["frame_range"]
+        if fr["end"] < fr["start"]:
+            raise FormatError(f"end {fr['end']} is before start {fr['start']}", file, where("frame_range"))
+        if fr["end"] - fr["start"] + 1 > MAX_FRAMES or max(abs(fr["start"]), abs(fr["end"])) > MAX_ABS_FRAME:
+            raise FormatError(f"absurd frame range {fr['start']}-{fr['end']}", file, where("frame_range"))
+
+
+_OVERLAY_FIELDS = {"placement": ("transform", "visible"), "materials": ("material",), "fx": ("effects",),
+                   "animation": ("animation",)}
+_KEY_WIDTH = {"intensity": 1, "exposure": 1, "color": 3, "transform": 16}
+
+
+def _check_keys(keys: list, attr: str, file: str | None, field: str) -> None:
+    width = _KEY_WIDTH[attr]
+    last = -math.inf
+    for k in keys:
+        if len(k) != width + 1:
+            raise FormatError(f"each key is [frame, {width} value(s)], got {len(k)} numbers", file, field)
+        if k[0] <= last:
+            raise FormatError("key frames must increase", file, field)
+        last = k[0]
+        if attr == "transform" and matrix_problem(k[1:]):
+            raise FormatError(matrix_problem(k[1:]), file, field)
+
+
+class Shot(Element):
+    """A shot opened from a Scene Description File (see :func:`sdf.open`)."""
+
+    kind = SHOT_KIND
+    _fields = ("name", "frame_range", "fps", "up_axis", "meters_per_unit", "search_path", "intermediate",
+               "metadata")
+
+    def __init__(self, path: str, data: dict, *, department: str | None = None, policy=None,
+                 allow_outside_root: bool = False, search_path=(), env=None, digest: str | None = None):
+        super().__init__()
+        path = os.path.abspath(path)
+        object.__setattr__(self, "file", path)
+        object.__setattr__(self, "name", data["name"])
+        object.__setattr__(self, "frame_range", FrameRange(data["frame_range"]["start"], data["frame_range"]["end"]))
+        object.__setattr__(self, "fps", float(data["fps"]))
+        object.__setattr__(self, "up_axis", data["up_axis"])
+        object.__setattr__(self, "meters_per_unit", float(data["meters_per_unit"]))
+        object.__setattr__(self, "search_path", tuple(data.get("search_path", ())))
+        object.__setattr__(self, "intermediate", tuple(Intermediate.from_json(i) for i in data.get("intermediate", ())))
+        object.__setattr__(self, "metadata", GuardedDict(self, "metadata", data.get("metadata", {})))
+        object.__setattr__(self, "department", department)
+        object.__setattr__(self, "policy", policy)
+        object.__setattr__(self, "parts", {})
+        object.__setattr__(self, "_docs", {})
+        object.__setattr__(self, "_include_docs", {})
+        object.__setattr__(self, "_listeners", [])
+        base = os.path.dirname(path)
+        root = find_project_root(base)
+        env_path = [p for p in os.environ.get("SDF_SEARCH_PATH", "").split(os.pathsep) if p]
+        resolver = Resolver(root, env=env, allow_outside_root=allow_outside_root)
+        resolver.search_path = [os.path.normpath(os.path.join(base, resolver.candidates(p, base, path, "search_path")[0]))
+                                for p in self.search_path] + env_path + list(search_path)
+        object.__setattr__(self, "resolver", resolver)
+        for kind, spec in data.get("parts", {}).items():
+            if "ref" in spec and schema.SCHEMA_KEY not in spec:
+                self.parts[kind] = PartRef(kind, ref=spec["ref"], version=spec.get("version"))
+            else:
+                self.parts[kind] = PartRef(kind, inline=spec)
+        object.__setattr__(self, "_doc", Document(self, "shot", "Shot", path, self, digest=digest))
+
+    # -- policy --------------------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        return "/shot"
+
+    def access(self, kind: str) -> str:
+        """'edit', 'read' or 'ignore' for ``kind`` in this view."""
+        if self.department is None or self.policy is None:
+            return "edit"
+        return self.policy.access(self.department, kind)
+
+    def require_edit(self, kind: str, element_path: str) -> None:
+        if self.access(kind) != "edit":
+            owner = self.policy.owner(kind) if self.policy is not None else None
+            raise ReadOnlyError(element_path, owner or "nobody", self.department, kind)
+
+    def _emit(self, event: str, detail: str) -> None:
+        for fn in self._listeners:
+            fn(event, detail)
+
+    # -- resolution ----------------------------------------------------------------------------
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(self.file)
+
+    def resolve(self, text: str, base_dir: str | None = None, file: str | None = None, field: str | None = None,
+                must_exist: bool = True) -> str:
+        return self.resolver.resolve(text, base_dir or self.directory, file or self.file, field, must_exist)
+
+    def part_path(self, kind: str, *, version: int | str | None = "as-referenced") -> str | None:
+        """The absolute file of a referenced part at its referenced (or given) version; None if inline."""
+        ref = self.parts.get(kind)
+        if ref is None or ref.ref is None:
+            return None
+        version = ref.version if version == "as-referenced" else version
+        unversioned = self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)
+        if version is None:
+            if not os.path.exists(unversioned):
+                # Fall back to the newest published version when no unversioned file exists.
+                latest = latest_version(unversioned)
+                if latest is None:
+                    raise ResolveError(f"referenced file '{ref.ref}' not found", self.file, f"parts/{kind}")
+                return self.resolve(versioned_name(ref.ref, latest), field=f"parts/{kind}")
+            return self.resolve(ref.ref, field=f"parts/{kind}")
+        if version == "latest":
+            latest = latest_version(unversioned)
+            if latest is None:
+                if os.path.exists(unversioned):
+                    return self.resolve(ref.ref, field=f"parts/{kind}")
+                raise ResolveError(f"no published version of '{ref.ref}'", self.file, f"parts/{kind}")
+            version = latest
+        return self.resolve(versioned_name(ref.ref, int(version)), field=f"parts/{kind}/version")
+
+    # -- loading -------------------------------------------------------------------------------
+    def is_loaded(self, kind: str) -> bool:
+        return kind in self._docs
+
+    def _part(self, kind: str, *, for_read: bool = True) -> Element | None:
+        if kind in self._docs:
+            return self._docs[kind].root
+        if self.access(kind) == "ignore":
+            raise IgnoredError(f"department '{self.department}' ignores {kind} data; it was not read",
+                               self.file, f"parts/{kind}")
+        ref = self.parts.get(kind)
+        if ref is None:
+            return None
+        expected = PART_SCHEMAS[kind]
+        if ref.inline is not None:
+            data = schema.upgrade_document(ref.inline, self.file, expected, field=f"parts/{kind}")
+            check_document(expected, data, self.file, prefix=kind)
+            doc_path, digest, version = None, None, None
+        else:
+            doc_path = self.part_path(kind)
+            raw_bytes = _read_bytes(doc_path)
+            digest = _digest(raw_bytes)
+            self._emit("read", doc_path)
+            data = schema.upgrade_document(jsonio.loads(raw_bytes.decode("utf-8", "replace"), doc_path),
+                                           doc_path, expected)
+            check_document(expected, data, doc_path)
+            version = _version_of(doc_path)
+        if expected == "Overlay" and data["kind"] != kind:
+            raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
+                              doc_path or self.file, "kind")
+        root = _BUILDERS[expected](data)
+        self._docs[kind] = Document(self, kind, expected, doc_path, root, digest=digest, version=version)
+        if kind == "model_tree":
+            self._load_includes(root, doc_path or self.file, [os.path.realpath(doc_path or self.file)])
+        return root
+
+    def _load_includes(self, node: Element, file: str, stack: list[str]) -> None:
+        for child in list(node.children):
+            if isinstance(child, ModelNode) and child.include is not None:
+                field = (child.path.lstrip("/") + "/include")
+                inc_path = self.resolve(child.include, os.path.dirname(file), file, field)
+                real = os.path.realpath(inc_path)
+                if real in stack:
+                    chain = " -> ".join(os.path.basename(p) for p in stack + [real])
+                    raise ResolveError(f"reference cycle: {chain}", file, field)
+                raw = _read_bytes(inc_path)
+                self._emit("read", inc_path)
+                data = schema.upgrade_document(jsonio.loads(raw.decode("utf-8", "replace"), inc_path), inc_path,
+                                               "ModelTree")
+                check_document("ModelTree", data, inc_path)
+                sub = ModelTree.from_json(data)
+                doc = Document(self, "model_tree", "ModelTree", inc_path, sub, digest=_digest(raw))
+                self._include_docs[real] = doc
+                kids = list(sub.children)
+                list.clear(sub.children)
+                list.extend(child.children, kids)
+                for k in kids:
+                    object.__setattr__(k, "_parent", child)
+                    k._attach(doc)
+                object.__setattr__(child, "_included_doc", doc)
+                self._load_includes(child, inc_path, stack + [real])
+            else:
+                self._load_includes(child, file, stack)
+
+    def _overlay(self, kind: str) -> Overlay | None:
+        if kind not in self.parts or self.access(kind) == "ignore":
+            return None
+        return self._part(kind)
+
+    # -- the parts as typed objects -------------------------------------------------------------
+    @property
+    def model_tree(self) -> ModelTree:
+        tree = self._part("model_tree")
+        return tree if tree is not None else self._add_inline("model_tree", ModelTree())
+
+    @property
+    def cameras(self) -> CameraSet:
+        cams = self._part("cameras")
+        return cams if cams is not None else self._add_inline("cameras", CameraSet())
+
+    @property
+    def lights(self) -> LightTree:
+        lights = self._part("lights")
+        return lights if lights is not None else self._add_inline("lights", LightTree())
+
+    @property
+    def render_layers(self) -> RenderLayerSet:
+        layers = self._part("render_layers")
+        return layers if layers is not None else self._add_inline("render_layers", RenderLayerSet())
+
+    @property
+    def rigs(self) -> RigList:
+        rigs = self._part("rig")
+        return rigs if rigs is not None else self._add_inline("rig", RigList())
+
+    @property
+    def layout(self) -> Layout:
+        layout = self._part("layout")
+        return layout if layout is not None else self._add_inline("layout", Layout())
+
+    def overlay(self, kind: str) -> Overlay:
+        ov = self._part(kind)
+        return ov if ov is not None else self._add_inline(kind, Overlay(kind))
+
+    def _add_inline(self, kind: str, root: Element) -> Element:
+        """An empty part created on first access (so ``shot.lights.children.append`` just works)."""
+        self.parts[kind] = PartRef(kind, inline={})
+        doc = Document(self, kind, PART_SCHEMAS[kind], None, root)
+        self._docs[kind] = doc
+        return root
+
+    @property
+    def shot_camera(self):
+        cams = self.cameras
+        name = cams.shot_camera or (cams.cameras[0].name if len(cams) else None)
+        return cams.get(name) if name else None
+
+    def documents(self) -> Iterator[Document]:
+        """Every document loaded so far (the shot first)."""
+        yield self._doc
+        yield from self._docs.values()
+        yield from self._include_docs.values()
+
+    def load_all(self) -> None:
+        """Read every part this view does not ignore (eager load)."""
+        for kind in self.parts:
+            if self.access(kind) != "ignore":
+                self._part(kind)
+
+    # -- writing -------------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        parts = {}
+        for kind, ref in self.parts.items():
+            if ref.inline is not None:
+                doc = self._docs.get(kind)
+                parts[kind] = doc.to_json() if doc is not None else ref.inline
+            else:
+                parts[kind] = ref.to_json()
+        d: dict[str, Any] = {
+            "name": self.name,
+            "frame_range": {"start": self.frame_range.start, "end": self.frame_range.end},
+            "fps": self.fps, "up_axis": self.up_axis, "meters_per_unit": self.meters_per_unit,
+            "parts": parts,
+        }
+        if self.search_path:
+            d["search_path"] = list(self.search_path)
+        if self.intermediate:
+            d["intermediate"] = [i.to_json() for i in self.intermediate]
+        if self.metadata:
+            d["metadata"] = dict(self.metadata)
+        return d
+
+    def _shot_needs_write(self) -> bool:
+        if self._doc.dirty:
+            return True
+        return any(d.dirty and d.path is None for d in self._docs.values())
+
+    def save(self) -> list[str]:
+        """Write every changed document in place, atomically; returns the files written.
+
+        Only documents this view changed are written, and a view can only change what its
+        department owns, so saving never rewrites another department's file.
+        """
+        written = []
+        for doc in list(self._docs.values()) + list(self._include_docs.values()):
+            if doc.dirty and doc.path is not None:
+                if self.access(doc.kind) != "edit":
+                    raise ReadOnlyError(doc.root.path, self.policy.owner(doc.kind), self.department, doc.kind)
+                jsonio.write(doc.path, doc.to_json())
+                doc.dirty = False
+                written.append(doc.path)
+        if self._shot_needs_write():
+            for d in self._docs.values():
+                if d.dirty and d.path is None and self.access(d.kind) != "edit":
+                    raise ReadOnlyError(d.root.path, self.policy.owner(d.kind), self.department, d.kind)
+            jsonio.write(self.file, self._doc.to_json())
+            self._doc.dirty = False
+            for d in self._docs.values():
+                if d.path is None:
+                    d.dirty = False
+            written.append(self.file)
+        return written
+
+    def save_as(self, path: str) -> str:
+        """Write a self-contained copy of the shot (every non-ignored part inline) to ``path``."""
+        self.load_all()
+        data = self.to_json()
+        for kind, doc in self._docs.items():
+            data["parts"][kind] = doc.to_json()
+        data = {schema.SCHEMA_KEY: schema.tag("Shot"), **data}
+        jsonio.write(path, data)
+        return path
+
+    def _coerce(self, name: str, value: Any) -> Any:
+        if name == "frame_range":
+            fr = value if isinstance(value, FrameRange) else FrameRange(*value)
+            if fr.end < fr.start:
+                raise ValueError("frame range end is before start")
+            return fr
+        if name in ("fps", "meters_per_unit"):
+            value = float(value)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number")
+            return value
+        if name == "up_axis" and value not in ("Y", "Z"):
+            raise ValueError("up_axis is 'Y' or 'Z'")
+        if name == "intermediate":
+            return tuple(v if isinstance(v, Intermediate) else Intermediate.from_json(v) for v in value)
+        return value
+
+    def referenced_files(self) -> list[tuple[str, str, str]]:
+        """(role, path as written, absolute path) for every file this view references, loading parts as needed."""
+        out = []
+        for kind, ref in self.parts.items():
+            if self.access(kind) == "ignore":
+                continue
+            if ref.ref is not None:
+                out.append((f"part:{kind}", ref.ref, self.part_path(kind)))
+        for doc in self._include_docs.values():
+            out.append(("include", os.path.relpath(doc.path, self.directory), doc.path))
+        if "model_tree" in self.parts and self.access("model_tree") != "ignore":
+            seen = set()
+            for node in self.model_tree.walk():
+                for role, src in (("geometry", node.source), ("animation", node.animation)):
+                    if src is not None and (src.file, role) not in seen:
+                        seen.add((src.file, role))
+                        base = os.path.dirname(node._doc.path or self.file)
+                        out.append((role, src.file, self.resolve(src.file, base, must_exist=False)))
+        if "lights" in self.parts and self.access("lights") != "ignore":
+            for light in self.lights.lights():
+                if light.texture:
+                    base = os.path.dirname(self._docs["lights"].path or self.file)
+                    out.append(("texture", light.texture, self.resolve(light.texture, base, must_exist=False)))
+        if "rig" in self.parts and self.access("rig") != "ignore":
+            base = os.path.dirname(self._docs["rig"].path or self.file)
+            for rig in self.rigs:
+                out.append(("rig", rig.path, self.resolve(rig.path, base, must_exist=False)))
+        for item in self.intermediate:
+            out.append(("intermediate", item.path, self.resolve(item.path, must_exist=False)))
+        return out
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise ResolveError("file not found", path) from None
+    except OSError as exc:
+        raise FormatError(f"cannot read: {exc.strerror}", path) from None
+    if not data.strip():
+        raise FormatError("empty document", path)
+    return data
+
+
+def _version_of(path: str) -> int | None:
+    import re
+
+    m = re.search(r"\.v([0-9]{3,})\.[^.]+$", path)
+    return int(m.group(1)) if m else None
+
+
+def open_shot(path: str | os.PathLike, department: str | None = None, *, config: str | None = None,
+              allow_outside_root: bool = False, search_path=(), env=None, policy=None) -> Shot:
+    """Open a shot. With ``department``, the view enforces the studio's department policy."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise FormatError("is a directory; give the shot's .sdf file", path)
+    raw_bytes = _read_bytes(path)
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
+    raw = jsonio.loads(text, path)
+    data = schema.upgrade_document(raw, path, "Shot")
+    check_document("Shot", data, path)
+    if department is not None and policy is None:
+        from .departments import load_policy
+
+        policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(path)))
+        policy.require_department(department)
+    return Shot(path, data, department=department, policy=policy, allow_outside_root=allow_outside_root,
+                search_path=search_path, env=env, digest=_digest(raw_bytes))
+
+
+def create_shot(path: str | os.PathLike, name: str, *, frame_range: tuple[int, int], fps: float = 24.0,
+                up_axis: str = "Y", meters_per_unit: float = 0.01, parts: dict[str, tuple[Element, str | None]] = (),
+                intermediate=(), search_path=(), metadata=None) -> Shot:
+    """Write a new shot: each part goes to its own file (``(element, relative path)``) or inline (``None``).
+
+    Part files are written before the shot document, so a crash leaves no shot pointing at
+    missing parts.
+    """
+    path = os.path.abspath(os.fspath(path))
+    base = os.path.dirname(path)
+    os.makedirs(base, exist_ok=True)
+    part_specs = {}
+    for kind, (element, rel) in dict(parts).items():
+        if kind not in PART_SCHEMAS:
+            raise SdfError(f"unknown part kind '{kind}'", path, "parts")
+        doc = {schema.SCHEMA_KEY: schema.tag(PART_SCHEMAS[kind]), **element.to_json()}
+        if rel is None:
+            part_specs[kind] = doc
+        else:
+            target = os.path.join(base, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            jsonio.write(target, doc)
+            part_specs[kind] = {"ref": rel}
+    data = {schema.SCHEMA_KEY: schema.tag("Shot"), "name": name,
+            "frame_range": {"start": int(frame_range[0]), "end": int(frame_range[1])}, "fps": float(fps),
+            "up_axis": up_axis, "meters_per_unit": float(meters_per_unit), "parts": part_specs}
+    if search_path:
+        data["search_path"] = list(search_path)
+    if intermediate:
+        data["intermediate"] = [i.to_json() if hasattr(i, "to_json") else i for i in intermediate]
+    if metadata:
+        data["metadata"] = metadata
+    check_document("Shot", data, path)
+    jsonio.write(path, data)
+    return open_shot(path)

@@ -1,0 +1,37 @@
+"""Versioned file names: ``lights.json`` is published as ``lights.v001.json``, ``lights.v002.json``...
+
+A reference names the unversioned path plus either a pinned version number or
+``"latest"``; the highest version present on disk is the latest. Only complete files can
+be found here: publishing writes to a hidden temporary name and links the final name into
+place in one step, so a half-written version never matches the pattern.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+
+def versioned_name(path: str, version: int) -> str:
+    stem, ext = os.path.splitext(path)
+    return f"{stem}.v{version:03d}{ext}"
+
+
+def _pattern(path: str) -> re.Pattern:
+    stem, ext = os.path.splitext(os.path.basename(path))
+    return re.compile("^" + re.escape(stem) + r"\.v([0-9]{3,})" + re.escape(ext) + "$")
+
+
+def list_versions(path: str) -> list[int]:
+    """Published version numbers of ``path`` (the unversioned absolute path), ascending."""
+    directory = os.path.dirname(path) or "."
+    rx = _pattern(path)
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return sorted(int(m.group(1)) for m in map(rx.match, names) if m)
+
+
+def latest_version(path: str) -> int | None:
+    versions = list_versions(path)
+    return versions[-1] if versions else None

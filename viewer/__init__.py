@@ -1,0 +1,1 @@
+"""sdf.viewer: the playback viewer for animators."""
