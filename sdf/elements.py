@@ -127,7 +127,11 @@ class Element:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
-        if name not in self._fields and not hasattr(type(self), name):
+        if isinstance(getattr(type(self), name, None), property):
+            # Composed fields route the edit to the document that owns them.
+            object.__setattr__(self, name, value)
+            return
+        if name not in self._fields:
             raise AttributeError(f"{type(self).__name__} has no field '{name}'")
         self._before_edit(name)
         object.__setattr__(self, name, self._coerce(name, value))
@@ -141,8 +145,10 @@ class Element:
 
     def _attach(self, doc) -> None:
         object.__setattr__(self, "_doc", doc)
-        for child in getattr(self, "children", ()) or ():
-            child._attach(doc)
+        for value in list(vars(self).values()):
+            if isinstance(value, ChildList):
+                for child in value:
+                    child._attach(doc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path}>"

@@ -32,6 +32,7 @@ CURRENT: dict[str, int] = {
     "RenderLayerSet": 1,
     "RigList": 1,
     "Layout": 1,
+    "DepartmentPolicy": 1,
 }
 
 _UPGRADES: dict[tuple[str, int], Callable[[dict], dict]] = {}

@@ -1,0 +1,102 @@
+"""Department policy: who owns, who reads, and who ignores each kind of shot data.
+
+The policy is data, not code: a JSON document (``DepartmentPolicy.1``) listing, per
+department, the kinds it ``owns`` (may edit and publish) and the kinds it ``reads``
+(sees read-only). Every other kind is *ignored*: a view for that department never reads
+it from disk. The built-in default is the table from the design paper, with one
+deliberate addition: lighting also reads final-layout placement, because lit objects
+must stand where final layout put them.
+
+Which file is in force, first match wins: ``--config`` / ``config=``; ``$SDF_CONFIG``;
+``departments`` named in the project's ``sdf-project.json``; the built-in default.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import jsonio, schema
+from .errors import FormatError, SdfError
+from .resolve import PROJECT_FILE, find_project_root
+
+DEFAULT_FILE = os.path.join(os.path.dirname(__file__), "departments.default.json")
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    owns: frozenset[str]
+    reads: frozenset[str]
+
+
+class Policy:
+    def __init__(self, departments: dict[str, Department], source: str):
+        self.departments = departments
+        self.source = source
+        self._owner = {kind: d.name for d in departments.values() for kind in d.owns}
+
+    def require_department(self, name: str) -> Department:
+        dept = self.departments.get(name)
+        if dept is None:
+            raise SdfError(f"unknown department '{name}' (known: {', '.join(sorted(self.departments))})",
+                           self.source, "departments")
+        return dept
+
+    def access(self, department: str, kind: str) -> str:
+        dept = self.require_department(department)
+        if kind in dept.owns:
+            return "edit"
+        if kind in dept.reads:
+            return "read"
+        return "ignore"
+
+    def owner(self, kind: str) -> str | None:
+        return self._owner.get(kind)
+
+    def table(self) -> list[dict]:
+        from .shot import KINDS
+
+        rows = []
+        for name in sorted(self.departments):
+            d = self.departments[name]
+            rows.append({"department": name, "owns": sorted(d.owns), "reads": sorted(d.reads),
+                         "ignores": [k for k in KINDS if k not in d.owns and k not in d.reads]})
+        return rows
+
+
+def parse_policy(data: dict, source: str) -> Policy:
+    from .shot import KINDS
+
+    data = schema.upgrade_document(data, source, "DepartmentPolicy")
+    schema.check_structure("DepartmentPolicy", data, source)
+    departments = {}
+    owners: dict[str, str] = {}
+    for name, entry in sorted(data["departments"].items()):
+        for role in ("owns", "reads"):
+            for kind in entry.get(role, []):
+                if kind not in KINDS:
+                    raise FormatError(f"unknown kind '{kind}' (kinds: {', '.join(KINDS)})", source,
+                                      f"departments/{name}/{role}")
+        both = set(entry.get("owns", [])) & set(entry.get("reads", []))
+        if both:
+            raise FormatError(f"'{sorted(both)[0]}' is both owned and read", source, f"departments/{name}")
+        for kind in entry.get("owns", []):
+            if kind in owners:
+                raise FormatError(f"'{kind}' is owned by both '{owners[kind]}' and '{name}'", source,
+                                  f"departments/{name}/owns")
+            owners[kind] = name
+        departments[name] = Department(name, frozenset(entry.get("owns", [])), frozenset(entry.get("reads", [])))
+    return Policy(departments, source)
+
+
+def load_policy(config: str | None = None, shot_dir: str | None = None) -> Policy:
+    path = config or os.environ.get("SDF_CONFIG")
+    if not path and shot_dir:
+        root = find_project_root(shot_dir)
+        project_file = os.path.join(root, PROJECT_FILE)
+        if os.path.isfile(project_file):
+            project = jsonio.read(project_file)
+            if isinstance(project, dict) and isinstance(project.get("departments"), str):
+                path = os.path.join(root, project["departments"])
+    path = path or DEFAULT_FILE
+    return parse_policy(jsonio.read(path), path)
