@@ -229,6 +229,151 @@ def tree(path, department, config, as_json, allow_outside_root):
             click.echo(line)
 
 
+# --- departments, publishing, versions --------------------------------------------------------
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--config", type=click.Path(), help="Policy file (default: $SDF_CONFIG, the project's, or built-in).")
+@click.option("--shot", "shot_path", type=click.Path(), help="Use the policy in force for this shot's project.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def departments(config, shot_path, as_json):
+    """Print the department policy in force: what each department owns, reads and ignores.
+
+    \b
+    Example:
+      SDF_CONFIG=studio/departments.json sdf departments
+    """
+    from .departments import load_policy
+
+    policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(shot_path)) if shot_path else None)
+    rows = policy.table()
+    if as_json:
+        emit_json({"source": policy.source, "departments": rows})
+        return
+    click.echo(f"policy: {display_path(policy.source)}")
+    width = max(len(r["department"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['department']:<{width}}  owns: {', '.join(r['owns']) or '-'}")
+        click.echo(f"{'':<{width}}  reads: {', '.join(r['reads']) or '-'}")
+        click.echo(f"{'':<{width}}  ignores: {', '.join(r['ignores']) or '-'}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", required=True, help="The publishing department.")
+@click.option("--message", "-m", default="", help="What changed.")
+@click.option("--config", type=click.Path(), help="Department policy file.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the shot lock.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def publish(shot_path, department, message, config, timeout, as_json):
+    """Write a new version of the department's own files and point the shot at it.
+
+    Other departments' files are never touched. Exits 3 with a "retry" message if another
+    publish holds the shot for longer than --timeout.
+
+    \b
+    Example:
+      sdf publish shots/sh010/sh010.sdf --department lighting -m "warmer key"
+    """
+    from .publish import publish as run
+    from .shot import open_shot
+
+    shot = open_shot(shot_path, department, config=config)
+    done = run(shot, department, message, timeout=timeout)
+    if as_json:
+        emit_json([p.__dict__ for p in done])
+        return
+    for p in done:
+        click.echo(f"published {p.kind} v{p.version:03d}  {display_path(p.file)}  sha256:{p.sha256[:12]}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(shot_path, as_json):
+    """List references whose pinned version is older than the newest published one.
+
+    Exits 1 when something is outdated, so scripts can test it.
+
+    \b
+    Example:
+      sdf status shots/sh010/sh010.sdf && echo up to date
+    """
+    from .publish import status as run
+    from .shot import open_shot
+
+    rows = run(open_shot(shot_path))
+    if as_json:
+        emit_json(rows)
+    else:
+        for r in rows:
+            if r["mode"] == "inline":
+                click.echo(f"{r['kind']:<14} inline")
+                continue
+            used = {"latest": f"latest (v{r['latest']:03d})" if r["latest"] else "latest (none published)",
+                    "working": "working file", "pinned": f"v{r['pinned']:03d}" if r["pinned"] else "?"}[r["mode"]]
+            newest = f"v{r['latest']:03d}" if r["latest"] else "-"
+            flag = "  OUTDATED" if r["outdated"] else ""
+            click.echo(f"{r['kind']:<14} {used:<24} newest {newest}{flag}")
+    if any(r["outdated"] for r in rows):
+        sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", help="Only move the pins of data this department reads or owns.")
+@click.option("--config", type=click.Path(), help="Department policy file.")
+def update(shot_path, department, config):
+    """Move pinned references forward to the newest published versions.
+
+    \b
+    Example:
+      sdf update shots/sh010/sh010.sdf --department lighting
+    """
+    from .departments import load_policy
+    from .publish import update as run
+
+    kinds = None
+    if department:
+        policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(shot_path)))
+        dept = policy.require_department(department)
+        kinds = sorted(dept.owns | dept.reads)
+    moved = run(shot_path, kinds)
+    if not moved:
+        click.echo("up to date")
+    for kind, (old, new) in sorted(moved.items()):
+        click.echo(f"{kind}: v{old:03d} -> v{new:03d}" if old else f"{kind}: working file -> v{new:03d}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", help="Only this department's publishes.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def log(shot_path, department, as_json):
+    """Publish history per department: version, who, when, message, content hash.
+
+    \b
+    Example:
+      sdf log shots/sh010/sh010.sdf --department lighting
+    """
+    from .publish import history
+    from .shot import open_shot
+
+    records = history(open_shot(shot_path))
+    if department:
+        records = [r for r in records if r.get("department") == department]
+    if as_json:
+        emit_json(records)
+        return
+    by_dept: dict[str, list] = {}
+    for r in records:
+        by_dept.setdefault(r.get("department") or "?", []).append(r)
+    for dept in sorted(by_dept):
+        click.echo(dept)
+        for r in by_dept[dept]:
+            click.echo(f"  {r['kind']:<14} v{r['version']:03d}  {r.get('time', '?')}  {r.get('user', '?')}  "
+                       f"sha256:{(r.get('sha256') or '?')[:12]}  {r.get('message', '')}")
+
+
 def _load_plugin_commands() -> None:
     """Add the commands other packages register under the ``sdf.commands`` entry-point group."""
     for ep in entry_points(group="sdf.commands"):

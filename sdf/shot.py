@@ -483,17 +483,25 @@ class Shot(Element):
             return True
         return any(d.dirty and d.path is None for d in self._docs.values())
 
-    def save(self) -> list[str]:
+    def save(self, kinds: list[str] | None = None) -> list[str]:
         """Write every changed document in place, atomically; returns the files written.
 
         Only documents this view changed are written, and a view can only change what its
-        department owns, so saving never rewrites another department's file.
+        department owns, so saving never rewrites another department's file. Asking to save
+        a kind the department does not own (``kinds=[...]``) raises ReadOnlyError.
         """
+        for kind in kinds or ():
+            self.require_edit(kind, f"/{kind}")
         written = []
         for doc in list(self._docs.values()) + list(self._include_docs.values()):
+            if kinds is not None and doc.kind not in kinds:
+                continue
             if doc.dirty and doc.path is not None:
                 if self.access(doc.kind) != "edit":
                     raise ReadOnlyError(doc.root.path, self.policy.owner(doc.kind), self.department, doc.kind)
+                if doc.version is not None:
+                    raise SdfError("published versions are immutable; publish a new version instead",
+                                   doc.path, doc.kind)
                 jsonio.write(doc.path, doc.to_json())
                 doc.dirty = False
                 written.append(doc.path)

@@ -67,7 +67,8 @@ def shot_tree(shot: Shot) -> dict:
     for kind in ("placement", "animation", "materials", "fx", "rig", "layout"):
         if kind in shot.parts:
             parts.append(_node(kind, kind, acc(kind)))
-    return _node(shot.name, "shot", acc("layout"),
+    # Shot settings are always readable; only their owner (layout) may edit them.
+    return _node(shot.name, "shot", "edit" if acc("layout") == "edit" else "read",
                  f"{shot.frame_range.start}-{shot.frame_range.end} @ {shot.fps:g} fps, {shot.up_axis}-up", parts)
 
 

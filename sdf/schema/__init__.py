@@ -172,7 +172,9 @@ def check_structure(name: str, doc: dict, file: str | None, prefix: str = "") ->
         field = f"{prefix}/{field}" if field else prefix
     message = err.message
     if err.validator == "required":
-        message = message.replace(" is a required property", "") + ": missing required field"
+        missing = message.split("'")[1] if message.count("'") >= 2 else message
+        field = f"{field}/{missing}" if field else missing
+        message = "missing required field"
     elif err.validator == "additionalProperties":
         message = message.replace("Additional properties are not allowed ", "unknown field ")
     elif err.validator == "type":

@@ -51,7 +51,7 @@ def _break(kind):
         "unknown_schema": (edit(_cams, lambda d: d.update(sdf_schema="Cameras.1")),
                            ["cameras.json", "sdf_schema", "unknown schema 'Cameras'"]),
         "missing_field": (first_cam(lambda c: c.pop("focal_length")),
-                          ["cameras.json", "shotCam", "focal_length", "missing required field"]),
+                          ["cameras.json", "shotCam/focal_length: missing required field"]),
         "wrong_type": (first_cam(lambda c: c.update(focal_length="35mm")),
                        ["cameras.json", "shotCam/focal_length", "wrong type"]),
         "nan_matrix": (lambda root, shot: _replace(_cams(shot), _nan_camera(shot)),

@@ -1,0 +1,240 @@
+"""Publishing: a department writes a new, immutable version of its own files.
+
+What a publish does, for each kind of data the department owns and the shot holds:
+
+1. take the shot's lock (below);
+2. pick the next version number from the files on disk (never from memory: another
+   process may have published since this view was opened);
+3. write a metadata sidecar ``lights.v004.meta.json`` (who, when, host, message, the
+   content's sha256), then the version ``lights.v004.json`` itself. Both go to a temporary
+   file first; the version is then *linked* into place, which fails if the name exists, so
+   a version file is created exactly once and never rewritten. A version file therefore
+   always has its record, and a crash leaves at most an orphan sidecar or temporary file,
+   neither of which matches the version pattern;
+4. re-read the shot document from disk and point this kind's reference at the new
+   version (unless it follows ``"latest"``, which already sees it), writing it atomically.
+
+**Why a lock file with ``fcntl.flock``, not compare-and-swap alone:** step 4 is a
+read-modify-write of the shared shot document; two publishers of different departments
+must not both read the old document and each drop the other's new pin. ``flock`` is held
+by the open file description, so the kernel releases it when a publisher dies, even by
+SIGKILL: there is no stale lock to detect or break, unlike PID files. The exclusive link
+in step 3 is a second line of defence: even without the lock, no version number can be
+used twice. A publisher that cannot get the lock within ``timeout`` seconds gets a
+:class:`~sdf.errors.PublishConflict` ("retry") and has written nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import getpass
+import hashlib
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+from . import jsonio, schema
+from .errors import PublishConflict, SdfError
+from .shot import PART_SCHEMAS, Shot, open_shot
+from .versions import latest_version, list_versions, versioned_name
+
+LOCK_NAME = ".sdf-shot.lock"
+
+
+@contextlib.contextmanager
+def shot_lock(shot_file: str, timeout: float = 30.0):
+    """Exclusive lock on a shot's directory; raises PublishConflict after ``timeout`` seconds."""
+    path = os.path.join(os.path.dirname(os.path.abspath(shot_file)), LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise PublishConflict(f"another publish holds the shot lock; retry", shot_file) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _pause(stage: str) -> None:
+    """Test hook: with SDF_TEST_PUBLISH_PAUSE=stage:marker, touch ``marker`` and wait at ``stage``.
+
+    The crash-safety tests kill the process while it waits, to prove every stage is safe.
+    """
+    spec = os.environ.get("SDF_TEST_PUBLISH_PAUSE")
+    if not spec:
+        return
+    want, _, marker = spec.partition(":")
+    if want == stage:
+        with open(marker, "w") as fh:
+            fh.write(stage)
+        time.sleep(60)
+
+
+@dataclass
+class Published:
+    department: str
+    kind: str
+    version: int
+    file: str
+    sha256: str
+
+
+def _meta_name(version_file: str) -> str:
+    stem, ext = os.path.splitext(version_file)
+    return f"{stem}.meta{ext}"
+
+
+def publish(shot: Shot, department: str | None = None, message: str = "", *, user: str | None = None,
+            timeout: float = 30.0) -> list[Published]:
+    """Publish the data ``department`` owns from this view; returns what was written."""
+    department = department or shot.department
+    if department is None:
+        raise SdfError("publishing needs a department (open the shot with department=...)", shot.file)
+    if shot.policy is None or shot.department != department:
+        shot = _reopen_for(shot, department)
+    dept = shot.policy.require_department(department)
+    kinds = [k for k in PART_SCHEMAS if k in dept.owns and k in shot.parts]
+    if not kinds:
+        raise SdfError(f"department '{department}' owns none of the data in this shot "
+                       f"(owns: {', '.join(sorted(dept.owns)) or 'nothing'})", shot.file)
+    # Serialise every document before taking the lock: a bad document fails here, having written nothing.
+    payloads = {}
+    for kind in kinds:
+        shot._part(kind)
+        doc = shot._docs[kind]
+        payloads[kind] = jsonio.dumps(doc.to_json()).encode("utf-8")
+    user = user or _user()
+    results: list[Published] = []
+    with shot_lock(shot.file, timeout):
+        _pause("locked")
+        for kind in kinds:
+            ref = shot.parts[kind]
+            rel = ref.ref if ref.ref is not None else f"{department}/{kind}.json"
+            unversioned = shot.resolve(rel, must_exist=False)
+            os.makedirs(os.path.dirname(unversioned), exist_ok=True)
+            data = payloads[kind]
+            digest = hashlib.sha256(data).hexdigest()
+            version = (latest_version(unversioned) or 0) + 1
+            while True:
+                target = versioned_name(unversioned, version)
+                meta = {"department": department, "kind": kind, "version": version, "sha256": digest,
+                        "user": user, "host": socket.gethostname(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                        "message": message, "file": os.path.basename(target)}
+                jsonio.write(_meta_name(target), meta)
+                _pause("meta_written")
+                try:
+                    jsonio.atomic_write_bytes(target, data, exclusive=True)
+                    break
+                except FileExistsError:  # someone got this number without the lock: take the next
+                    version += 1
+            _pause("version_written")
+            results.append(Published(department, kind, version, target, digest))
+        _point_shot_at(shot.file, {p.kind: (p, shot.parts[p.kind]) for p in results}, department)
+        _pause("shot_written")
+    # This view now reads the published versions.
+    for p in results:
+        ref = shot.parts[p.kind]
+        if ref.version != "latest":
+            ref.version = p.version
+        if ref.ref is None:
+            ref.ref, ref.inline = f"{department}/{p.kind}.json", None
+        doc = shot._docs[p.kind]
+        doc.path, doc.version, doc.digest, doc.dirty = p.file, p.version, p.sha256, False
+    return results
+
+
+def _point_shot_at(shot_file: str, published: dict, department: str) -> None:
+    """Re-read the shot from disk (under the lock) and move only the published kinds' references."""
+    raw = jsonio.read(shot_file)
+    data = schema.upgrade_document(raw, shot_file, "Shot")
+    changed = False
+    for kind, (pub, ref) in published.items():
+        current = data["parts"].get(kind, {})
+        if isinstance(current, dict) and current.get("version") == "latest":
+            continue
+        data["parts"][kind] = {"ref": ref.ref if ref.ref is not None else f"{department}/{kind}.json",
+                               "version": pub.version}
+        changed = True
+    if changed or raw.get(schema.SCHEMA_KEY) != data.get(schema.SCHEMA_KEY):
+        jsonio.write(shot_file, data)
+
+
+def _reopen_for(shot: Shot, department: str) -> Shot:
+    if any(d.dirty for d in shot._docs.values()):
+        raise SdfError("this view has unsaved edits and is not opened for the publishing department; "
+                       f"open it with department='{department}'", shot.file)
+    return open_shot(shot.file, department, policy=None)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER", "unknown")
+
+
+# --- history and pins ---------------------------------------------------------------------
+
+def history(shot: Shot) -> list[dict]:
+    """Every publish of every referenced part, oldest first (records whose version file exists)."""
+    out = []
+    for kind, ref in shot.parts.items():
+        if ref.ref is None:
+            continue
+        unversioned = shot.resolve(ref.ref, must_exist=False)
+        for v in list_versions(unversioned):
+            target = versioned_name(unversioned, v)
+            meta_path = _meta_name(target)
+            meta = jsonio.read(meta_path) if os.path.exists(meta_path) else {
+                "department": None, "kind": kind, "version": v, "file": os.path.basename(target)}
+            out.append(dict(meta, kind=kind, version=v))
+    return sorted(out, key=lambda m: (m.get("time") or "", m["kind"], m["version"]))
+
+
+def status(shot: Shot) -> list[dict]:
+    """Per referenced part: the version in use, the newest published, and whether it is outdated."""
+    rows = []
+    for kind, ref in shot.parts.items():
+        if ref.ref is None:
+            rows.append({"kind": kind, "ref": None, "pinned": None, "latest": None, "outdated": False,
+                         "mode": "inline"})
+            continue
+        latest = latest_version(shot.resolve(ref.ref, must_exist=False))
+        if ref.version == "latest":
+            mode, pinned, outdated = "latest", latest, False
+        elif ref.version is None:
+            mode, pinned, outdated = "working", None, latest is not None
+        else:
+            mode, pinned, outdated = "pinned", int(ref.version), latest is not None and latest > int(ref.version)
+        rows.append({"kind": kind, "ref": ref.ref, "pinned": pinned, "latest": latest, "outdated": outdated,
+                     "mode": mode})
+    return rows
+
+
+def update(shot_file: str, kinds: list[str] | None = None, *, timeout: float = 30.0) -> dict[str, tuple]:
+    """Move pinned references forward to the newest published version; returns {kind: (old, new)}."""
+    moved = {}
+    with shot_lock(shot_file, timeout):
+        shot = open_shot(shot_file)
+        raw = jsonio.read(shot_file)
+        data = schema.upgrade_document(raw, shot_file, "Shot")
+        for row in status(shot):
+            if not row["outdated"] or (kinds is not None and row["kind"] not in kinds):
+                continue
+            data["parts"][row["kind"]]["version"] = row["latest"]
+            moved[row["kind"]] = (row["pinned"], row["latest"])
+        if moved:
+            jsonio.write(shot_file, data)
+    return moved
