@@ -22,6 +22,8 @@ IDENTITY: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0,
 
 def as_matrix(values: Sequence[float]) -> tuple[float, ...]:
     """A 4x4 matrix as an immutable tuple of 16 floats (row-major, translation in 12..14)."""
+    if isinstance(values, (list, tuple)) and len(values) == 16 and not isinstance(values[0], (list, tuple)):
+        return tuple(map(float, values))  # the common case, from a document: no numpy round trip
     m = tuple(float(v) for v in (np.asarray(values, dtype=np.float64).reshape(-1)))
     if len(m) != 16:
         raise ValueError(f"a matrix has 16 values, got {len(m)}")
@@ -40,6 +42,24 @@ def matrix_problem(m: Sequence[float]) -> str | None:
     if abs(det) <= 1e-12 * scale ** 3:
         return "matrix is not invertible (zero scale)"
     return None
+
+
+def first_bad_matrix(matrices) -> tuple[int, str] | None:
+    """(index, problem) of the first unusable matrix in a list, checked in one vectorised pass."""
+    if not len(matrices):
+        return None
+    a = np.asarray(matrices, dtype=np.float64).reshape(-1, 4, 4)
+    ok = np.all(np.isfinite(a), axis=(1, 2))
+    ok &= np.all(np.abs(a[:, :, 3] - (0.0, 0.0, 0.0, 1.0)) <= 1e-9, axis=1)
+    if ok.all():
+        det = np.linalg.det(a[:, :3, :3])
+        scale = np.abs(a[:, :3, :3]).max(axis=(1, 2))
+        scale[scale == 0] = 1.0
+        ok &= np.abs(det) > 1e-12 * scale ** 3
+    if ok.all():
+        return None
+    i = int(np.argmin(ok))
+    return i, matrix_problem(a[i].reshape(-1)) or "matrix is not usable"
 
 
 def translation(x: float, y: float, z: float) -> tuple[float, ...]:

@@ -76,10 +76,23 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
+class NonFinite(float):
+    """A NaN or infinity read from a document, marked so that checks need not walk every number."""
+
+
+def _constant(name: str) -> float:
+    return NonFinite(name.replace("-Infinity", "-inf").replace("Infinity", "inf").lower())
+
+
+def has_nonfinite(text: str) -> bool:
+    """Cheap pre-check: JSON can only spell non-finite numbers as these literals."""
+    return "NaN" in text or "Infinity" in text
+
+
 def loads(text: str, file: str | None = None) -> Any:
     """Parse document text; malformed text raises FormatError naming line and column."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise FormatError(f"malformed document: {exc.msg} (line {exc.lineno}, column {exc.colno})", file) from None
 

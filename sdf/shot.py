@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from . import jsonio, schema
 from .cameras import CameraSet
-from .elements import Element, GuardedDict, matrix_problem
+from .elements import Element, GuardedDict, first_bad_matrix, matrix_problem
 from .errors import FormatError, ReadOnlyError, ResolveError, SdfError
 from .lights import Light, LightTree
 from .model_tree import ModelNode, ModelTree, Overlay
@@ -139,9 +139,13 @@ def _first_nonfinite(value: Any, path: list) -> list | None:
     return None
 
 
-def check_document(name: str, doc: dict, file: str | None, prefix: str = "") -> None:
-    """Structure (JSON Schema) plus what a schema cannot say: finite numbers, usable matrices, unique names."""
-    bad = _first_nonfinite(doc, [])
+def check_document(name: str, doc: dict, file: str | None, prefix: str = "", text: str | None = None) -> None:
+    """Structure (JSON Schema) plus what a schema cannot say: finite numbers, usable matrices, unique names.
+
+    ``text`` is the document's source when known: a document whose text has no NaN or
+    Infinity literal needs no walk over every number.
+    """
+    bad = _first_nonfinite(doc, []) if text is None or jsonio.has_nonfinite(text) else None
     if bad is not None:
         field = schema._field_path(doc, bad)
         raise FormatError("NaN or infinite number", file, f"{prefix}/{field}" if prefix else field)
@@ -187,10 +191,10 @@ def check_document(name: str, doc: dict, file: str | None, prefix: str = "") -> 
             seen.add(cam["name"])
             if cam["near_clip"] >= cam["far_clip"]:
                 raise FormatError("near_clip must be less than far_clip", file, where(cam["name"], "near_clip"))
-            for i, m in enumerate(cam["transform"]["samples"]):
-                problem = matrix_problem(m)
-                if problem:
-                    raise FormatError(problem, file, where(cam["name"], "transform", f"samples[{i}]"))
+            bad = first_bad_matrix(cam["transform"]["samples"])
+            if bad is not None:
+                i, problem = bad
+                raise FormatError(problem, file, where(cam["name"], "transform", f"samples[{i}]"))
     elif name == "RenderLayerSet":
         seen = set()
         for layer in doc["layers"]:
@@ -349,9 +353,9 @@ class Shot(Element):
             raw_bytes = _read_bytes(doc_path)
             digest = _digest(raw_bytes)
             self._emit("read", doc_path)
-            data = schema.upgrade_document(jsonio.loads(raw_bytes.decode("utf-8", "replace"), doc_path),
-                                           doc_path, expected)
-            check_document(expected, data, doc_path)
+            text = raw_bytes.decode("utf-8", "replace")
+            data = schema.upgrade_document(jsonio.loads(text, doc_path), doc_path, expected)
+            check_document(expected, data, doc_path, text=text)
             version = _version_of(doc_path)
         if expected == "Overlay" and data["kind"] != kind:
             raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
@@ -609,7 +613,7 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
     raw = jsonio.loads(text, path)
     data = schema.upgrade_document(raw, path, "Shot")
-    check_document("Shot", data, path)
+    check_document("Shot", data, path, text=text)
     if department is not None and policy is None:
         from .departments import load_policy
 

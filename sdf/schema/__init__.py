@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import importlib.util
 import json
 import os
 import re
+import sys
+import tempfile
 from typing import Any, Callable
-
-import jsonschema
 
 from ..errors import FormatError, SchemaVersionError
 
@@ -133,12 +135,68 @@ def published_schema() -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def _validator(name: str) -> jsonschema.protocols.Validator:
+def _validator(name: str):
+    """The reference validator (jsonschema): slow, but its errors carry exact paths and messages."""
+    import jsonschema
+
     full = published_schema()
     root = dict(full)
     root["$ref"] = f"#/$defs/{name}"
     cls = jsonschema.validators.validator_for(full)
     return cls(root)
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("SDF_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sdf")
+    return base
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_validators() -> dict[str, Callable[[dict], Any]]:
+    """Compiled validators (fastjsonschema) for the happy path, about 25 times faster.
+
+    Every definition is compiled into one code object (a root that references them all), so
+    shared definitions exist once. Generating and compiling that code takes tens of
+    milliseconds, too much for every process that opens a shot, so the code object is
+    cached on disk with ``marshal`` under a key made of the schema file's hash, the library
+    version and the interpreter's cache tag; Python's own bytecode cache is not relied on
+    (PYTHONDONTWRITEBYTECODE turns it off). Empty if fastjsonschema is unavailable: the
+    reference validator then does all the work.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:
+        return {}
+    import marshal
+
+    with open(SCHEMA_FILE, "rb") as fh:
+        key = hashlib.sha256(fh.read() + fastjsonschema.VERSION.encode()).hexdigest()[:16]
+    path = os.path.join(_cache_dir(), f"validators-{key}.{sys.implementation.cache_tag}.marshal")
+    try:
+        with open(path, "rb") as fh:
+            code = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        full = published_schema()
+        root = dict(full, anyOf=[{"$ref": f"#/$defs/{n}"} for n in CURRENT])
+        code = compile(fastjsonschema.compile_to_code(root), "<sdf validators>", "exec")
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                marshal.dump(code, fh)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache directory only costs speed
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - our own published schema, compiled by fastjsonschema
+    out = {}
+    for name in CURRENT:
+        suffix = "___defs_" + name.lower()
+        fns = [v for k, v in namespace.items() if k.startswith("validate_") and k.endswith(suffix)]
+        if len(fns) == 1:
+            out[name] = fns[0]
+    return out
 
 
 def _field_path(doc: Any, path) -> str:
@@ -159,10 +217,17 @@ def _field_path(doc: Any, path) -> str:
 
 def check_structure(name: str, doc: dict, file: str | None, prefix: str = "") -> None:
     """Validate ``doc`` against the published schema of ``name``; raise FormatError on the first problem."""
+    fast = _fast_validators().get(name)
+    if fast is not None:
+        try:
+            fast(doc)
+            return
+        except Exception:
+            pass  # fall through to the reference validator for an exact message
     validator = _validator(name)
     errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if not errors:
-        return
+        return  # the two validators disagree only on documents the reference accepts
     err = errors[0]
     # Prefer the most specific message from a oneOf/anyOf.
     if err.context:

