@@ -58,7 +58,7 @@ def eager(path):
                             if geom.getPropertyHeader(pname) is not None and geom.getPropertyHeader(pname).isArray():
                                 prop = geom.getProperty(pname)
                                 if prop.getNumSamples():
-                                    held.append(np.array(prop.getValue(Abc.ISampleSelector(0))))
+                                    held.append(np.array(prop.getValue(alembic_io.select(prop, 0))))
     return shot, held
 
 def department(path, dept):

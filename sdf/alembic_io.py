@@ -127,3 +127,23 @@ def walk_objects(archive):
             yield from visit(child)
 
     yield from visit(archive.getTop())
+
+
+def select(source, index: int):
+    """An ISampleSelector for sample ``index`` of ``source`` (a schema, property or geom param).
+
+    ``Abc.ISampleSelector(int)`` cannot be used: boost.python resolves a Python int to the
+    *time* overload (10 becomes 10.0 seconds). Selecting by the sample's exact stored time
+    with the nearest-index rule picks the intended sample.
+    """
+    from alembic3d import Abc
+
+    ts = source.getTimeSampling()
+    return Abc.ISampleSelector(ts.getSampleTime(int(index)), Abc.ISampleSelector.TimeIndexType.kNearIndex)
+
+
+def at_time(seconds: float):
+    """An ISampleSelector for the sample nearest to ``seconds``."""
+    from alembic3d import Abc
+
+    return Abc.ISampleSelector(float(seconds), Abc.ISampleSelector.TimeIndexType.kNearIndex)

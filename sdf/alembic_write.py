@@ -1,42 +1,67 @@
 """Writing Alembic archives with alembic3d from numpy arrays.
 
 Used by the demo generator and the USD -> Alembic converter. Archives are written to a
-temporary name and renamed into place when complete, so a crash never leaves a truncated
-.abc where a good one was expected.
+temporary name and renamed into place only when alembic3d has finished them, so a crash
+never leaves a truncated .abc where a good one was expected.
+
+A trap in the binding: a sample (``OPolyMeshSchemaSample``, ``OV2fGeomParamSample``...)
+keeps *pointers* into the imath arrays it is given, not copies. An array created inline,
+``Sample(v3f(p), int_array(i), ...)``, may be freed and its memory reused before
+``schema.set(sample)`` runs, and garbage is written. So every array made by the helpers
+here is kept alive until :func:`put` has written the sample.
 """
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import tempfile
+import threading
 
 import numpy as np
+
+_alive = threading.local()
+
+
+def _keep(arr):
+    stash = getattr(_alive, "arrays", None)
+    if stash is None:
+        stash = _alive.arrays = []
+    stash.append(arr)
+    return arr
+
+
+def put(schema, sample) -> None:
+    """``schema.set(sample)``, then release the arrays the sample pointed into."""
+    schema.set(sample)
+    _alive.arrays = []
 
 
 def v3f(a: np.ndarray):
     import imath
-    return imath.V3fArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 3))
+    return _keep(imath.V3fArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 3)))
 
 
 def v2f(a: np.ndarray):
     import imath
-    return imath.V2fArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 2))
+    return _keep(imath.V2fArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 2)))
 
 
 def int_array(a: np.ndarray):
     import imath
-    return imath.IntArrayFromBuffer(np.ascontiguousarray(a, dtype=np.int32).reshape(-1))
+    return _keep(imath.IntArrayFromBuffer(np.ascontiguousarray(a, dtype=np.int32).reshape(-1)))
 
 
 def float_array(a: np.ndarray):
     import imath
-    return imath.FloatArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1))
+    return _keep(imath.FloatArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float32).reshape(-1)))
 
 
 def uint_array(a: np.ndarray):
     """imath.UnsignedIntArray from numpy; its buffer protocol is broken, so go through doubles (exact < 2**53)."""
     import imath
-    return imath.UnsignedIntArray(imath.DoubleArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float64).reshape(-1)))
+    doubles = _keep(imath.DoubleArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float64).reshape(-1)))
+    return _keep(imath.UnsignedIntArray(doubles))
 
 
 def m44d(m) -> "imath.M44d":
@@ -45,24 +70,37 @@ def m44d(m) -> "imath.M44d":
     return imath.M44d(*[tuple(float(x) for x in row) for row in a])
 
 
-@contextlib.contextmanager
-def writing_archive(path: str, *, application: str = "sdf", description: str = ""):
-    """Yield an OArchive writing to a temporary file; rename it to ``path`` only on success."""
+def write_archive(path: str, body, *, application: str = "sdf", description: str = ""):
+    """Write an archive: ``body(archive)`` adds objects and samples; returns what it returns.
+
+    alembic3d finishes an archive when the last reference to it, or to any object in it,
+    goes away. So ``body`` gets the only reference, and every object it makes must be local
+    to it: once it returns, the archive is finished, checked, and renamed into place. If
+    something still holds it (an object stored outside ``body``), the temporary file is
+    removed and RuntimeError is raised: nothing unfinished is ever renamed to ``path``.
+    """
     from alembic3d import Abc
+
+    from .alembic_io import _check_ogawa_complete
+    from .errors import AlembicError
 
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     os.close(fd)
-    archive = None
     try:
-        archive = Abc.CreateArchiveWithInfo(tmp, application, description)
-        yield archive
-        del archive
-        archive = None
+        result = body(Abc.CreateArchiveWithInfo(tmp, application, description))
+        _alive.arrays = []
+        gc.collect()  # objects in reference cycles keep the archive open
+        try:
+            _check_ogawa_complete(tmp)
+        except AlembicError:
+            raise RuntimeError(f"{path}: the archive is still referenced after writing (an object outlived "
+                               "the body function), so it was not finished; nothing was written") from None
         os.replace(tmp, path)
+        return result
     except BaseException:
-        archive = None
+        _alive.arrays = []
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise

@@ -10,14 +10,19 @@ import math
 
 import numpy as np
 
-from ..alembic_write import (float_array, frame_sampling, int_array, m44d, uint_array, v2f, v3f,
-                             writing_archive)
+from ..alembic_write import (float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f,
+                             write_archive)
 from . import geometry
 
 
 def _schema_sample_mesh(pos, counts, idx, uv_vals=None, uv_idx=None, normals=None, normals_scope="vertex"):
+    """A mesh sample from counter-clockwise polygons, written in Alembic's clockwise order."""
     from alembic3d import AbcGeom
     GS = AbcGeom.GeometryScope
+    order = geometry.alembic_winding(counts)
+    idx = np.asarray(idx)[order]
+    if uv_idx is not None:
+        uv_idx = np.asarray(uv_idx)[order]
     sample = AbcGeom.OPolyMeshSchemaSample(v3f(pos), int_array(idx), int_array(counts))
     if uv_vals is not None:
         if uv_idx is not None:
@@ -35,12 +40,12 @@ def write_cloth(path, frames, fps, res):
     from alembic3d import AbcGeom
     nu, nv = res
     pos0, counts, idx, uvs, _ = geometry.grid(nu, nv, size=4.0)
-    with writing_archive(path, description="demo cloth") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "cloth", ts)
         xs = AbcGeom.XformSample()
         xs.setMatrix(m44d(_rot_x(-90) @ _translate(0, 2.0, 0)))
-        xf.getSchema().set(xs)
+        put(xf.getSchema(), xs)
         mesh = AbcGeom.OPolyMesh(xf, "clothShape", ts)
         schema = mesh.getSchema()
         x, z = pos0[:, 0], pos0[:, 2]
@@ -50,9 +55,12 @@ def write_cloth(path, frames, fps, res):
             amp = 0.15 * (x - x.min()) / max(float(np.ptp(x)), 1e-6)
             p[:, 1] = amp * np.sin(3.0 * x - 4.0 * t) + 0.05 * np.sin(2.0 * z + 3.0 * t)
             if i == 0:
-                schema.set(_schema_sample_mesh(p, counts, idx, uvs))
+                put(schema, _schema_sample_mesh(p, counts, idx, uvs))
             else:
-                schema.set(AbcGeom.OPolyMeshSchemaSample(v3f(p)))
+                put(schema, AbcGeom.OPolyMeshSchemaSample(v3f(p)))
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo cloth")
     return len(pos0)
 
 
@@ -65,7 +73,7 @@ def write_hero(path, frames, fps, res):
     face_centers_y = np.add.reduceat(pos0[idx, 1], np.concatenate([[0], np.cumsum(counts)[:-1]])) / counts
     head = np.nonzero(face_centers_y > 0.3)[0].astype(np.int32)
     torso = np.nonzero(face_centers_y <= 0.3)[0].astype(np.int32)
-    with writing_archive(path, description="demo hero") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "hero", ts)
         mesh = AbcGeom.OPolyMesh(xf, "body", ts)
@@ -75,28 +83,31 @@ def write_hero(path, frames, fps, res):
             t = (frame - frames[0]) / fps
             xs = AbcGeom.XformSample()
             xs.setMatrix(m44d(_translate(0.3 * math.sin(t * 1.5), 1.0, 0.0)))
-            xf.getSchema().set(xs)
+            put(xf.getSchema(), xs)
             breath = 1.0 + 0.08 * math.sin(2 * math.pi * 0.5 * t)
             scale = np.stack([np.full_like(y, breath), 1.0 + 0.25 * (y > 0) * (1 - y) * 0 + 0.1 * y,
                               np.full_like(y, breath)], axis=1)
             p = (pos0 * scale * np.array([0.8, 1.2, 0.8], np.float32)).astype(np.float32)
             if i == 0:
-                schema.set(_schema_sample_mesh(p, counts, idx, uv_vals, uv_idx, geometry.vertex_normals(p, counts, idx)))
+                put(schema, _schema_sample_mesh(p, counts, idx, uv_vals, uv_idx, geometry.vertex_normals(p, counts, idx)))
             else:
                 s = AbcGeom.OPolyMeshSchemaSample(v3f(p))
                 s.setNormals(AbcGeom.ON3fGeomParamSample(v3f(geometry.vertex_normals(p, counts, idx)),
                                                          AbcGeom.GeometryScope.kVertexScope))
-                schema.set(s)
+                put(schema, s)
         for name, faces in (("head", head), ("torso", torso)):
             fs = schema.createFaceSet(name)
-            fs.getSchema().set(AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+            put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo hero")
     return len(pos0)
 
 
 def write_crystal(path, frames, fps, max_cols):
     """A crystal growing column by column: topology (vertex and face counts) changes every frame."""
     from alembic3d import AbcGeom
-    with writing_archive(path, description="demo crystal") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "crystal", ts)
         mesh = AbcGeom.OPolyMesh(xf, "crystalShape", ts)
@@ -108,8 +119,11 @@ def write_crystal(path, frames, fps, max_cols):
             pos = pos.copy()
             pos[:, 0] = (pos[:, 0] + 0.5) * cols * 0.05
             pos[:, 1] = np.abs(np.sin(pos[:, 0] * 4.0)) * 0.3 + pos[:, 2]
-            schema.set(_schema_sample_mesh(pos, counts, idx, uvs))
+            put(schema, _schema_sample_mesh(pos, counts, idx, uvs))
             n_last = len(pos)
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo crystal")
     return n_last
 
 
@@ -118,7 +132,7 @@ def write_props(path, frames, fps, sphere_res):
     from alembic3d import AbcGeom
     bp, bc, bi, buv, buvi, bn = geometry.sphere(*sphere_res, radius=0.25)
     cp, cc, ci = geometry.box(0.6)
-    with writing_archive(path, description="demo props") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         ball = AbcGeom.OXform(archive.getTop(), "ball", ts)
         crate = AbcGeom.OXform(archive.getTop(), "crate", ts)
@@ -126,12 +140,15 @@ def write_props(path, frames, fps, sphere_res):
             t = (frame - frames[0]) / fps
             xs = AbcGeom.XformSample()
             xs.setMatrix(m44d(_translate(1.5, 0.25 + abs(math.sin(t * 3.0)) * 1.2, 0.5)))
-            ball.getSchema().set(xs)
+            put(ball.getSchema(), xs)
             xs = AbcGeom.XformSample()
             xs.setMatrix(m44d(_rot_y(40.0 * t) @ _translate(-1.5, 0.3, 0.8)))
-            crate.getSchema().set(xs)
-        AbcGeom.OPolyMesh(ball, "ballShape", ts).getSchema().set(_schema_sample_mesh(bp, bc, bi, buv, buvi, bn))
-        AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema().set(_schema_sample_mesh(cp, cc, ci))
+            put(crate.getSchema(), xs)
+        put(AbcGeom.OPolyMesh(ball, "ballShape", ts).getSchema(), _schema_sample_mesh(bp, bc, bi, buv, buvi, bn))
+        put(AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema(), _schema_sample_mesh(cp, cc, ci))
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo props")
     return len(bp) + len(cp)
 
 
@@ -141,12 +158,13 @@ def write_rock(path, frames, fps, level):
     pos, counts, idx = geometry.subdivided_box(level, size=1.2)
     normals = geometry.vertex_normals(pos, counts, idx)
     uv_vals = (pos[:, [0, 2]] / 1.5 + 0.5).astype(np.float32)
-    with writing_archive(path, description="demo rock") as archive:
+    idx = idx[geometry.alembic_winding(counts)]  # Alembic winds clockwise
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "rock", ts)
         xs = AbcGeom.XformSample()
         xs.setMatrix(m44d(_translate(0.0, 0.4, -1.5)))
-        xf.getSchema().set(xs)
+        put(xf.getSchema(), xs)
         subd = AbcGeom.OSubD(xf, "rockShape", ts)
         schema = subd.getSchema()
         sample = AbcGeom.OSubDSchemaSample(v3f(pos), int_array(idx), int_array(counts))
@@ -157,9 +175,12 @@ def write_rock(path, frames, fps, level):
         sample.setCreaseSharpnesses(float_array([2.0]))
         sample.setCornerIndices(int_array(idx[:1]))
         sample.setCornerSharpnesses(float_array([3.0]))
-        schema.set(sample)
+        put(schema, sample)
         nparam = AbcGeom.ON3fGeomParam(schema.getArbGeomParams(), "N", False, AbcGeom.GeometryScope.kVertexScope, 1, ts)
-        nparam.set(AbcGeom.ON3fGeomParamSample(v3f(normals), AbcGeom.GeometryScope.kVertexScope))
+        put(nparam, AbcGeom.ON3fGeomParamSample(v3f(normals), AbcGeom.GeometryScope.kVertexScope))
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo rock")
     return len(pos)
 
 
@@ -172,7 +193,7 @@ def write_grass(path, frames, fps, count, cvs, seed=3):
     u = np.linspace(0.0, 1.0, cvs)
     widths = np.tile(np.linspace(0.02, 0.002, cvs), count).astype(np.float32)
     nverts = np.full(count, cvs, np.int32)
-    with writing_archive(path, description="demo grass") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "grass", ts)
         curves = AbcGeom.OCurves(xf, "grassShape", ts)
@@ -188,7 +209,10 @@ def write_grass(path, frames, fps, count, cvs, seed=3):
             sample = AbcGeom.OCurvesSchemaSample(v3f(p.reshape(-1, 3)), int_array(nverts), AbcGeom.CurveType.kCubic,
                                                  AbcGeom.CurvePeriodicity.kNonPeriodic, w)
             sample.setBasis(AbcGeom.BasisType.kBsplineBasis)
-            schema.set(sample)
+            put(schema, sample)
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo grass")
     return count * cvs
 
 
@@ -199,7 +223,7 @@ def write_particles(path, frames, fps, count, seed=11):
     origin = np.array([0.0, 0.5, 0.0])
     vel0 = rng.normal(0, 1, (count, 3)) * np.array([0.6, 1.0, 0.6]) + np.array([0, 2.5, 0])
     birth = np.sort(rng.uniform(0, 0.5, count))
-    with writing_archive(path, description="demo particles") as archive:
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "sparks", ts)
         pts = AbcGeom.OPoints(xf, "sparksShape", ts)
@@ -216,8 +240,11 @@ def write_particles(path, frames, fps, count, seed=11):
             widths = AbcGeom.OFloatGeomParamSample(float_array(np.full(alive, 0.01)), AbcGeom.GeometryScope.kVaryingScope)
             sample = AbcGeom.OPointsSchemaSample(v3f(p), v3f(v), widths)
             sample.setIds(int_array(np.arange(alive)))  # stored as uint64; the binding takes int32 arrays
-            schema.set(sample)
+            put(schema, sample)
             n_last = alive
+        return locals().get("n_last")  # the count some writers report
+
+    n_last = write_archive(path, body, description="demo particles")
     return n_last
 
 

@@ -130,3 +130,16 @@ def fan_triangles(counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
     k = np.arange(ntri.sum()) - np.repeat(np.cumsum(ntri) - ntri, ntri)
     base = starts[face]
     return np.stack([idx[base], idx[base + k + 1], idx[base + k + 2]], axis=1)
+
+
+def alembic_winding(counts: np.ndarray) -> np.ndarray:
+    """Permutation of face corners turning counter-clockwise polygons into Alembic's clockwise order.
+
+    Each face keeps its first corner and reverses the rest (v0 v1 v2 v3 -> v0 v3 v2 v1), as
+    Maya's exporter does. Apply it to vertex indices and to face-varying indices alike.
+    """
+    counts = np.asarray(counts, np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    face = np.repeat(np.arange(len(counts)), counts)
+    k = np.arange(int(counts.sum())) - starts[face]
+    return np.where(k == 0, starts[face], starts[face] + counts[face] - k)

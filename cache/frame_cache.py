@@ -1,0 +1,280 @@
+"""The LRU frame cache: decoded Alembic frames kept in memory, bounded in bytes.
+
+Key: (file identity, object path, frame, fps, interpolation). The file identity is the
+real path with its modification time and size, so a file rewritten on disk gets new keys;
+its old entries are dropped the first time the change is seen. Values are
+:class:`sdf.frames.FrameData` with read-only arrays. Topology buffers (index buffer, UVs,
+face sets) are shared by every frame with the same connectivity: they are counted once,
+when the first frame that uses them enters, and released with the last one.
+
+The budget is in bytes: ``budget_bytes``, else ``$SDF_CACHE_MB``, else a quarter of physical
+memory. Eviction is least-recently-used by bytes on top of lru-dict (a C LRU map, used here
+as the recency order; the byte accounting is ours). A frame larger than the whole budget is
+returned but not stored; a budget of 0 turns storing off and playback still works.
+
+All methods are thread-safe. A read of a key already being read by another thread (the
+prefetcher, usually) waits for that read instead of repeating it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+import lru
+
+from sdf import alembic_io
+from sdf.errors import SdfError
+from sdf.frames import AlembicReader, FrameData
+
+from .arena import Arena
+
+DEFAULT_SHARE = 0.25
+
+
+def default_budget() -> int:
+    env = os.environ.get("SDF_CACHE_MB")
+    if env:
+        try:
+            mb = float(env)
+        except ValueError:
+            raise SdfError(f"SDF_CACHE_MB must be a number of megabytes, got {env!r}") from None
+        if mb < 0:
+            raise SdfError("SDF_CACHE_MB cannot be negative")
+        return int(mb * 2**20)
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        total = 8 * 2**30
+    return int(total * DEFAULT_SHARE)
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    evictions: int = 0
+    not_stored: int = 0      # frames larger than the budget
+    invalidations: int = 0   # entries dropped because their file changed
+    bytes_held: int = 0
+    topology_bytes: int = 0  # part of bytes_held
+    entries: int = 0
+    bytes_read: int = 0
+    read_seconds: float = 0.0
+    budget: int = 0
+
+    @property
+    def hit_rate(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["hit_rate"] = self.hit_rate
+        return d
+
+
+def _freeze(data: FrameData) -> FrameData:
+    for a in (data.positions, data.normals, data.widths, data.ids, data.velocities, data.world):
+        if a is not None and a.flags.writeable:
+            a.flags.writeable = False
+    return data
+
+
+class FrameCache:
+    """See the module docstring. ``check_interval``: how often (seconds) a file is re-stat'ed for changes."""
+
+    def __init__(self, budget_bytes: int | None = None, *, check_interval: float = 0.1):
+        budget = default_budget() if budget_bytes is None else int(budget_bytes)
+        if budget < 0:
+            raise SdfError("cache budget cannot be negative")
+        self._lock = threading.RLock()
+        self._lru = lru.LRU(1 << 30)  # recency order only; bytes are bounded below
+        self._sizes: dict = {}
+        self._topo: dict = {}          # (identity, object, topology key) -> [bytes, refcount]
+        self._topo_of: dict = {}       # frame key -> topology ref key
+        self._readers: dict[str, AlembicReader] = {}
+        self._inflight: dict = {}
+        self._checked: dict[str, float] = {}
+        # Chunks sized to the budget: spare chunks are overhead, so small budgets get small chunks.
+        chunk = int(min(64 << 20, max(1 << 20, budget // 16)))
+        self.arena = Arena(chunk, spares=2 if budget >= 4 * chunk else 0)
+        self.check_interval = check_interval
+        self.stats = CacheStats(budget=budget)
+
+    # -- configuration -----------------------------------------------------------------------
+    @property
+    def budget(self) -> int:
+        return self.stats.budget
+
+    def set_budget(self, budget_bytes: int) -> None:
+        if budget_bytes < 0:
+            raise SdfError("cache budget cannot be negative")
+        with self._lock:
+            self.stats.budget = int(budget_bytes)
+            self._evict()
+
+    # -- readers -------------------------------------------------------------------------------
+    def reader(self, path: str) -> AlembicReader:
+        """The reader for ``path``, replaced (and old entries dropped) when the file changes."""
+        real = self._real.get(path) if hasattr(self, "_real") else None
+        if real is None:
+            real = os.path.realpath(path)
+            self.__dict__.setdefault("_real", {})[path] = real
+        now = time.monotonic()
+        r = self._readers.get(real)
+        if r is not None and now - self._checked.get(real, -1e9) < self.check_interval:
+            return r  # checked for changes a moment ago: a stat per read would dominate warm playback
+        try:
+            identity = alembic_io.file_identity(real)
+        except FileNotFoundError:
+            raise SdfError("Alembic file not found (removed while playing?)", path) from None
+        with self._lock:
+            r = self._readers.get(real)
+            self._checked[real] = now
+            if r is not None and r.identity == identity:
+                return r
+            if r is not None:
+                self._drop_identity(r.identity)
+        r = AlembicReader(real)
+        with self._lock:
+            self._readers[real] = r
+        return r
+
+    def _drop_identity(self, identity) -> None:
+        for key in [k for k in self._lru.keys() if k[0] == identity]:
+            self._remove(key)
+            self.stats.invalidations += 1
+
+    def invalidate(self, path: str | None = None) -> None:
+        with self._lock:
+            if path is None:
+                for key in list(self._lru.keys()):
+                    self._remove(key)
+                self._readers.clear()
+                return
+            r = self._readers.pop(os.path.realpath(path), None)
+            if r is not None:
+                self._drop_identity(r.identity)
+
+    # -- get -----------------------------------------------------------------------------------
+    def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest"):
+        return (self.reader(path).identity, object_path, float(frame), float(fps), interpolation)
+
+    def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest") -> bool:
+        with self._lock:
+            return self._lru.has_key(self.key(path, object_path, frame, fps, interpolation))
+
+    def get(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
+            *, count: bool = True) -> FrameData:
+        reader = self.reader(path)
+        key = (reader.identity, object_path, float(frame), float(fps), interpolation)
+        while True:
+            with self._lock:
+                hit = self._lru.get(key)
+                if hit is not None:
+                    if count:
+                        self.stats.hits += 1
+                    return hit
+                event = self._inflight.get(key)
+                if event is None:
+                    event = self._inflight[key] = threading.Event()
+                    break
+            event.wait()  # another thread is reading this frame: use its result
+            with self._lock:
+                hit = self._lru.get(key)
+            if hit is not None:
+                if count:
+                    with self._lock:
+                        self.stats.hits += 1
+                return hit
+            if self.stats.budget == 0 or not count:
+                break  # nothing is stored: read it ourselves
+        try:
+            t0 = time.perf_counter()
+            store = self.stats.budget > 0
+            data = _freeze(reader.read(object_path, frame, fps, interpolation,
+                                       allocator=self.arena if store else None))
+            elapsed = time.perf_counter() - t0
+            with self._lock:
+                if count:
+                    self.stats.misses += 1
+                self.stats.read_seconds += elapsed
+                self.stats.bytes_read += data.nbytes
+                self._store(key, reader.identity, data)
+            return data
+        finally:
+            with self._lock:
+                ev = self._inflight.pop(key, None)
+            if ev is not None:
+                ev.set()
+
+    # -- accounting ----------------------------------------------------------------------------
+    def _store(self, key, identity, data: FrameData) -> None:
+        topo = data.topology
+        tkey = (identity, data.object_path, topo.key) if topo is not None else None
+        extra = 0
+        if tkey is not None and tkey not in self._topo:
+            extra = topo.nbytes
+        size = data.nbytes + extra
+        if size > self.stats.budget:
+            self.stats.not_stored += 1
+            return
+        if self._lru.has_key(key):
+            return
+        self._lru[key] = data
+        self._sizes[key] = data.nbytes
+        self.stats.bytes_held += data.nbytes
+        if tkey is not None:
+            entry = self._topo.get(tkey)
+            if entry is None:
+                entry = self._topo[tkey] = [topo.nbytes, 0]
+                self.stats.bytes_held += topo.nbytes
+                self.stats.topology_bytes += topo.nbytes
+            entry[1] += 1
+            self._topo_of[key] = tkey
+        self.stats.entries = len(self._sizes)
+        self._evict(protect=key)
+
+    def _remove(self, key) -> None:
+        if self._lru.has_key(key):
+            del self._lru[key]
+        size = self._sizes.pop(key, 0)
+        self.stats.bytes_held -= size
+        tkey = self._topo_of.pop(key, None)
+        if tkey is not None:
+            entry = self._topo[tkey]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._topo[tkey]
+                self.stats.bytes_held -= entry[0]
+                self.stats.topology_bytes -= entry[0]
+        self.stats.entries = len(self._sizes)
+
+    def _evict(self, protect=None) -> None:
+        while self.stats.bytes_held > self.stats.budget and len(self._sizes):
+            key, _ = self._lru.peek_last_item()
+            if key == protect and len(self._sizes) == 1:
+                break
+            self._remove(key)
+            self.stats.evictions += 1
+
+    def close(self) -> None:
+        """Stop the arena's helper thread and drop everything held."""
+        self.invalidate()
+        self.arena.close()
+
+    def held_keys(self):
+        """A live view of the keys held (membership tests only; do not iterate from another thread)."""
+        return self._sizes.keys()
+
+    def cached_frames(self, path: str, object_path: str) -> set[float]:
+        """Frames of one object currently held (for drawing the cache on a timeline)."""
+        identity = self.reader(path).identity
+        with self._lock:
+            return {k[2] for k in self._lru.keys() if k[0] == identity and k[1] == object_path}
+
+    def snapshot(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(**{k: v for k, v in asdict(self.stats).items()})

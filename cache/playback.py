@@ -1,0 +1,178 @@
+"""The playback data path, without a window: what a viewer does per frame, minus drawing.
+
+For every visible leaf of the model tree whose geometry is animated, each frame is read
+through the cache and handed to a *draw callback*; the default callback copies the
+buffers into a preallocated upload buffer, as a GL upload to a persistent mapped buffer
+would. Passes are timed separately, so the second pass shows what the cache buys.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from sdf.errors import SdfError
+from sdf.frames import FrameData
+from sdf.shot import Shot
+
+from .frame_cache import FrameCache
+from .prefetch import Prefetcher
+
+
+@dataclass(frozen=True)
+class PlayItem:
+    node: str          # model-tree path
+    file: str          # absolute Alembic path
+    object: str        # object path inside it
+    animated: bool
+
+
+def playable_items(shot: Shot, cache: FrameCache, *, animated_only: bool = True) -> tuple[list[PlayItem], list[str]]:
+    """Visible leaves with geometry: (items, problems) where problems name what could not be read."""
+    items, problems = [], []
+    tree = shot.model_tree
+    for node in tree.leaves():
+        if not _visible(node):
+            continue
+        geo = node.geometry
+        base = node._doc.path or shot.file
+        if node.animation is not None and shot._docs.get("animation") is not None and \
+                node.path in shot._docs["animation"].root.opinions:
+            base = shot._docs["animation"].path or shot.file
+        try:
+            import os
+            path = shot.resolve(geo.file, os.path.dirname(base))
+            reader = cache.reader(path)
+            animated = reader.is_animated(geo.object)
+        except SdfError as exc:
+            problems.append(f"{node.path}: {exc}")
+            continue
+        if animated or not animated_only:
+            items.append(PlayItem(node.path, path, geo.object, animated))
+    return items, problems
+
+
+def _visible(node) -> bool:
+    while node is not None and hasattr(node, "visible"):
+        if not node.visible:
+            return False
+        node = node._parent
+    return True
+
+
+class UploadBuffer:
+    """A preallocated byte buffer standing in for a GPU buffer: each frame's data is copied in."""
+
+    def __init__(self, nbytes: int = 1 << 20):
+        self.buffer = np.empty(max(nbytes, 16), np.uint8)
+        self.used = 0
+
+    def begin(self) -> None:
+        self.used = 0
+
+    def put(self, array: np.ndarray | None) -> None:
+        if array is None or array.size == 0:
+            return
+        n = array.nbytes
+        if self.used + n > len(self.buffer):
+            grown = np.empty(max(len(self.buffer) * 2, self.used + n), np.uint8)
+            grown[:self.used] = self.buffer[:self.used]
+            self.buffer = grown
+        np.copyto(self.buffer[self.used:self.used + n], array.reshape(-1).view(np.uint8))
+        self.used += n
+
+    def upload(self, frame_data: Iterable[FrameData]) -> int:
+        self.begin()
+        for d in frame_data:
+            self.put(d.positions)
+            self.put(d.normals)
+        return self.used
+
+
+@dataclass
+class PassResult:
+    index: int
+    frames: int
+    seconds: float
+    hits: int
+    misses: int
+    bytes_uploaded: int
+    frame_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else float("inf")
+
+    @property
+    def hit_rate(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+    def as_dict(self) -> dict:
+        return {"pass": self.index, "frames": self.frames, "seconds": self.seconds, "fps": self.fps,
+                "hits": self.hits, "misses": self.misses, "hit_rate": self.hit_rate,
+                "bytes_uploaded": self.bytes_uploaded,
+                "median_frame_ms": 1000 * float(np.median(self.frame_seconds)) if self.frame_seconds else 0.0}
+
+
+def parse_frames(spec: str | None, shot: Shot) -> list[int]:
+    """'A-B' (inclusive), 'A' or None for the shot's range; refuses frames outside the shot."""
+    start, end = shot.frame_range.start, shot.frame_range.end
+    if spec:
+        try:
+            parts = spec.split("-", 1) if not spec.startswith("-") else [spec]
+            a = int(parts[0])
+            b = int(parts[1]) if len(parts) > 1 else a
+        except ValueError:
+            raise SdfError(f"--frames expects A-B, got '{spec}'") from None
+        if b < a:
+            raise SdfError(f"--frames {spec}: end is before start")
+        if a < start or b > end:
+            raise SdfError(f"--frames {spec} is outside the shot's range {start}-{end}", shot.file, "frame_range")
+        start, end = a, b
+    return list(range(start, end + 1))
+
+
+def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
+         items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
+         interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None) -> list[PassResult]:
+    """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results."""
+    if items is None:
+        items, _ = playable_items(shot, cache)
+    buffer = UploadBuffer()
+    if draw is None:
+        def draw(frame: int, data: list[FrameData]) -> None:
+            buffer.upload(data)
+    fps = shot.fps
+    pairs = [(i.file, i.object) for i in items]
+    prefetcher = Prefetcher(cache) if prefetch and cache.budget > 0 else None
+    results = []
+    frame_bytes = None
+    try:
+        for p in range(passes):
+            before = cache.snapshot()
+            uploaded = 0
+            times = []
+            t_pass = time.perf_counter()
+            for n, frame in enumerate(frames):
+                t0 = time.perf_counter()
+                if prefetcher is not None:
+                    prefetcher.follow(pairs, frame, 1, frames, fps, interpolation, loop=passes > 1,
+                                      frame_bytes=frame_bytes)
+                data = [cache.get(path, obj, frame, fps, interpolation) for path, obj in pairs]
+                frame_bytes = sum(d.nbytes for d in data) or None
+                draw(frame, data)
+                uploaded += sum(d.positions.nbytes + (d.normals.nbytes if d.normals is not None else 0) for d in data)
+                times.append(time.perf_counter() - t0)
+                if progress:
+                    progress(p * len(frames) + n + 1, passes * len(frames))
+            seconds = time.perf_counter() - t_pass
+            after = cache.snapshot()
+            results.append(PassResult(p + 1, len(frames), seconds, after.hits - before.hits,
+                                      after.misses - before.misses, uploaded, times))
+    finally:
+        if prefetcher is not None:
+            prefetcher.close()
+    return results

@@ -1,0 +1,510 @@
+"""Reading Alembic objects frame by frame as GPU-ready buffers.
+
+For an object at a frame, :class:`AlembicReader` returns a :class:`FrameData`:
+
+- ``positions``: float32, C-contiguous, shape (n, 3), in *draw layout* (one row per vertex
+  the GPU draws);
+- ``normals``: the same layout, or None when the file has none;
+- ``topology``: a :class:`Topology` shared by every frame with the same connectivity:
+  a triangulated uint32 index buffer (counter-clockwise, as OpenGL expects; Alembic stores
+  polygons clockwise), UVs in draw layout, face sets as triangle ranges, and the map from
+  draw vertices back to Alembic points;
+- ``world``: the 4x4 world matrix (row vectors) from the object's Alembic parents.
+
+Face-varying data (indexed UVs as Maya writes them, face-varying normals) means one
+Alembic point may need several draw vertices. The split is worked out once per topology
+(unique combinations of point, UV and normal index per face corner), so for a mesh whose
+topology does not change, per frame work is one gather of positions and normals, and
+nothing at all when every attribute is per-vertex (the positions array is then a zero-copy
+view of what alembic3d read). Heterogeneous topology (a mesh whose face counts change) is
+recomputed for the frames that need it and shared between frames whose connectivity is
+byte-identical.
+
+Frames map to time as ``frame / fps``. Between samples, ``interpolation`` chooses the
+``nearest`` sample (default), the ``floor`` sample, or ``linear`` blending of positions
+and normals when both samples have the same point count.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import alembic_io
+from .errors import AlembicError
+
+INTERPOLATIONS = ("nearest", "floor", "linear")
+GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
+
+
+@dataclass
+class Topology:
+    """Connectivity and per-vertex constants of a draw: shared between frames, counted once by caches."""
+
+    key: str
+    kind: str                        # "triangles", "lines" or "points"
+    indices: np.ndarray | None       # uint32: triangles (m*3) or line segments (m*2); None for points
+    uvs: np.ndarray | None           # float32 (n, 2) in draw layout
+    point_of_vertex: np.ndarray | None  # int64 (n,): Alembic point per draw vertex; None = identity
+    normal_of_vertex: np.ndarray | None  # int64 (n,): index into the normals array per draw vertex
+    normals_scope: str | None        # "vertex" or "facevarying"
+    face_of_triangle: np.ndarray | None  # int32 (m,) source face per triangle
+    face_sets: dict[str, np.ndarray] = field(default_factory=dict)  # name -> triangle indices
+    vertex_count: int = 0
+    source_point_count: int = 0
+    normals_need: int = 0            # normals a frame must have for normal_of_vertex to apply
+    normals_identity: bool = False   # normal_of_vertex is 0..n-1: per-frame normals used as read
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex, self.face_of_triangle,
+                  *self.face_sets.values())
+        return sum(a.nbytes for a in arrays if a is not None)
+
+
+@dataclass
+class FrameData:
+    """One object at one frame, ready to upload."""
+
+    object_path: str
+    frame: float
+    sample: int
+    kind: str                   # "mesh", "curves", "points", "xform", "camera"
+    positions: np.ndarray       # float32 (n, 3) C-contiguous
+    normals: np.ndarray | None  # float32 (n, 3) or None
+    topology: Topology | None
+    world: np.ndarray           # float64 (4, 4), row vectors
+    widths: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    velocities: np.ndarray | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of per-frame data (topology is counted separately, once)."""
+        return sum(a.nbytes for a in (self.positions, self.normals, self.widths, self.ids, self.velocities, self.world)
+                   if a is not None)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.positions) == 0
+
+
+def _np(a, dtype=None) -> np.ndarray:
+    arr = np.asarray(a)
+    return arr if dtype is None or arr.dtype == dtype else arr.astype(dtype)
+
+
+def _matrix(m) -> np.ndarray:
+    return np.array([[m[i][j] for j in range(4)] for i in range(4)], dtype=np.float64)
+
+
+def _scope_name(param) -> str:
+    return str(param.getScope()).rsplit(".", 1)[-1].replace("k", "", 1).replace("Scope", "").lower()
+
+
+class _Object:
+    """What the reader knows about one Alembic object: its typed schema, samples and topology cache."""
+
+    def __init__(self, archive_path: str, obj):
+        from alembic3d import Abc, AbcGeom
+
+        self.path = obj.getFullName()
+        self.obj = obj
+        self.schema_name = alembic_io.object_schema(obj)
+        wrap = Abc.WrapExistingFlag.kWrapExisting
+        typed = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD,
+                 "AbcGeom_Curve": AbcGeom.ICurves, "AbcGeom_Points": AbcGeom.IPoints,
+                 "AbcGeom_Xform": AbcGeom.IXform, "AbcGeom_Camera": AbcGeom.ICamera}.get(self.schema_name)
+        if typed is None:
+            raise AlembicError(f"object '{self.path}' is {self.schema_name or 'untyped'}; the reader handles "
+                               "PolyMesh, SubD, Curves, Points, Xform and Camera", archive_path)
+        self.schema = typed(obj, wrap).getSchema()
+        self.num_samples = self.schema.getNumSamples()
+        self.time_sampling = self.schema.getTimeSampling()
+        self.variance = None
+        if self.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+            self.variance = str(self.schema.getTopologyVariance()).rsplit(".", 1)[-1]
+        self.topologies: dict = {}
+        self.lock = threading.Lock()
+        self.parents = self._xform_parents()
+
+    def _xform_parents(self):
+        from alembic3d import Abc, AbcGeom
+
+        chain = []
+        node = self.obj if self.schema_name == "AbcGeom_Xform" else self.obj.getParent()
+        while node is not None and node.valid() and node.getFullName() != "/":
+            if alembic_io.object_schema(node) == "AbcGeom_Xform":
+                chain.append(AbcGeom.IXform(node, Abc.WrapExistingFlag.kWrapExisting).getSchema())
+            node = node.getParent()
+        return chain
+
+    def sample_for(self, time: float, interpolation: str) -> tuple[int, int, float]:
+        """(floor or nearest index, next index, blend weight) at ``time``."""
+        n = self.num_samples
+        if n <= 1:
+            return 0, 0, 0.0
+        ts = self.time_sampling
+        if interpolation == "nearest":
+            i = ts.getNearIndex(time, n)
+            return i, i, 0.0
+        lo = ts.getFloorIndex(time, n)
+        if interpolation == "floor":
+            return lo, lo, 0.0
+        hi = ts.getCeilIndex(time, n)
+        if hi == lo:
+            return lo, lo, 0.0
+        t0, t1 = ts.getSampleTime(lo), ts.getSampleTime(hi)
+        w = 0.0 if t1 <= t0 else min(max((time - t0) / (t1 - t0), 0.0), 1.0)
+        return lo, hi, w
+
+    def world_at(self, time: float) -> np.ndarray:
+        from alembic3d import Abc
+
+        world = np.identity(4)
+        for schema in self.parents:  # nearest parent first
+            n = schema.getNumSamples()
+            if n == 0:
+                continue
+            index = schema.getTimeSampling().getNearIndex(time, n) if n > 1 else 0
+            sample = schema.getValue(alembic_io.select(schema, index))
+            world = world @ _matrix(sample.getMatrix())
+            if not sample.getInheritsXforms():
+                break
+        return world
+
+
+def _topology_key(*arrays) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        if a is None:
+            h.update(b"-")
+        else:
+            h.update(str(a.shape).encode())
+            h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
+
+
+def _unique_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(first index of each unique row, row -> unique id) for rows made of non-negative int columns.
+
+    Packs the columns into one int64 key when their ranges allow (about ten times faster
+    than ``np.unique(axis=0)``), else falls back to the row-wise unique.
+    """
+    key = np.zeros(len(columns[0]), np.int64)
+    span = 1
+    for c in columns:
+        width = int(c.max(initial=0)) + 1
+        if span * width >= 2**62:
+            table = np.stack(columns, axis=1)
+            _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+            return first, inverse.reshape(-1)
+        key = key * width + c
+        span *= width
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
+    """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
+    counts = counts.astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    ntri = np.maximum(counts - 2, 0)
+    face = np.repeat(np.arange(len(counts)), ntri)
+    k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
+    base = starts[face]
+    # Alembic winds clockwise: (0, k+2, k+1) is the counter-clockwise fan.
+    tris = np.stack([base, base + k + 2, base + k + 1], axis=1)
+    return tris, face.astype(np.int32)
+
+
+class AlembicReader:
+    """Frames of the objects in one Alembic archive as GPU-ready buffers (thread-safe)."""
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        self.identity = alembic_io.file_identity(self.path)
+        self.archive = alembic_io.open_archive(self.path, cached=False)
+        self._objects: dict[str, _Object] = {}
+        self._lock = threading.RLock()
+
+    def object(self, object_path: str) -> _Object:
+        with self._lock:
+            o = self._objects.get(object_path)
+            if o is None:
+                obj = alembic_io.find_object(self.archive, object_path, self.path, None)
+                o = self._objects[object_path] = _Object(self.path, obj)
+            return o
+
+    def objects(self) -> list[str]:
+        return [p for p, o in alembic_io.walk_objects(self.archive)
+                if alembic_io.object_schema(o) in GEOMETRY + ("AbcGeom_Xform", "AbcGeom_Camera")]
+
+    def num_samples(self, object_path: str) -> int:
+        return self.object(object_path).num_samples
+
+    def is_animated(self, object_path: str) -> bool:
+        o = self.object(object_path)
+        return o.num_samples > 1 or any(p.getNumSamples() > 1 and not p.isConstant() for p in o.parents)
+
+    def time_range(self, object_path: str) -> tuple[float, float] | None:
+        o = self.object(object_path)
+        if o.num_samples == 0:
+            return None
+        return o.time_sampling.getSampleTime(0), o.time_sampling.getSampleTime(o.num_samples - 1)
+
+    # -- reading ---------------------------------------------------------------------------
+    def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
+             allocator=None) -> FrameData:
+        """One object at one frame. ``allocator`` (an object with ``copy(a)`` and ``take(a, index)``)
+        places the per-frame arrays in memory of the caller's choosing, e.g. a cache's arena;
+        without it they are numpy arrays (or views of what alembic3d read)."""
+        data = self._read(object_path, frame, fps, interpolation, allocator)
+        if allocator is not None:
+            # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
+            # alembic3d's transient memory is freed and reused for the next read.
+            for name in ("positions", "normals", "widths", "ids", "velocities"):
+                a = getattr(data, name)
+                if a is not None and not getattr(a, "_placed", False) and a.size:
+                    setattr(data, name, allocator.copy(a))
+        return data
+
+    def _read(self, object_path, frame, fps, interpolation, allocator) -> FrameData:
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"interpolation is one of {', '.join(INTERPOLATIONS)}")
+        o = self.object(object_path)
+        time = frame / fps
+        world = o.world_at(time)
+        if o.schema_name in ("AbcGeom_Xform", "AbcGeom_Camera"):
+            kind = "xform" if o.schema_name == "AbcGeom_Xform" else "camera"
+            return FrameData(o.path, frame, 0, kind, np.zeros((0, 3), np.float32), None, None, world)
+        if o.num_samples == 0:  # some real archives have objects with no samples at all
+            return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
+        lo, hi, w = o.sample_for(time, interpolation)
+        if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+            data = self._mesh(o, lo, allocator if w == 0.0 else None)
+            if w > 0.0:
+                other = self._mesh(o, hi)
+                if other.topology is data.topology:
+                    data.positions = _lerp(data.positions, other.positions, w)
+                    if data.normals is not None and other.normals is not None:
+                        data.normals = _lerp(data.normals, other.normals, w)
+        elif o.schema_name == "AbcGeom_Curve":
+            data = self._curves(o, lo)
+        else:
+            data = self._points(o, lo)
+            if w > 0.0:
+                other = self._points(o, hi)
+                if len(other.positions) == len(data.positions):
+                    data.positions = _lerp(data.positions, other.positions, w)
+        data.frame, data.world = frame, world
+        return data
+
+    def _mesh(self, o: _Object, index: int, allocator=None) -> FrameData:
+        from alembic3d import Abc
+
+        ss = alembic_io.select(o.schema, index)
+        positions = _np(o.schema.getPositionsProperty().getValue(ss), np.float32)
+        topo_index = 0 if o.variance in ("kConstantTopology", "kHomogenousTopology", "kHomogeneousTopology") else index
+        topology = self._mesh_topology(o, topo_index, len(positions))
+        normals = None
+        nparam = self._normals_param(o)
+        if nparam is not None and nparam.getNumSamples():
+            n_index = min(index, nparam.getNumSamples() - 1)
+            nsel = alembic_io.select(nparam, n_index)
+            raw = _np(nparam.getValueProperty().getValue(nsel), np.float32) \
+                if nparam.isIndexed() else _np(nparam.getExpandedValue(nsel).getVals(), np.float32)
+            if topology.normal_of_vertex is not None and len(raw) >= topology.normals_need:
+                if topology.normals_identity and len(raw) == topology.vertex_count:
+                    normals = raw
+                elif allocator is not None:
+                    normals = _placed(allocator.take(raw, topology.normal_of_vertex))
+                else:
+                    normals = np.take(raw, topology.normal_of_vertex, axis=0)
+        if topology.point_of_vertex is not None:
+            positions = _placed(allocator.take(positions, topology.point_of_vertex)) if allocator is not None \
+                else np.take(positions, topology.point_of_vertex, axis=0)
+        return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4))
+
+    @staticmethod
+    def _normals_param(o: _Object):
+        if o.schema_name == "AbcGeom_PolyMesh":
+            p = o.schema.getNormalsParam()
+            return p if p.valid() else None
+        arb = o.schema.getArbGeomParams()  # SubD: normals travel as an arbitrary "N"
+        if arb.valid() and arb.getPropertyHeader("N") is not None:
+            from alembic3d import AbcGeom
+            return AbcGeom.IN3fGeomParam(arb, "N")
+        return None
+
+    def _mesh_topology(self, o: _Object, index: int, point_count: int) -> Topology:
+        from alembic3d import Abc
+
+        with o.lock:
+            cached = o.topologies.get(index)
+            if cached is not None:
+                return cached
+            ss = alembic_io.select(o.schema, index)
+            counts = _np(o.schema.getFaceCountsProperty().getValue(ss), np.int32)
+            corners = _np(o.schema.getFaceIndicesProperty().getValue(ss), np.int32).astype(np.int64)
+            uv_idx, uv_vals = None, None
+            uvp = o.schema.getUVsParam()
+            if uvp.valid() and uvp.getNumSamples():
+                uss = alembic_io.select(uvp, min(index, uvp.getNumSamples() - 1))
+                scope = _scope_name(uvp)
+                if uvp.isIndexed():
+                    iv = uvp.getIndexedValue(uss)
+                    uv_vals = _np(iv.getVals(), np.float32)
+                    uv_idx = _np(iv.getIndices()).astype(np.int64)
+                else:
+                    uv_vals = _np(uvp.getExpandedValue(uss).getVals(), np.float32)
+                    uv_idx = None
+                if scope in ("vertex", "varying"):
+                    uv_idx = corners if uv_idx is None else uv_idx[corners]
+                elif uv_idx is None:
+                    uv_idx = np.arange(len(corners))
+                if len(uv_idx) != len(corners) or (len(uv_idx) and uv_idx.max() >= len(uv_vals)):
+                    uv_idx, uv_vals = None, None  # malformed UVs: draw without them rather than crash
+            n_idx, n_scope = None, None
+            nparam = self._normals_param(o)
+            if nparam is not None and nparam.getNumSamples():
+                scope = _scope_name(nparam)
+                n_scope = "facevarying" if scope == "facevarying" else "vertex"
+                if nparam.isIndexed():
+                    iv = nparam.getIndexedValue(alembic_io.select(nparam, min(index, nparam.getNumSamples() - 1)))
+                    ind = _np(iv.getIndices()).astype(np.int64)
+                    n_idx = ind if n_scope == "facevarying" else ind[corners]
+                else:
+                    n_idx = np.arange(len(corners)) if n_scope == "facevarying" else corners
+                if len(n_idx) != len(corners):
+                    n_idx, n_scope = None, None
+            key = _topology_key(counts, corners, uv_idx, n_idx)
+            shared = next((t for t in o.topologies.values() if t.key == key), None)
+            if shared is not None:
+                o.topologies[index] = shared
+                return shared
+            columns = [corners] + [c for c in (uv_idx, n_idx) if c is not None]
+            if len(columns) == 1 or all(np.array_equal(c, corners) for c in columns[1:]):
+                vertex_of_corner = corners  # every attribute is per point: draw vertices are the points
+                point_of_vertex = None
+                first_corner = None
+            else:
+                columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
+                first_corner, vertex_of_corner = _unique_rows(columns)
+                point_of_vertex = corners[first_corner]
+            tris, face = _fan(counts)
+            indices = vertex_of_corner[tris].astype(np.uint32).reshape(-1) if len(tris) else np.zeros(0, np.uint32)
+            uvs = None
+            if uv_idx is not None:
+                pick = uv_idx if first_corner is None else uv_idx[first_corner]
+                if first_corner is None:
+                    uvs = np.zeros((point_count, 2), np.float32)
+                    uvs[corners] = uv_vals[uv_idx]
+                else:
+                    uvs = np.ascontiguousarray(uv_vals[pick])
+            normal_of_vertex = None
+            if n_idx is not None:
+                if first_corner is None:
+                    normal_of_vertex = np.zeros(point_count, np.int64)
+                    normal_of_vertex[corners] = n_idx
+                else:
+                    normal_of_vertex = n_idx[first_corner]
+            face_sets = {}
+            for name in o.schema.getFaceSetNames() if o.schema_name == "AbcGeom_PolyMesh" else ():
+                fs = o.schema.getFaceSet(name).getSchema()
+                if fs.getNumSamples():
+                    faces = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1))).getFaces(),
+                                np.int64)
+                    face_sets[name] = np.nonzero(np.isin(face, faces))[0].astype(np.uint32)
+            n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
+            need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
+            identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
+            topo = Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, face_sets,
+                            n_vertices, point_count, need, identity)
+            o.topologies[index] = topo
+            return topo
+
+    def _curves(self, o: _Object, index: int) -> FrameData:
+        from alembic3d import Abc
+
+        ss = alembic_io.select(o.schema, index)
+        sample = o.schema.getValue(ss)
+        positions = _np(sample.getPositions(), np.float32)
+        nverts = _np(sample.getCurvesNumVertices(), np.int32)
+        key = _topology_key(nverts)
+        with o.lock:
+            topo = next((t for t in o.topologies.values() if t.key == key), None)
+            if topo is None:
+                # Each curve drawn as the polyline through its control points (a playback preview).
+                ends = np.cumsum(nverts.astype(np.int64))
+                starts = ends - nverts
+                seg = np.concatenate([np.arange(s, e - 1) for s, e in zip(starts, ends)]) if len(nverts) else \
+                    np.zeros(0, np.int64)
+                indices = np.stack([seg, seg + 1], axis=1).astype(np.uint32).reshape(-1)
+                topo = Topology(key, "lines", indices, None, None, None, None, None, {}, len(positions), len(positions))
+            o.topologies[index] = topo
+        widths = None
+        wp = o.schema.getWidthsParam()
+        if wp.valid() and wp.getNumSamples():
+            widths = _np(wp.getExpandedValue(alembic_io.select(wp, min(index, wp.getNumSamples() - 1))).getVals(),
+                         np.float32)
+        return FrameData(o.path, 0, index, "curves", positions, None, topo, np.identity(4), widths=widths)
+
+    def _points(self, o: _Object, index: int) -> FrameData:
+        from alembic3d import Abc
+
+        sample = o.schema.getValue(alembic_io.select(o.schema, index))
+        positions = _np(sample.getPositions(), np.float32)
+        ids = _np(sample.getIds()).astype(np.uint64) if sample.getIds() is not None else None
+        vel = sample.getVelocities()
+        velocities = _np(vel, np.float32) if vel is not None and len(vel) == len(positions) else None
+        widths = None
+        wp = o.schema.getWidthsParam()
+        if wp.valid() and wp.getNumSamples():
+            widths = _np(wp.getExpandedValue(alembic_io.select(wp, min(index, wp.getNumSamples() - 1))).getVals(),
+                         np.float32)
+        topo = Topology("points", "points", None, None, None, None, None, None, {}, len(positions), len(positions))
+        return FrameData(o.path, 0, index, "points", positions, None, topo, np.identity(4), widths=widths, ids=ids,
+                         velocities=velocities)
+
+    def camera(self, object_path: str, frame: float, fps: float) -> dict:
+        """Lens and film back of a camera object at ``frame`` (millimetres), with its world matrix."""
+        from alembic3d import Abc
+
+        o = self.object(object_path)
+        if o.schema_name != "AbcGeom_Camera":
+            raise AlembicError(f"object '{object_path}' is not a camera", self.path)
+        time = frame / fps
+        index = o.time_sampling.getNearIndex(time, o.num_samples) if o.num_samples > 1 else 0
+        s = o.schema.getValue(alembic_io.select(o.schema, index))
+        return {"focal_length": s.getFocalLength(), "horizontal_aperture": s.getHorizontalAperture() * 10.0,
+                "vertical_aperture": s.getVerticalAperture() * 10.0, "near_clip": s.getNearClippingPlane(),
+                "far_clip": s.getFarClippingPlane(), "f_stop": s.getFStop(), "focus_distance": s.getFocusDistance(),
+                "world": o.world_at(time)}
+
+
+_KIND = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves", "AbcGeom_Points": "points"}
+
+
+class _PlacedArray(np.ndarray):
+    """Marks an array already in the caller's memory (so ``read`` does not copy it again)."""
+
+    _placed = True
+
+
+def _placed(a: np.ndarray) -> np.ndarray:
+    return a.view(_PlacedArray)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    out = np.empty_like(a)
+    np.multiply(a, 1.0 - w, out=out)
+    out += b * w
+    return out
+
+
+def _is_identity(index: np.ndarray, n: int) -> bool:
+    return len(index) == n and bool(np.array_equal(index, np.arange(n)))

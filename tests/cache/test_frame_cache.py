@@ -1,0 +1,149 @@
+"""The LRU frame cache: accounting, eviction, invalidation, threads, prefetch."""
+import os
+import shutil
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from sdf.cache.frame_cache import FrameCache, default_budget
+from sdf.cache.prefetch import Prefetcher
+from sdf.errors import SdfError
+
+
+@pytest.fixture
+def hero(demo_master):
+    root, _ = demo_master
+    return os.path.join(root, "assets", "anim", "hero_anim.abc"), "/hero/body"
+
+
+def test_hits_misses_and_bytes_with_topology_counted_once(hero):
+    path, obj = hero
+    cache = FrameCache(1 << 30)
+    frames = range(1001, 1011)
+    first = [cache.get(path, obj, f, 24.0) for f in frames]
+    again = [cache.get(path, obj, f, 24.0) for f in frames]
+    assert all(a is b for a, b in zip(first, again))
+    s = cache.snapshot()
+    assert (s.hits, s.misses, s.entries) == (10, 10, 10)
+    topo = first[0].topology.nbytes
+    assert s.topology_bytes == topo
+    assert s.bytes_held == sum(d.nbytes for d in first) + topo
+    assert not first[0].positions.flags.writeable  # cached buffers are read-only
+
+
+def test_lru_eviction_by_bytes(hero):
+    path, obj = hero
+    probe = FrameCache(1 << 30)
+    d = probe.get(path, obj, 1001, 24.0)
+    per_frame, topo = d.nbytes, d.topology.nbytes
+    cache = FrameCache(topo + 3 * per_frame + 10)
+    for f in (1001, 1002, 1003):
+        cache.get(path, obj, f, 24.0)
+    cache.get(path, obj, 1001, 24.0)          # 1001 becomes most recent
+    cache.get(path, obj, 1004, 24.0)          # evicts 1002, the least recent
+    assert cache.cached_frames(path, obj) == {1001.0, 1003.0, 1004.0}
+    s = cache.snapshot()
+    assert s.evictions == 1 and s.bytes_held <= cache.budget
+    cache.set_budget(0)
+    assert cache.snapshot().bytes_held == 0 and cache.snapshot().topology_bytes == 0
+
+
+def test_frames_larger_than_the_budget_are_not_stored_and_zero_budget_works(hero):
+    path, obj = hero
+    cache = FrameCache(1000)
+    d = cache.get(path, obj, 1001, 24.0)
+    assert len(d.positions) > 0
+    s = cache.snapshot()
+    assert s.not_stored == 1 and s.entries == 0
+    zero = FrameCache(0)
+    for _ in range(2):
+        assert len(zero.get(path, obj, 1001, 24.0).positions) > 0
+    assert zero.snapshot().hits == 0 and zero.snapshot().misses == 2
+
+
+def test_budget_from_environment(monkeypatch):
+    monkeypatch.setenv("SDF_CACHE_MB", "12")
+    assert default_budget() == 12 * 2**20
+    assert FrameCache().budget == 12 * 2**20
+    monkeypatch.setenv("SDF_CACHE_MB", "lots")
+    with pytest.raises(SdfError, match="SDF_CACHE_MB"):
+        default_budget()
+    monkeypatch.delenv("SDF_CACHE_MB")
+    assert 0 < default_budget() < os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    with pytest.raises(SdfError):
+        FrameCache(-1)
+
+
+def test_changed_file_invalidates_its_entries(demo_master, tmp_path):
+    root, _ = demo_master
+    path = str(tmp_path / "cloth.abc")
+    shutil.copy(os.path.join(root, "assets", "anim", "cloth_anim.abc"), path)
+    cache = FrameCache(1 << 30, check_interval=0)
+    before = cache.get(path, "/cloth/clothShape", 1001, 24.0).positions.copy()
+    # Replace the file (as a new publish would) with the hero's archive under the same name.
+    time.sleep(0.01)
+    shutil.copy(os.path.join(root, "assets", "anim", "hero_anim.abc"), path + ".new")
+    os.replace(path + ".new", path)
+    d = cache.get(path, "/hero/body", 1001, 24.0)
+    assert len(d.positions) != len(before)
+    s = cache.snapshot()
+    assert s.invalidations == 1 and cache.cached_frames(path, "/hero/body") == {1001.0}
+
+
+def test_thread_safety(hero):
+    path, obj = hero
+    cache = FrameCache(1 << 30)
+    results, errors = [], []
+
+    def worker(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for f in rng.integers(1001, 1021, 60):
+                results.append((int(f), cache.get(path, obj, int(f), 24.0)))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    s = cache.snapshot()
+    assert s.hits + s.misses == 360 and s.misses == s.entries <= 20
+    by_frame = {}
+    for f, d in results:
+        assert by_frame.setdefault(f, d) is d  # one object per key: no frame read twice and stored twice
+
+
+def test_prefetcher_reads_ahead_in_play_direction_and_cancels_on_seek(hero):
+    path, obj = hero
+    cache = FrameCache(1 << 30)
+    pf = Prefetcher(cache, workers=1, ahead=5)
+    frames = list(range(1001, 1049))
+    try:
+        pf.follow([(path, obj)], 1010, -1, frames, 24.0, loop=False)
+        _wait(pf)
+        assert cache.cached_frames(path, obj) == {1005.0, 1006.0, 1007.0, 1008.0, 1009.0}
+        pf.follow([(path, obj)], 1040, 1, frames, 24.0, loop=False)
+        _wait(pf)
+        assert {1041.0, 1045.0} <= cache.cached_frames(path, obj)
+        # A seek replaces what was queued: nothing of the old window remains queued.
+        pf.ahead = 40
+        pf.follow([(path, obj)], 1001, 1, frames, 24.0, loop=False)
+        pf.follow([(path, obj)], 1030, -1, frames, 24.0, loop=False)
+        _wait(pf)
+        assert not {f for f in cache.cached_frames(path, obj) if 1031 < f < 1040}
+    finally:
+        pf.close()
+    assert cache.snapshot().hits == 0  # prefetch reads are not counted as misses or hits
+
+
+def _wait(pf, timeout=30):
+    deadline = time.time() + timeout
+    while not pf.idle():
+        assert time.time() < deadline
+        time.sleep(0.01)
+    time.sleep(0.2)
