@@ -8,6 +8,7 @@ one run (each variant repeated, interleaved, medians reported):
 - raw:   read with alembic3d directly, no cache: positions, normals, face indices and
          counts, UVs (what a DCC reads to draw a frame), as numpy, then copied into the
          upload buffer;
+- reader: sdf's reader without a cache (draw layout built, memory reused frame to frame);
 - cold:  first pass through the frame cache, with the prefetcher reading ahead
          (the cache also builds the draw layout: triangles, split seams);
 - warm:  second pass, every frame a hit;
@@ -72,6 +73,16 @@ def raw_pass(items, frames, fps, buffer: UploadBuffer) -> float:
     return time.perf_counter() - t0
 
 
+def reader_pass(items, frames, fps, buffer: UploadBuffer) -> float:
+    from sdf.frames import AlembicReader
+
+    readers = {i.file: AlembicReader(i.file) for i in items}
+    t0 = time.perf_counter()
+    for frame in frames:
+        buffer.upload([readers[i.file].read(i.object, frame, fps) for i in items])
+    return time.perf_counter() - t0
+
+
 def bound_pass(sources: list[list[np.ndarray]], buffer: UploadBuffer) -> float:
     t0 = time.perf_counter()
     for arrays in sources:
@@ -98,10 +109,11 @@ def main() -> None:
     for p in problems:
         print("warning:", p, file=sys.stderr)
     buffer = UploadBuffer(64 << 20)
-    runs = {"raw": [], "cold": [], "warm": [], "bound": []}
+    runs = {"raw": [], "reader": [], "cold": [], "warm": [], "bound": []}
     held = expected = None
     for r in range(args.repeat):
         runs["raw"].append(raw_pass(items, frames, shot.fps, buffer))
+        runs["reader"].append(reader_pass(items, frames, shot.fps, buffer))
         cache = FrameCache()
         res = play(shot, cache, frames, passes=2, prefetch=True, items=items,
                    draw=lambda f, data: buffer.upload(data))
@@ -133,6 +145,8 @@ def main() -> None:
     s = small.snapshot()
     print(f"budget {small.budget / 2**20:.0f} MB (a third of the shot): pass 2 {res[1].fps:.1f} fps, "
           f"hit rate {100 * res[1].hit_rate:.0f}%, {s.evictions} evictions, held {s.bytes_held / 2**20:.0f} MB")
+    print(f"ceiling on this machine: raw is {med['raw'] / med['bound']:.1f}x the memory-copy bound, so no cache "
+          f"can be more than that much faster than raw here")
     print(f"summary: cold {med['raw'] / med['cold']:.2f}x raw (target >=1), warm {med['raw'] / med['warm']:.1f}x "
           f"raw (target >=20), warm {med['warm'] / med['bound']:.2f}x bound (target <=3)")
 
