@@ -1,0 +1,411 @@
+"""Alembic -> USD.
+
+usd-core has no Alembic plugin, so this translation is ours. Choices, stated once:
+
+- The archive becomes one root prim named after the file (the stage's default prim), so a
+  whole asset can be referenced and can carry an axis or units correction.
+- Alembic stores polygons clockwise. Like USD's own Alembic plugin, meshes are authored with
+  ``orientation = "leftHanded"`` and their indices untouched, so every index (and every
+  face-varying UV index) survives exactly.
+- Time: a sample at ``t`` seconds is authored at time code ``t * fps``; the stage's
+  timeCodesPerSecond and framesPerSecond are ``fps`` (from ``--fps``, else the archive's
+  uniform sampling, else 24). Objects with one sample get a default value, not a time sample.
+- Cameras: Alembic gives focal length in mm and film back in cm; USD wants both in tenths
+  of a scene unit, i.e. ``mm * 0.01 / metersPerUnit`` (mm when the scene is in centimetres).
+- Units: Alembic has none. Maya's and unknown writers' archives are taken to be centimetres,
+  Houdini's and Blender's metres (from the archive's application string); ``--meters-per-unit``
+  and ``--up-axis`` bake a conversion into the root prim's transform.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from sdf import alembic_io
+from sdf.errors import SdfError
+
+from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
+
+SUPPORTED = ("AbcGeom_Xform", "AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points",
+             "AbcGeom_Camera")
+_SCOPE = {"kVertexScope": "vertex", "kVaryingScope": "varying", "kFacevaryingScope": "faceVarying",
+          "kUniformScope": "uniform", "kConstantScope": "constant"}
+_SUBD_SCHEME = {"catmull-clark": "catmullClark", "catmullclark": "catmullClark", "loop": "loop",
+                "bilinear": "bilinear"}
+_BOUNDARY = {0: "none", 1: "edgeAndCorner", 2: "edgeOnly"}
+
+
+def archive_units(archive) -> float:
+    """Meters per unit implied by the application that wrote the archive."""
+    from alembic3d import Abc
+
+    try:
+        info = Abc.GetArchiveInfo(archive)
+        app = (info.get("appName") or info.get("userDescription") or "") if isinstance(info, dict) else str(info)
+    except Exception:
+        app = ""
+    app = app.lower()
+    return 1.0 if ("houdini" in app or "blender" in app) else 0.01
+
+
+def archive_fps(archive) -> float | None:
+    """Frames per second from the archive's uniform time samplings (the most common one)."""
+    rates = []
+    for i in range(archive.getNumTimeSamplings()):
+        tst = archive.getTimeSampling(i).getTimeSamplingType()
+        if tst.isUniform() and tst.getTimePerCycle() > 0 and i > 0:
+            rates.append(round(1.0 / tst.getTimePerCycle(), 6))
+    return max(set(rates), key=rates.count) if rates else None
+
+
+def _vt(kind: str, a):
+    from pxr import Vt
+    a = np.ascontiguousarray(a)
+    return {"v3f": Vt.Vec3fArray, "v2f": Vt.Vec2fArray, "int": Vt.IntArray, "float": Vt.FloatArray,
+            "int64": Vt.Int64Array}[kind].FromNumpy(a)
+
+
+def _matrix(m) -> "Gf.Matrix4d":
+    from pxr import Gf
+    return Gf.Matrix4d(*[m[i][j] for i in range(4) for j in range(4)])
+
+
+def _scope(param) -> str:
+    return _SCOPE.get(str(param.getScope()).rsplit(".", 1)[-1], "vertex")
+
+
+class _Writer:
+    def __init__(self, stage, fps: float, mpu: float, options: ConvertOptions):
+        self.stage = stage
+        self.fps = fps
+        self.mpu = mpu
+        self.options = options
+        self.codes: list[float] = []
+
+    def samples(self, source) -> list[tuple[int, float | None]]:
+        """(index, time code or None for a single default value) of the samples to author."""
+        n = source.getNumSamples()
+        if n == 0:
+            return []
+        if n == 1:
+            return [(0, None)]
+        ts = source.getTimeSampling()
+        out = []
+        for i in range(n):
+            tc = ts.getSampleTime(i) * self.fps
+            if self.options.in_range(tc):
+                out.append((i, tc))
+        self.codes.extend(tc for _, tc in out)
+        return out
+
+    @staticmethod
+    def put(attr, value, tc) -> None:
+        from pxr import Usd
+        attr.Set(value, Usd.TimeCode.Default() if tc is None else tc)
+
+    # -- objects -----------------------------------------------------------------------------
+    def object(self, obj, path) -> None:
+        from alembic3d import Abc, AbcGeom
+        from pxr import UsdGeom
+
+        schema_name = alembic_io.object_schema(obj)
+        wrap = Abc.WrapExistingFlag.kWrapExisting
+        if schema_name == "AbcGeom_Xform":
+            prim = UsdGeom.Xform.Define(self.stage, path)
+            self.xform(AbcGeom.IXform(obj, wrap).getSchema(), prim)
+        elif schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+            cls = AbcGeom.IPolyMesh if schema_name == "AbcGeom_PolyMesh" else AbcGeom.ISubD
+            self.mesh(cls(obj, wrap).getSchema(), UsdGeom.Mesh.Define(self.stage, path), schema_name)
+        elif schema_name == "AbcGeom_Curve":
+            self.curves(AbcGeom.ICurves(obj, wrap).getSchema(), UsdGeom.BasisCurves.Define(self.stage, path))
+        elif schema_name == "AbcGeom_Points":
+            self.points(AbcGeom.IPoints(obj, wrap).getSchema(), UsdGeom.Points.Define(self.stage, path))
+        elif schema_name == "AbcGeom_Camera":
+            self.camera(AbcGeom.ICamera(obj, wrap).getSchema(), UsdGeom.Camera.Define(self.stage, path))
+        elif schema_name == "AbcGeom_FaceSet":
+            return  # written with its mesh
+        else:
+            self.options.warn(f"skipped {obj.getFullName()}: unsupported Alembic schema "
+                              f"'{schema_name or 'untyped'}' (children kept under an Xform)")
+            UsdGeom.Xform.Define(self.stage, path)
+        self.visibility(obj, path)
+        for i in range(obj.getNumChildren()):
+            child = obj.getChild(i)
+            if alembic_io.object_schema(child) == "AbcGeom_FaceSet":
+                continue
+            self.object(child, f"{path}/{usd_safe_name(child.getName())}")
+
+    def visibility(self, obj, path) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        try:
+            prop = AbcGeom.GetVisibilityProperty(obj)
+        except Exception:
+            return
+        if not prop.valid() or prop.getNumSamples() == 0:
+            return
+        img = UsdGeom.Imageable(self.stage.GetPrimAtPath(path))
+        if not img:
+            return
+        attr = img.CreateVisibilityAttr()
+        for i, tc in self.samples(prop):
+            hidden = int(prop.getValue(alembic_io.select(prop, i))) == 0
+            self.put(attr, UsdGeom.Tokens.invisible if hidden else UsdGeom.Tokens.inherited, tc)
+
+    def xform(self, schema, prim) -> None:
+        samples = self.samples(schema)
+        if not samples:
+            return
+        op = prim.MakeMatrixXform()
+        for i, tc in samples:
+            s = schema.getValue(alembic_io.select(schema, i))
+            self.put(op, _matrix(s.getMatrix()), tc)
+            if not s.getInheritsXforms():
+                prim.SetResetXformStack(True)
+
+    def mesh(self, schema, mesh, schema_name) -> None:
+        from pxr import Sdf, UsdGeom, Vt
+
+        mesh.CreateOrientationAttr().Set(UsdGeom.Tokens.leftHanded)
+        subd = schema_name == "AbcGeom_SubD"
+        points, counts, indices = mesh.CreatePointsAttr(), mesh.CreateFaceVertexCountsAttr(), \
+            mesh.CreateFaceVertexIndicesAttr()
+        extent = mesh.CreateExtentAttr()
+        samples = self.samples(schema)
+        varying = subd or str(schema.getTopologyVariance()).endswith("HeterogenousTopology") or \
+            str(schema.getTopologyVariance()).endswith("HeterogeneousTopology")
+        topo_done = False
+        for i, tc in samples:
+            s = schema.getValue(alembic_io.select(schema, i))
+            p = np.asarray(s.getPositions(), np.float32)
+            self.put(points, _vt("v3f", p), tc)
+            if len(p):
+                self.put(extent, Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))]), tc)
+            if not topo_done or varying:
+                fc = _vt("int", np.asarray(s.getFaceCounts(), np.int32))
+                fi = _vt("int", np.asarray(s.getFaceIndices(), np.int32))
+                if varying and len(samples) > 1:
+                    self.put(counts, fc, tc)
+                    self.put(indices, fi, tc)
+                elif not topo_done:
+                    counts.Set(fc)
+                    indices.Set(fi)
+                topo_done = True
+            vel = s.getVelocities()
+            if vel is not None and len(vel):
+                self.put(mesh.CreateVelocitiesAttr(), _vt("v3f", np.asarray(vel, np.float32)), tc)
+        if subd:
+            s = schema.getValue(alembic_io.select(schema, 0)) if schema.getNumSamples() else None
+            if s is not None:
+                mesh.CreateSubdivisionSchemeAttr().Set(_SUBD_SCHEME.get(s.getSubdivisionScheme().lower(),
+                                                                        "catmullClark"))
+                for getter, creator, kind in (("getCreaseIndices", mesh.CreateCreaseIndicesAttr, "int"),
+                                              ("getCreaseLengths", mesh.CreateCreaseLengthsAttr, "int"),
+                                              ("getCreaseSharpnesses", mesh.CreateCreaseSharpnessesAttr, "float"),
+                                              ("getCornerIndices", mesh.CreateCornerIndicesAttr, "int"),
+                                              ("getCornerSharpnesses", mesh.CreateCornerSharpnessesAttr, "float"),
+                                              ("getHoles", mesh.CreateHoleIndicesAttr, "int")):
+                    v = getattr(s, getter)()
+                    if v is not None and len(v):
+                        creator().Set(_vt(kind, np.asarray(v, np.float32 if kind == "float" else np.int32)))
+                b = s.getInterpolateBoundary()
+                if b in _BOUNDARY:
+                    mesh.CreateInterpolateBoundaryAttr().Set(_BOUNDARY[b])
+        else:
+            mesh.CreateSubdivisionSchemeAttr().Set(UsdGeom.Tokens.none)
+        # UVs as primvars:st, normals as normals (or an indexed primvars:normals).
+        self.uvs(schema, mesh)
+        self.normals(schema, mesh, subd)
+        if not subd:
+            self.face_sets(schema, mesh)
+        self.arb_params(schema, mesh, skip={"N"} if subd else set())
+
+    def uvs(self, schema, mesh) -> None:
+        from pxr import Sdf, UsdGeom
+
+        uvp = schema.getUVsParam()
+        if not uvp.valid() or uvp.getNumSamples() == 0:
+            return
+        pv = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, _scope(uvp))
+        for i, tc in self.samples(uvp):
+            sel = alembic_io.select(uvp, i)
+            if uvp.isIndexed():
+                iv = uvp.getIndexedValue(sel)
+                self.put(pv, _vt("v2f", np.asarray(iv.getVals(), np.float32)), tc)
+                self.put(pv.CreateIndicesAttr(), _vt("int", np.asarray(iv.getIndices()).astype(np.int32)), tc)
+            else:
+                self.put(pv, _vt("v2f", np.asarray(uvp.getExpandedValue(sel).getVals(), np.float32)), tc)
+
+    def normals(self, schema, mesh, subd: bool) -> None:
+        from pxr import Sdf, UsdGeom
+
+        if subd:
+            arb = schema.getArbGeomParams()
+            if not (arb.valid() and arb.getPropertyHeader("N") is not None):
+                return
+            from alembic3d import AbcGeom
+            param = AbcGeom.IN3fGeomParam(arb, "N")
+        else:
+            param = schema.getNormalsParam()
+            if not param.valid():
+                return
+        if param.getNumSamples() == 0:
+            return
+        if param.isIndexed():
+            pv = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("normals", Sdf.ValueTypeNames.Normal3fArray, _scope(param))
+            for i, tc in self.samples(param):
+                iv = param.getIndexedValue(alembic_io.select(param, i))
+                self.put(pv, _vt("v3f", np.asarray(iv.getVals(), np.float32)), tc)
+                self.put(pv.CreateIndicesAttr(), _vt("int", np.asarray(iv.getIndices()).astype(np.int32)), tc)
+        else:
+            attr = mesh.CreateNormalsAttr()
+            mesh.SetNormalsInterpolation(_scope(param))
+            for i, tc in self.samples(param):
+                vals = param.getExpandedValue(alembic_io.select(param, i)).getVals()
+                self.put(attr, _vt("v3f", np.asarray(vals, np.float32)), tc)
+
+    def face_sets(self, schema, mesh) -> None:
+        from pxr import UsdGeom, Vt
+
+        for name in schema.getFaceSetNames():
+            fs = schema.getFaceSet(name).getSchema()
+            if fs.getNumSamples() == 0:
+                continue
+            faces = np.asarray(fs.getValue(alembic_io.select(fs, 0)).getFaces(), np.int32)
+            UsdGeom.Subset.CreateGeomSubset(mesh, usd_safe_name(name), UsdGeom.Tokens.face,
+                                            Vt.IntArray.FromNumpy(faces), "faceSets")
+
+    def arb_params(self, schema, prim, skip=()) -> None:
+        """Arbitrary geometry parameters we do not translate are named in a warning, never dropped silently."""
+        arb = schema.getArbGeomParams()
+        if not arb.valid():
+            return
+        names = [arb.getPropertyHeader(i).getName() for i in range(arb.getNumProperties())]
+        extra = [n for n in names if n not in skip]
+        if extra:
+            self.options.warn(f"{prim.GetPath()}: arbitrary parameters not translated: {', '.join(extra)}")
+
+    def curves(self, schema, curves) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom, Vt
+
+        points, counts = curves.CreatePointsAttr(), curves.CreateCurveVertexCountsAttr()
+        extent = curves.CreateExtentAttr()
+        samples = self.samples(schema)
+        for i, tc in samples:
+            s = schema.getValue(alembic_io.select(schema, i))
+            p = np.asarray(s.getPositions(), np.float32)
+            self.put(points, _vt("v3f", p), tc)
+            self.put(counts, _vt("int", np.asarray(s.getCurvesNumVertices(), np.int32)), tc)
+            if len(p):
+                self.put(extent, Vt.Vec3fArray([tuple(map(float, p.min(0) - 0.1)), tuple(map(float, p.max(0) + 0.1))]), tc)
+            if i == samples[0][0]:
+                cubic = str(s.getType()).endswith("kCubic")
+                curves.CreateTypeAttr().Set(UsdGeom.Tokens.cubic if cubic else UsdGeom.Tokens.linear)
+                basis = str(s.getBasis()).rsplit(".", 1)[-1]
+                curves.CreateBasisAttr().Set({"kBezierBasis": "bezier", "kCatmullromBasis": "catmullRom",
+                                              "kBsplineBasis": "bspline"}.get(basis, "bspline"))
+                periodic = str(s.getWrap()).endswith("kPeriodic")
+                curves.CreateWrapAttr().Set("periodic" if periodic else "nonperiodic")
+        wp = schema.getWidthsParam()
+        if wp.valid() and wp.getNumSamples():
+            attr = curves.CreateWidthsAttr()
+            curves.SetWidthsInterpolation(_scope(wp))
+            for i, tc in self.samples(wp):
+                self.put(attr, _vt("float", np.asarray(wp.getExpandedValue(alembic_io.select(wp, i)).getVals(),
+                                                       np.float32)), tc)
+
+    def points(self, schema, pts) -> None:
+        from pxr import Vt
+
+        points, ids, vels = pts.CreatePointsAttr(), pts.CreateIdsAttr(), pts.CreateVelocitiesAttr()
+        extent = pts.CreateExtentAttr()
+        for i, tc in self.samples(schema):
+            s = schema.getValue(alembic_io.select(schema, i))
+            p = np.asarray(s.getPositions(), np.float32)
+            self.put(points, _vt("v3f", p), tc)
+            if len(p):
+                self.put(extent, Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))]), tc)
+            if s.getIds() is not None and len(s.getIds()) == len(p):
+                self.put(ids, _vt("int64", np.asarray(s.getIds()).astype(np.int64)), tc)
+            v = s.getVelocities()
+            if v is not None and len(v) == len(p):
+                self.put(vels, _vt("v3f", np.asarray(v, np.float32)), tc)
+        wp = schema.getWidthsParam()
+        if wp.valid() and wp.getNumSamples():
+            attr = pts.CreateWidthsAttr()
+            pts.SetWidthsInterpolation(_scope(wp))
+            for i, tc in self.samples(wp):
+                self.put(attr, _vt("float", np.asarray(wp.getExpandedValue(alembic_io.select(wp, i)).getVals(),
+                                                       np.float32)), tc)
+
+    def camera(self, schema, cam) -> None:
+        from pxr import Gf, UsdGeom
+
+        k = 0.01 / self.mpu  # mm -> tenths of a scene unit
+        attrs = {n: getattr(cam, f"Create{n}Attr")() for n in ("FocalLength", "HorizontalAperture",
+                                                                "VerticalAperture", "HorizontalApertureOffset",
+                                                                "VerticalApertureOffset", "ClippingRange",
+                                                                "FStop", "FocusDistance")}
+        cam.CreateProjectionAttr().Set(UsdGeom.Tokens.perspective)
+        for i, tc in self.samples(schema):
+            s = schema.getValue(alembic_io.select(schema, i))
+            self.put(attrs["FocalLength"], float(s.getFocalLength()) * k, tc)
+            self.put(attrs["HorizontalAperture"], float(s.getHorizontalAperture()) * 10 * k, tc)
+            self.put(attrs["VerticalAperture"], float(s.getVerticalAperture()) * 10 * k, tc)
+            self.put(attrs["HorizontalApertureOffset"], float(s.getHorizontalFilmOffset()) * 10 * k, tc)
+            self.put(attrs["VerticalApertureOffset"], float(s.getVerticalFilmOffset()) * 10 * k, tc)
+            self.put(attrs["ClippingRange"], Gf.Vec2f(float(s.getNearClippingPlane()), float(s.getFarClippingPlane())), tc)
+            self.put(attrs["FStop"], float(s.getFStop()), tc)
+            self.put(attrs["FocusDistance"], float(s.getFocusDistance()), tc)
+
+
+def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None) -> dict:
+    """Translate ``src`` into a new stage saved at ``usd_path`` (no staging: the caller stages)."""
+    from pxr import Sdf, Usd, UsdGeom
+
+    archive = alembic_io.open_archive(src, cached=False)
+    fps = options.fps or archive_fps(archive) or 24.0
+    source_mpu = archive_units(archive)
+    mpu = options.meters_per_unit or source_mpu
+    up = options.up_axis or "Y"
+    layer = Sdf.Layer.CreateNew(usd_path)
+    stage = Usd.Stage.Open(layer)
+    root = "/" + usd_safe_name(root_name or os.path.splitext(os.path.basename(src))[0])
+    root_prim = UsdGeom.Xform.Define(stage, root)
+    stage.SetDefaultPrim(root_prim.GetPrim())
+    correction = axis_matrix("Y", up) @ units_matrix(source_mpu, mpu)
+    if not np.allclose(correction, np.identity(4)):
+        root_prim.MakeMatrixXform().Set(_matrix(correction))
+    writer = _Writer(stage, fps, mpu, options)
+    top = archive.getTop()
+    n = top.getNumChildren()
+    for i in range(n):
+        child = top.getChild(i)
+        writer.object(child, f"{root}/{usd_safe_name(child.getName())}")
+        options.tick(os.path.basename(src), i + 1, n)
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z if up == "Z" else UsdGeom.Tokens.y)
+    UsdGeom.SetStageMetersPerUnit(stage, mpu)
+    stage.SetTimeCodesPerSecond(fps)
+    stage.SetFramesPerSecond(fps)
+    if writer.codes:
+        stage.SetStartTimeCode(min(writer.codes))
+        stage.SetEndTimeCode(max(writer.codes))
+    layer.customLayerData = {"sdf:source": os.path.abspath(src),
+                             "sdf:sourceIdentity": "%s:%d:%d" % alembic_io.file_identity(src)}
+    layer.Save()
+    return {"fps": fps, "meters_per_unit": mpu, "up_axis": up, "root": root, "time_codes": len(set(writer.codes)),
+            "warnings": list(options.warnings)}
+
+
+def alembic_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
+    if not os.path.exists(src):
+        raise ConvertError("input not found", src)
+    with Staging(dst, options.force) as staging:
+        staging.check_targets([dst])
+        info = write_stage_from_alembic(src, staging.path(dst), options)
+        staging.commit()
+    return dict(info, output=dst)

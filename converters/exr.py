@@ -1,0 +1,166 @@
+"""OpenEXR tools for render-layer outputs: inspect, pack AOVs into one multi-part file, split it.
+
+Packed files follow the render layer's AOV definitions: one part per AOV, named after it, with
+channels ``<aov>.R``, ``<aov>.G``... (``<aov>.X``... for vectors, ``<aov>.Z`` for depth), as
+compositors expect. ``split`` undoes ``pack`` exactly: same pixels, same pixel types.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from sdf.errors import SdfError
+
+from .options import ConvertError, Staging
+
+EXR_MAGIC = b"\x76\x2f\x31\x01"
+_COMPRESSION = {"none": "NO_COMPRESSION", "rle": "RLE_COMPRESSION", "zips": "ZIPS_COMPRESSION",
+                "zip": "ZIP_COMPRESSION", "piz": "PIZ_COMPRESSION", "pxr24": "PXR24_COMPRESSION",
+                "b44": "B44_COMPRESSION", "b44a": "B44A_COMPRESSION", "dwaa": "DWAA_COMPRESSION",
+                "dwab": "DWAB_COMPRESSION"}
+
+
+def open_exr(path: str):
+    """An OpenEXR.File with every channel separate, or a clear error (missing, not EXR, truncated)."""
+    import OpenEXR
+
+    if not os.path.exists(path):
+        raise ConvertError("file not found", path)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != EXR_MAGIC:
+        raise ConvertError("not an OpenEXR file", path)
+    try:
+        f = OpenEXR.File(path, separate_channels=True)
+    except Exception:
+        raise ConvertError("truncated or corrupt OpenEXR file (cannot read its header)", path) from None
+    if len(f.parts) == 0:  # the binding returns no parts, without raising, for some truncated files
+        raise ConvertError("truncated OpenEXR file (no readable parts)", path)
+    try:
+        for part in f.parts:
+            for ch in part.channels.values():
+                _ = ch.pixels.shape
+    except Exception:
+        raise ConvertError("truncated OpenEXR file (pixel data missing)", path) from None
+    return f
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value).rsplit(".", 1)[-1]
+
+
+def info(path: str) -> dict:
+    f = open_exr(path)
+    parts = []
+    for i, part in enumerate(f.parts):
+        h = part.header
+        channels = {name: {"type": str(ch.pixels.dtype), "x_sampling": int(getattr(ch, "xSampling", 1)),
+                           "y_sampling": int(getattr(ch, "ySampling", 1))} for name, ch in sorted(part.channels.items())}
+        dw = h.get("dataWindow")
+        views = h.get("multiView") or ([h["view"]] if "view" in h else [])
+        parts.append({
+            "index": i, "name": part.name() or None, "type": _plain(h.get("type")),
+            "channels": channels, "views": list(views),
+            "data_window": _plain(dw), "display_window": _plain(h.get("displayWindow")),
+            "compression": _plain(h.get("compression")),
+            "attributes": {k: _plain(v) for k, v in sorted(h.items())
+                           if k not in ("channels", "dataWindow", "displayWindow", "compression", "type", "name")},
+        })
+    return {"file": path, "bytes": os.path.getsize(path), "parts": parts}
+
+
+def _channel_suffixes(data_type: str, n: int, aov_name: str) -> list[str]:
+    table = {"color3f": "RGB", "color4f": "RGBA", "vector3f": "XYZ", "normal3f": "XYZ", "point3f": "XYZ"}
+    if data_type in table:
+        return list(table[data_type])
+    if data_type in ("float", "int"):
+        return ["Z"] if aov_name.lower() in ("depth", "z") else ["V"]
+    return list("RGBA"[:n]) if n <= 4 else [str(i) for i in range(n)]
+
+
+def _read_planes(path: str) -> tuple[list[tuple[str, np.ndarray]], dict]:
+    f = open_exr(path)
+    part = f.parts[0]
+    order = {"R": 0, "G": 1, "B": 2, "A": 3, "X": 0, "Y": 1, "Z": 2}
+    names = sorted(part.channels, key=lambda n: (order.get(n.rsplit(".", 1)[-1], 9), n))
+    return [(n, part.channels[n].pixels) for n in names], part.header
+
+
+def pack(inputs: dict[str, str], out: str, *, aovs=None, compression: str = "zip", force: bool = False) -> dict:
+    """Combine single-image files, one per AOV, into one multi-part EXR.
+
+    ``inputs`` maps AOV name to file. ``aovs`` (the render layer's AOV definitions) fixes the
+    channel names and is checked against the inputs: a missing AOV or a wrong channel count
+    is an error; without it the channel names follow the inputs' own.
+    """
+    import OpenEXR
+
+    if not inputs:
+        raise ConvertError("nothing to pack: give at least one --aov NAME=FILE")
+    defs = {a.name: a for a in aovs} if aovs is not None else {}
+    if aovs is not None:
+        missing = [a.name for a in aovs if a.name not in inputs]
+        extra = [n for n in inputs if n not in defs]
+        if missing:
+            raise ConvertError(f"render layer AOV(s) without an input: {', '.join(missing)}")
+        if extra:
+            raise ConvertError(f"input(s) for AOV(s) the render layer does not define: {', '.join(extra)}")
+    comp = getattr(OpenEXR, _COMPRESSION.get(compression, "ZIP_COMPRESSION"))
+    parts = []
+    shape = None
+    for name in (list(defs) if defs else list(inputs)):
+        planes, header = _read_planes(inputs[name])
+        if shape is None:
+            shape = planes[0][1].shape
+        elif planes[0][1].shape != shape:
+            raise ConvertError(f"AOV '{name}' is {planes[0][1].shape[1]}x{planes[0][1].shape[0]}, "
+                               f"others are {shape[1]}x{shape[0]}", inputs[name])
+        if name in defs:
+            suffixes = _channel_suffixes(defs[name].data_type, len(planes), name)
+            if len(suffixes) != len(planes):
+                raise ConvertError(f"AOV '{name}' is {defs[name].data_type} ({len(suffixes)} channel(s)) but the "
+                                   f"image has {len(planes)}", inputs[name])
+        else:
+            suffixes = [n.rsplit(".", 1)[-1] for n, _ in planes]
+        channels = {f"{name}.{s}": np.ascontiguousarray(p) for s, (_, p) in zip(suffixes, planes)}
+        h = {"compression": comp, "type": OpenEXR.scanlineimage}
+        parts.append(OpenEXR.Part(h, channels, name))
+    with Staging(out, force) as staging:
+        staging.check_targets([out])
+        with OpenEXR.File(parts) as f:
+            f.write(staging.path(out))
+        staging.commit()
+    return {"output": out, "parts": [p.name() for p in parts]}
+
+
+def split(path: str, out_dir: str, *, force: bool = False) -> dict:
+    """One single-part file per part of ``path`` (``<part>.exr``), channel prefixes removed."""
+    import OpenEXR
+
+    f = open_exr(path)
+    if not os.path.isdir(out_dir):
+        raise ConvertError("output directory does not exist", out_dir)
+    written = []
+    with Staging(os.path.join(out_dir, ".split"), force) as staging:
+        targets = []
+        for i, part in enumerate(f.parts):
+            name = part.name() or f"part{i}"
+            target = os.path.join(out_dir, f"{name}.exr")
+            targets.append(target)
+            channels = {}
+            for ch_name, ch in part.channels.items():
+                short = ch_name[len(name) + 1:] if ch_name.startswith(name + ".") else ch_name
+                channels[short] = np.ascontiguousarray(ch.pixels)
+            h = {"compression": part.header.get("compression"), "type": OpenEXR.scanlineimage}
+            with OpenEXR.File(h, channels) as out:
+                out.write(staging.path(target))
+        staging.check_targets(targets)
+        written = staging.commit()
+    return {"outputs": written}

@@ -1,0 +1,336 @@
+"""USD -> Alembic.
+
+Alembic's conventions: Y-up, polygons clockwise, shapes carry no transform. So:
+
+- each Xformable prim becomes an Alembic Xform with its local matrix per time sample; a gprim
+  (Mesh, BasisCurves, Points) or Camera becomes an Xform of its name holding a shape named
+  ``<name>Shape``, as Maya writes them;
+- a right-handed USD mesh (USD's default) has each polygon's corners reversed (and its
+  face-varying UVs and normals with them); a left-handed one is kept as is;
+- a Z-up stage is turned Y-up, and ``--meters-per-unit`` rescales, by baking one correction
+  matrix into the top-level transforms (the hierarchy is kept). Without it, units are kept:
+  Blender's metres stay metres, as Blender's own Alembic export does;
+- camera lens and film back are stored by USD in tenths of a scene unit (Blender writes a
+  35 mm lens as 0.35 with metres): they become millimetres (and centimetres for the film back)
+  using the stage's metersPerUnit.
+
+Prims of other types (lights, materials, skeletons...) are skipped with a warning naming
+each; blend-shape or skinned animation is not baked (the rest points are written) and said so.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from sdf.alembic_write import float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f, write_archive
+from sdf.errors import SdfError
+
+from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
+
+GPRIMS = ("Mesh", "BasisCurves", "Points")
+
+
+def open_stage(src: str):
+    from pxr import Tf, Usd
+
+    if not os.path.exists(src):
+        raise ConvertError("input not found", src)
+    try:
+        stage = Usd.Stage.Open(src)
+    except Tf.ErrorException as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
+        raise ConvertError(f"cannot open USD stage: {first}", src) from None
+    if stage is None:
+        raise ConvertError("cannot open USD stage", src)
+    return stage
+
+
+def _corner_reversal(counts: np.ndarray) -> np.ndarray:
+    counts = np.asarray(counts, np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    face = np.repeat(np.arange(len(counts)), counts)
+    k = np.arange(int(counts.sum())) - starts[face]
+    return np.where(k == 0, starts[face], starts[face] + counts[face] - k)
+
+
+def _np(value, dtype=None):
+    if value is None:
+        return None
+    a = np.asarray(value)
+    return a.astype(dtype) if dtype is not None else a
+
+
+class _Converter:
+    def __init__(self, stage, options: ConvertOptions):
+        from pxr import UsdGeom
+
+        self.stage = stage
+        self.options = options
+        self.fps = options.fps or stage.GetTimeCodesPerSecond() or 24.0
+        self.up = UsdGeom.GetStageUpAxis(stage)
+        self.mpu = UsdGeom.GetStageMetersPerUnit(stage)
+        self.target_mpu = options.meters_per_unit or self.mpu
+        self.correction = axis_matrix(self.up, options.up_axis or "Y") @ units_matrix(self.mpu, self.target_mpu)
+        self.scale = self.mpu / self.target_mpu
+        self.codes = self._time_codes()
+
+    def _time_codes(self) -> list[float]:
+        codes = set()
+        for prim in self.stage.Traverse():
+            for attr in prim.GetAttributes():
+                for t in attr.GetTimeSamples():
+                    if self.options.in_range(t):
+                        codes.add(float(t))
+        return sorted(codes)
+
+    def animated(self, attr) -> bool:
+        return bool(attr) and attr.GetNumTimeSamples() > 1
+
+    def times_for(self, *attrs) -> list:
+        """Time codes to sample: every code when any attribute is animated, else just the default."""
+        from pxr import Usd
+        if any(self.animated(a) for a in attrs if a) and self.codes:
+            return self.codes
+        return [Usd.TimeCode.EarliestTime() if any(a and a.GetNumTimeSamples() for a in attrs) else
+                Usd.TimeCode.Default()]
+
+    # -- hierarchy -----------------------------------------------------------------------------
+    def run(self, archive) -> int:
+        self.ts = frame_sampling(archive, self.fps, self.codes[0] if self.codes else 1.0)
+        count = 0
+        roots = list(self.stage.GetPseudoRoot().GetChildren())
+        for i, prim in enumerate(roots):
+            count += self.prim(prim, archive.getTop(), top=True)
+            self.options.tick(os.path.basename(self.stage.GetRootLayer().identifier), i + 1, len(roots))
+        return count
+
+    def prim(self, prim, parent, top: bool) -> int:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        type_name = prim.GetTypeName()
+        if not prim.IsActive() or prim.IsAbstract():
+            return 0
+        imageable = prim.IsA(UsdGeom.Xformable)
+        if type_name in GPRIMS or type_name == "Camera":
+            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self.xform(prim, xf, top)
+            getattr(self, type_name.lower() if type_name != "BasisCurves" else "curves")(prim, xf)
+            n = 1
+            for child in prim.GetChildren():
+                if child.GetTypeName() != "GeomSubset":
+                    n += self.prim(child, xf, False)
+            return n
+        if imageable or type_name in ("", "Scope"):
+            if type_name not in ("Xform", "Scope", ""):
+                self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}' "
+                                  "(its children are kept)")
+            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self.xform(prim, xf, top)
+            return 1 + sum(self.prim(c, xf, False) for c in prim.GetChildren())
+        self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}'")
+        return 0
+
+    def xform(self, prim, oxf, top: bool) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        xformable = UsdGeom.Xformable(prim)
+        ops_attrs = [op.GetAttr() for op in xformable.GetOrderedXformOps()] if xformable else []
+        times = self.times_for(*ops_attrs) if ops_attrs else [None]
+        schema = oxf.getSchema()
+        for tc in times:
+            m = np.identity(4)
+            resets = False
+            if xformable and tc is not None:
+                gm = xformable.GetLocalTransformation(tc)
+                m = np.array(gm, dtype=np.float64).reshape(4, 4)
+                resets = xformable.GetResetXformStack()
+            if top:
+                m = m @ self.correction
+            s = AbcGeom.XformSample()
+            s.setMatrix(m44d(m))
+            if resets:
+                s.setInheritsXforms(False)
+            put(schema, s)
+
+    # -- shapes --------------------------------------------------------------------------------
+    def mesh(self, prim, oxf) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom, UsdSkel
+
+        mesh = UsdGeom.Mesh(prim)
+        if prim.HasAPI(UsdSkel.BindingAPI):
+            self.options.warn(f"{prim.GetPath()}: skinned/blend-shape animation is not baked; rest points written")
+        scheme = mesh.GetSubdivisionSchemeAttr().Get() or "catmullClark"
+        subd = scheme != "none"
+        shape_cls = AbcGeom.OSubD if subd else AbcGeom.OPolyMesh
+        shape = shape_cls(oxf, prim.GetName() + "Shape", self.ts)
+        schema = shape.getSchema()
+        left = mesh.GetOrientationAttr().Get() == UsdGeom.Tokens.leftHanded
+        pv_api = UsdGeom.PrimvarsAPI(prim)
+        st = pv_api.GetPrimvar("st")
+        if not st or not st.IsDefined():
+            st = next((p for p in pv_api.GetPrimvars() if p.GetTypeName().role == "TextureCoordinate"
+                       or str(p.GetTypeName()) in ("texCoord2f[]", "float2[]")), None)
+        normals_pv = pv_api.GetPrimvar("normals")
+        normals_attr = mesh.GetNormalsAttr()
+        attrs = [mesh.GetPointsAttr(), mesh.GetFaceVertexCountsAttr(), mesh.GetFaceVertexIndicesAttr()]
+        times = self.times_for(*attrs, normals_attr)
+        scale = self.scale
+        for k, tc in enumerate(times):
+            points = _np(mesh.GetPointsAttr().Get(tc), np.float32)
+            counts = _np(mesh.GetFaceVertexCountsAttr().Get(tc), np.int32)
+            indices = _np(mesh.GetFaceVertexIndicesAttr().Get(tc), np.int32)
+            if points is None or counts is None or indices is None:
+                continue
+            order = np.arange(len(indices)) if left else _corner_reversal(counts)
+            if subd:
+                sample = AbcGeom.OSubDSchemaSample(v3f(points), int_array(indices[order]), int_array(counts))
+                sample.setSubdivisionScheme({"catmullClark": "catmull-clark", "loop": "loop",
+                                             "bilinear": "bilinear"}.get(scheme, "catmull-clark"))
+                for getter, setter, conv in (("GetCreaseIndicesAttr", "setCreaseIndices", int_array),
+                                             ("GetCreaseLengthsAttr", "setCreaseLengths", int_array),
+                                             ("GetCreaseSharpnessesAttr", "setCreaseSharpnesses", float_array),
+                                             ("GetCornerIndicesAttr", "setCornerIndices", int_array),
+                                             ("GetCornerSharpnessesAttr", "setCornerSharpnesses", float_array)):
+                    v = getattr(mesh, getter)().Get(tc)
+                    if v is not None and len(v):
+                        getattr(sample, setter)(conv(np.asarray(v)))
+            else:
+                sample = AbcGeom.OPolyMeshSchemaSample(v3f(points), int_array(indices[order]), int_array(counts))
+            if st:
+                uv = self._geom_param(st, tc, order, len(points), counts, "v2f")
+                if uv is not None:
+                    sample.setUVs(uv)
+            if not subd:
+                if normals_pv and normals_pv.IsDefined() and normals_pv.HasValue():
+                    n = self._geom_param(normals_pv, tc, order, len(points), counts, "n3f")
+                else:
+                    n = self._normals_attr(mesh, tc, order) if normals_attr.HasValue() else None
+                if n is not None:
+                    sample.setNormals(n)
+            put(schema, sample)
+        if not subd:
+            for subset in UsdGeom.Subset.GetAllGeomSubsets(mesh):
+                if subset.GetElementTypeAttr().Get() != UsdGeom.Tokens.face:
+                    continue
+                faces = _np(subset.GetIndicesAttr().Get(), np.int32)
+                if faces is not None:
+                    fs = schema.createFaceSet(subset.GetPrim().GetName())
+                    put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+
+    def _geom_param(self, pv, tc, order, n_points, counts, kind):
+        from alembic3d import AbcGeom
+
+        GS = AbcGeom.GeometryScope
+        interp = pv.GetInterpolation()
+        values = pv.Get(tc)
+        if values is None:
+            return None
+        values = np.asarray(values, np.float32)
+        indices = pv.GetIndices(tc) if pv.IsIndexed() else None
+        scope = {"faceVarying": GS.kFacevaryingScope, "vertex": GS.kVertexScope, "varying": GS.kVaryingScope,
+                 "uniform": GS.kUniformScope, "constant": GS.kConstantScope}.get(interp, GS.kVertexScope)
+        conv, sample_cls = (v2f, AbcGeom.OV2fGeomParamSample) if kind == "v2f" else (v3f, AbcGeom.ON3fGeomParamSample)
+        if interp == "faceVarying":
+            if indices is not None:
+                return sample_cls(conv(values), uint_array(np.asarray(indices)[order]), scope)
+            return sample_cls(conv(values[order]), scope)
+        if indices is not None:
+            return sample_cls(conv(values), uint_array(np.asarray(indices)), scope)
+        return sample_cls(conv(values), scope)
+
+    def _normals_attr(self, mesh, tc, order):
+        from alembic3d import AbcGeom
+
+        GS = AbcGeom.GeometryScope
+        values = np.asarray(mesh.GetNormalsAttr().Get(tc), np.float32)
+        interp = mesh.GetNormalsInterpolation()
+        if interp == "faceVarying":
+            return AbcGeom.ON3fGeomParamSample(v3f(values[order]), GS.kFacevaryingScope)
+        return AbcGeom.ON3fGeomParamSample(v3f(values), GS.kVertexScope if interp == "vertex" else GS.kVaryingScope)
+
+    def curves(self, prim, oxf) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        c = UsdGeom.BasisCurves(prim)
+        schema = AbcGeom.OCurves(oxf, prim.GetName() + "Shape", self.ts).getSchema()
+        ctype = AbcGeom.CurveType.kCubic if c.GetTypeAttr().Get() == "cubic" else AbcGeom.CurveType.kLinear
+        wrap = AbcGeom.CurvePeriodicity.kPeriodic if c.GetWrapAttr().Get() == "periodic" else \
+            AbcGeom.CurvePeriodicity.kNonPeriodic
+        basis = {"bezier": AbcGeom.BasisType.kBezierBasis, "catmullRom": AbcGeom.BasisType.kCatmullromBasis}.get(
+            c.GetBasisAttr().Get(), AbcGeom.BasisType.kBsplineBasis)
+        for tc in self.times_for(c.GetPointsAttr(), c.GetCurveVertexCountsAttr(), c.GetWidthsAttr()):
+            points = _np(c.GetPointsAttr().Get(tc), np.float32)
+            counts = _np(c.GetCurveVertexCountsAttr().Get(tc), np.int32)
+            if points is None or counts is None:
+                continue
+            widths = c.GetWidthsAttr().Get(tc)
+            w = AbcGeom.OFloatGeomParamSample()
+            if widths is not None and len(widths):
+                scope = AbcGeom.GeometryScope.kConstantScope if len(widths) == 1 else AbcGeom.GeometryScope.kVertexScope
+                w = AbcGeom.OFloatGeomParamSample(float_array(np.asarray(widths, np.float32)), scope)
+            sample = AbcGeom.OCurvesSchemaSample(v3f(points), int_array(counts), ctype, wrap, w)
+            sample.setBasis(basis)
+            put(schema, sample)
+
+    def points(self, prim, oxf) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        p = UsdGeom.Points(prim)
+        schema = AbcGeom.OPoints(oxf, prim.GetName() + "Shape", self.ts).getSchema()
+        for tc in self.times_for(p.GetPointsAttr(), p.GetIdsAttr(), p.GetVelocitiesAttr(), p.GetWidthsAttr()):
+            pts = _np(p.GetPointsAttr().Get(tc), np.float32)
+            if pts is None:
+                continue
+            vel = p.GetVelocitiesAttr().Get(tc)
+            widths = p.GetWidthsAttr().Get(tc)
+            w = AbcGeom.OFloatGeomParamSample()
+            if widths is not None and len(widths):
+                w = AbcGeom.OFloatGeomParamSample(float_array(np.asarray(widths, np.float32)),
+                                                  AbcGeom.GeometryScope.kVaryingScope)
+            sample = AbcGeom.OPointsSchemaSample(v3f(pts), v3f(np.asarray(vel, np.float32)) if vel is not None and
+                                                 len(vel) == len(pts) else v3f(np.zeros((0, 3), np.float32)), w)
+            ids = p.GetIdsAttr().Get(tc)
+            sample.setIds(int_array(np.asarray(ids, np.int64) if ids is not None and len(ids) == len(pts)
+                                    else np.arange(len(pts))))
+            put(schema, sample)
+
+    def camera(self, prim, oxf) -> None:
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        cam = UsdGeom.Camera(prim)
+        schema = AbcGeom.OCamera(oxf, prim.GetName() + "Shape", self.ts).getSchema()
+        to_mm = self.mpu / 0.01  # tenths of a scene unit -> millimetres
+        attrs = [cam.GetFocalLengthAttr(), cam.GetHorizontalApertureAttr(), cam.GetVerticalApertureAttr(),
+                 cam.GetClippingRangeAttr(), cam.GetFStopAttr(), cam.GetFocusDistanceAttr()]
+        for tc in self.times_for(*attrs):
+            s = AbcGeom.CameraSample()
+            s.setFocalLength(float(cam.GetFocalLengthAttr().Get(tc)) * to_mm)
+            s.setHorizontalAperture(float(cam.GetHorizontalApertureAttr().Get(tc)) * to_mm / 10.0)
+            s.setVerticalAperture(float(cam.GetVerticalApertureAttr().Get(tc)) * to_mm / 10.0)
+            s.setHorizontalFilmOffset(float(cam.GetHorizontalApertureOffsetAttr().Get(tc) or 0) * to_mm / 10.0)
+            s.setVerticalFilmOffset(float(cam.GetVerticalApertureOffsetAttr().Get(tc) or 0) * to_mm / 10.0)
+            near, far = cam.GetClippingRangeAttr().Get(tc)
+            s.setNearClippingPlane(float(near) * self.scale)
+            s.setFarClippingPlane(float(far) * self.scale)
+            s.setFStop(float(cam.GetFStopAttr().Get(tc) or 0))
+            s.setFocusDistance(float(cam.GetFocusDistanceAttr().Get(tc) or 0) * self.scale)
+            put(schema, s)
+
+
+def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
+    stage = open_stage(src)
+    conv = _Converter(stage, options)
+    with Staging(dst, options.force) as staging:
+        staging.check_targets([dst])
+        target = staging.path(dst)
+        count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)}")
+        staging.commit()
+    return {"output": dst, "objects": count, "fps": conv.fps, "time_codes": len(conv.codes),
+            "up_axis_in": conv.up, "meters_per_unit_in": conv.mpu, "warnings": list(options.warnings)}

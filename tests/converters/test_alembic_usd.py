@@ -1,0 +1,267 @@
+"""Alembic <-> USD: values compared sample by sample, not just files appearing."""
+import os
+
+import numpy as np
+import pytest
+
+from sdf import alembic_io
+from sdf.converters.options import ConvertOptions, usd_safe_name
+from sdf.converters.registry import convert
+from conftest import corpus_files
+
+
+def _abc_objects(path):
+    archive = alembic_io.open_archive(path, cached=False)
+    return archive, list(alembic_io.walk_objects(archive))
+
+
+def _usd_path(root, abc_path):
+    return root + "".join("/" + usd_safe_name(p) for p in abc_path.split("/") if p)
+
+
+def _compare_archive_with_stage(abc, usd_file):
+    """Every sample of every object: positions, topology, UVs, matrices, camera lenses."""
+    from alembic3d import Abc, AbcGeom
+    from pxr import Usd, UsdGeom
+
+    stage = Usd.Stage.Open(usd_file)
+    fps = stage.GetTimeCodesPerSecond()
+    root = stage.GetDefaultPrim().GetPath().pathString
+    archive, objects = _abc_objects(abc)
+    wrap = Abc.WrapExistingFlag.kWrapExisting
+    checked = 0
+    for path, obj in objects:
+        prim = stage.GetPrimAtPath(_usd_path(root, path))
+        kind = alembic_io.object_schema(obj)
+        if kind == "AbcGeom_FaceSet":
+            continue
+        assert prim, f"{path} missing in {usd_file}"
+        if kind in ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Points", "AbcGeom_Curve"):
+            cls = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD,
+                   "AbcGeom_Points": AbcGeom.IPoints, "AbcGeom_Curve": AbcGeom.ICurves}[kind]
+            schema = cls(obj, wrap).getSchema()
+            n = schema.getNumSamples()
+            pts = UsdGeom.PointBased(prim).GetPointsAttr()
+            for i in range(n):
+                t = schema.getTimeSampling().getSampleTime(i)
+                tc = Usd.TimeCode(t * fps) if n > 1 else Usd.TimeCode.Default()
+                s = schema.getValue(alembic_io.select(schema, i))
+                np.testing.assert_array_equal(np.asarray(pts.Get(tc)), np.asarray(s.getPositions()),
+                                              err_msg=f"{path} sample {i}")
+                checked += 1
+                if kind in ("AbcGeom_PolyMesh", "AbcGeom_SubD") and i == 0:
+                    mesh = UsdGeom.Mesh(prim)
+                    tc0 = Usd.TimeCode(t * fps) if n > 1 else Usd.TimeCode.Default()
+                    np.testing.assert_array_equal(np.asarray(mesh.GetFaceVertexIndicesAttr().Get(tc0)),
+                                                  np.asarray(s.getFaceIndices()))
+                    assert mesh.GetOrientationAttr().Get() == "leftHanded"
+                    uvp = schema.getUVsParam()
+                    if uvp.valid() and uvp.getNumSamples():
+                        st = UsdGeom.PrimvarsAPI(prim).GetPrimvar("st")
+                        if uvp.isIndexed():
+                            iv = uvp.getIndexedValue(alembic_io.select(uvp, 0))
+                            np.testing.assert_array_equal(np.asarray(st.GetIndices(tc0)), np.asarray(iv.getIndices()))
+                            np.testing.assert_array_equal(np.asarray(st.Get(tc0)), np.asarray(iv.getVals()))
+                    if kind == "AbcGeom_PolyMesh":
+                        subsets = {s.GetPrim().GetName() for s in UsdGeom.Subset.GetAllGeomSubsets(mesh)}
+                        assert subsets == {usd_safe_name(n) for n in schema.getFaceSetNames()}
+        elif kind == "AbcGeom_Xform":
+            schema = AbcGeom.IXform(obj, wrap).getSchema()
+            n = schema.getNumSamples()
+            xf = UsdGeom.Xformable(prim)
+            for i in range(n):
+                t = schema.getTimeSampling().getSampleTime(i)
+                tc = Usd.TimeCode(t * fps) if n > 1 else Usd.TimeCode.Default()
+                m = schema.getValue(alembic_io.select(schema, i)).getMatrix()
+                expect = np.array([[m[r][c] for c in range(4)] for r in range(4)])
+                np.testing.assert_allclose(np.array(xf.GetLocalTransformation(tc)), expect, atol=1e-12,
+                                           err_msg=f"{path} sample {i}")
+                checked += 1
+        elif kind == "AbcGeom_Camera":
+            schema = AbcGeom.ICamera(obj, wrap).getSchema()
+            s = schema.getValue(alembic_io.select(schema, 0))
+            cam = UsdGeom.Camera(prim)
+            tc = Usd.TimeCode(schema.getTimeSampling().getSampleTime(0) * fps) if schema.getNumSamples() > 1 \
+                else Usd.TimeCode.Default()
+            # Maya writes centimetres: USD's tenths of a unit are millimetres.
+            assert cam.GetFocalLengthAttr().Get(tc) == pytest.approx(s.getFocalLength())
+            assert cam.GetHorizontalApertureAttr().Get(tc) == pytest.approx(s.getHorizontalAperture() * 10)
+            near, far = cam.GetClippingRangeAttr().Get(tc)
+            assert (near, far) == pytest.approx((s.getNearClippingPlane(), s.getFarClippingPlane()))
+            checked += 1
+    return checked
+
+
+DEMO = ["cloth_anim", "hero_anim", "crystal_anim", "props_anim", "grass_anim", "sparks_anim"]
+
+
+@pytest.mark.parametrize("name", DEMO)
+def test_demo_archives_to_usd_every_sample(demo_master, tmp_path, name):
+    root, _ = demo_master
+    src = os.path.join(root, "assets", "anim", f"{name}.abc")
+    out = str(tmp_path / f"{name}.usdc")
+    result = convert(src, out, ConvertOptions())
+    assert result["fps"] == 24.0 and result["time_codes"] == 48
+    assert _compare_archive_with_stage(src, out) >= 48
+    from pxr import Usd, UsdGeom
+    stage = Usd.Stage.Open(out)
+    assert stage.GetStartTimeCode() == 1001 and stage.GetEndTimeCode() == 1048
+    assert UsdGeom.GetStageUpAxis(stage) == "Y" and UsdGeom.GetStageMetersPerUnit(stage) == 0.01
+
+
+@pytest.mark.skipif(not corpus_files(".abc"), reason="shared corpus not present")
+@pytest.mark.parametrize("src", corpus_files(".abc"), ids=os.path.basename)
+def test_corpus_archives_to_usd_every_sample(tmp_path, src):
+    out = str(tmp_path / "out.usda")
+    convert(src, out, ConvertOptions())
+    assert _compare_archive_with_stage(src, out) >= 1
+
+
+def test_rock_subd_creases_and_the_rest(demo_master, tmp_path):
+    from pxr import Usd, UsdGeom
+
+    root, _ = demo_master
+    out = str(tmp_path / "rock.usda")
+    convert(os.path.join(root, "assets", "model", "rock.abc"), out, ConvertOptions())
+    stage = Usd.Stage.Open(out)  # held: prims die with their stage
+    mesh = UsdGeom.Mesh(stage.GetPrimAtPath("/rock/rock/rockShape"))
+    assert mesh.GetSubdivisionSchemeAttr().Get() == "catmullClark"
+    assert list(mesh.GetCreaseLengthsAttr().Get()) == [4] and list(mesh.GetCornerSharpnessesAttr().Get()) == [3.0]
+    assert mesh.GetNormalsAttr().HasValue()
+
+
+def test_frame_range_fps_units_and_axis_options(demo_master, tmp_path):
+    from pxr import Usd, UsdGeom
+
+    root, _ = demo_master
+    src = os.path.join(root, "assets", "anim", "cloth_anim.abc")
+    out = str(tmp_path / "c.usda")
+    convert(src, out, ConvertOptions(frames=(1010, 1019), up_axis="Z", meters_per_unit=1.0))
+    stage = Usd.Stage.Open(out)
+    assert (stage.GetStartTimeCode(), stage.GetEndTimeCode()) == (1010, 1019)
+    assert UsdGeom.GetStageUpAxis(stage) == "Z" and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    m = np.array(UsdGeom.Xformable(stage.GetDefaultPrim()).GetLocalTransformation())
+    np.testing.assert_allclose(np.array([0, 1, 0]) @ m[:3, :3], [0, 0, 0.01], atol=1e-12)  # Y-up cm -> Z-up m (row vectors)
+    out2 = str(tmp_path / "c48.usda")
+    convert(src, out2, ConvertOptions(fps=48.0))
+    s2 = Usd.Stage.Open(out2)
+    assert s2.GetTimeCodesPerSecond() == 48 and s2.GetStartTimeCode() == 2002
+
+
+def _maya_usd(name):
+    path = [p for p in corpus_files(".usda") if p.endswith(name)]
+    if not path:
+        pytest.skip("shared corpus not present")
+    return path[0]
+
+
+def test_maya_usd_to_alembic_keeps_every_time_sample(tmp_path):
+    from alembic3d import Abc, AbcGeom
+    from pxr import Usd, UsdGeom
+
+    for name in ("vertexAnim.usda", "transformAnim.usda"):
+        src = _maya_usd(name)
+        out = str(tmp_path / (name + ".abc"))
+        result = convert(src, out, ConvertOptions())
+        assert result["time_codes"] == 200
+        stage = Usd.Stage.Open(src)
+        archive = Abc.IArchive(out)
+        for prim in stage.Traverse():
+            if prim.GetTypeName() == "Mesh":
+                obj = alembic_io.find_object(archive, str(prim.GetPath()) + "/" + prim.GetName() + "Shape")
+                schema = AbcGeom.IPolyMesh(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
+                pts = UsdGeom.Mesh(prim).GetPointsAttr()
+                codes = pts.GetTimeSamples() or [Usd.TimeCode.Default()]
+                assert schema.getNumSamples() in (len(codes), 1) or len(codes) == 1
+                for i, tc in enumerate(codes if len(codes) > 1 else []):
+                    sample = schema.getValue(alembic_io.at_time(tc / stage.GetTimeCodesPerSecond()))
+                    np.testing.assert_array_equal(np.asarray(sample.getPositions()), np.asarray(pts.Get(tc)))
+            if prim.IsA(UsdGeom.Xform) and UsdGeom.Xformable(prim).TransformMightBeTimeVarying():
+                obj = alembic_io.find_object(archive, str(prim.GetPath()))
+                schema = AbcGeom.IXform(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
+                for tc in UsdGeom.Xformable(prim).GetTimeSamples()[::17]:
+                    m = schema.getValue(alembic_io.at_time(tc / stage.GetTimeCodesPerSecond())).getMatrix()
+                    got = np.array([[m[r][c] for c in range(4)] for r in range(4)])
+                    np.testing.assert_allclose(got, np.array(UsdGeom.Xformable(prim).GetLocalTransformation(tc)),
+                                               atol=1e-9)
+
+
+def _blender_stage(path):
+    """A stage written the way Blender's USD export writes: Z-up, metres, lens in tenths of a unit."""
+    from pxr import Gf, Sdf, Usd, UsdGeom, Vt
+
+    stage = Usd.Stage.CreateNew(path)
+    UsdGeom.SetStageUpAxis(stage, "Z")
+    UsdGeom.SetStageMetersPerUnit(stage, 1.0)
+    stage.SetTimeCodesPerSecond(24)
+    root = UsdGeom.Xform.Define(stage, "/root")
+    stage.SetDefaultPrim(root.GetPrim())
+    UsdGeom.Xform.Define(stage, "/root/Plane")
+    mesh = UsdGeom.Mesh.Define(stage, "/root/Plane/Plane")
+    pts = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+    for tc, z in ((1, 0.0), (2, 0.5)):
+        mesh.GetPointsAttr().Set(Vt.Vec3fArray([Gf.Vec3f(x, y, z) for x, y, _ in pts]), tc)
+    mesh.GetFaceVertexCountsAttr().Set([4])
+    mesh.GetFaceVertexIndicesAttr().Set([0, 1, 2, 3])  # counter-clockwise seen from +Z
+    st = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, "faceVarying")
+    st.Set([(0, 0), (1, 0), (1, 1), (0, 1)])
+    UsdGeom.Xform.Define(stage, "/root/Camera")
+    cam = UsdGeom.Camera.Define(stage, "/root/Camera/Camera")
+    cam.GetFocalLengthAttr().Set(0.5)           # 50 mm in tenths of a metre
+    cam.GetHorizontalApertureAttr().Set(0.36)   # 36 mm
+    cam.GetVerticalApertureAttr().Set(0.24)
+    cam.GetClippingRangeAttr().Set(Gf.Vec2f(0.1, 100))
+    stage.GetRootLayer().Save()
+
+
+def test_blender_style_usd_to_alembic(tmp_path):
+    from alembic3d import Abc, AbcGeom
+
+    src = str(tmp_path / "blender.usda")
+    _blender_stage(src)
+    out = str(tmp_path / "blender.abc")
+    convert(src, out, ConvertOptions())
+    archive = Abc.IArchive(out)
+    cam = AbcGeom.ICamera(alembic_io.find_object(archive, "/root/Camera/Camera/CameraShape"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema().getValue()
+    assert cam.getFocalLength() == pytest.approx(50.0) and cam.getHorizontalAperture() == pytest.approx(3.6)
+    xf = AbcGeom.IXform(alembic_io.find_object(archive, "/root"), Abc.WrapExistingFlag.kWrapExisting)
+    m = xf.getSchema().getValue().getMatrix()
+    up = np.array([0, 0, 1, 0]) @ np.array([[m[r][c] for c in range(4)] for r in range(4)])
+    np.testing.assert_allclose(up[:3], [0, 1, 0], atol=1e-12)  # Z-up turned Y-up; metres kept
+    mesh = AbcGeom.IPolyMesh(alembic_io.find_object(archive, "/root/Plane/Plane/PlaneShape"),
+                             Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    assert mesh.getNumSamples() == 2
+    s = mesh.getValue(alembic_io.select(mesh, 1))
+    assert list(s.getFaceIndices()) == [0, 3, 2, 1]  # Alembic's clockwise order
+    uv = mesh.getUVsParam().getExpandedValue(alembic_io.select(mesh.getUVsParam(), 0)).getVals()
+    assert [tuple(round(c, 6) for c in uv[i]) for i in range(4)] == [(0, 0), (0, 1), (1, 1), (1, 0)]
+    assert np.asarray(s.getPositions())[:, 2].max() == pytest.approx(0.5)
+
+
+def test_alembic_usd_alembic_round_trip(demo_master, tmp_path):
+    from alembic3d import Abc, AbcGeom
+
+    root, _ = demo_master
+    src = os.path.join(root, "assets", "anim", "hero_anim.abc")
+    usd = str(tmp_path / "hero.usdc")
+    back = str(tmp_path / "hero_back.abc")
+    convert(src, usd, ConvertOptions())
+    convert(usd, back, ConvertOptions())
+    a = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(src), "/hero/body"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    b = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(back), "/hero_anim/hero/body/bodyShape"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    assert a.getNumSamples() == b.getNumSamples() == 48
+    for i in (0, 20, 47):
+        sa, sb = a.getValue(alembic_io.select(a, i)), b.getValue(alembic_io.select(b, i))
+        np.testing.assert_array_equal(np.asarray(sa.getPositions()), np.asarray(sb.getPositions()))
+        np.testing.assert_array_equal(np.asarray(sa.getFaceIndices()), np.asarray(sb.getFaceIndices()))
+    assert sorted(b.getFaceSetNames()) == ["head", "torso"]
+
+
+def test_unsupported_prims_are_named(tmp_path):
+    src = _maya_usd("sphereLight.usda")
+    opts = ConvertOptions()
+    convert(src, str(tmp_path / "l.abc"), opts)
+    assert any("SphereLight" in w and "SpotLight23" in w for w in opts.warnings)
