@@ -72,6 +72,20 @@ def _matrix(m) -> "Gf.Matrix4d":
     return Gf.Matrix4d(*[m[i][j] for i in range(4) for j in range(4)])
 
 
+def _extent(sample, p: np.ndarray):
+    """The sample's extent: Alembic's stored self-bounds when present, else computed (slower)."""
+    from pxr import Vt
+
+    try:
+        b = sample.getSelfBounds()
+        lo, hi = b.min(), b.max()
+        if lo[0] <= hi[0]:
+            return Vt.Vec3fArray([(float(lo[0]), float(lo[1]), float(lo[2])), (float(hi[0]), float(hi[1]), float(hi[2]))])
+    except Exception:
+        pass
+    return Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))])
+
+
 def _scope(param) -> str:
     return _SCOPE.get(str(param.getScope()).rsplit(".", 1)[-1], "vertex")
 
@@ -85,11 +99,16 @@ class _Writer:
         self.codes: list[float] = []
 
     def samples(self, source) -> list[tuple[int, float | None]]:
-        """(index, time code or None for a single default value) of the samples to author."""
+        """(index, time code or None for a single default value) of the samples to author.
+
+        A property Alembic reports constant (every sample the same: Alembic stores such
+        repeats once) gets one default value instead of a time sample per frame.
+        """
         n = source.getNumSamples()
         if n == 0:
             return []
-        if n == 1:
+        constant = getattr(source, "isConstant", None)
+        if n == 1 or (constant is not None and constant()):
             return [(0, None)]
         ts = source.getTimeSampling()
         out = []
@@ -183,7 +202,7 @@ class _Writer:
             p = np.asarray(s.getPositions(), np.float32)
             self.put(points, _vt("v3f", p), tc)
             if len(p):
-                self.put(extent, Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))]), tc)
+                self.put(extent, _extent(s, p), tc)
             if not topo_done or varying:
                 fc = _vt("int", np.asarray(s.getFaceCounts(), np.int32))
                 fi = _vt("int", np.asarray(s.getFaceIndices(), np.int32))
@@ -328,7 +347,7 @@ class _Writer:
             p = np.asarray(s.getPositions(), np.float32)
             self.put(points, _vt("v3f", p), tc)
             if len(p):
-                self.put(extent, Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))]), tc)
+                self.put(extent, _extent(s, p), tc)
             if s.getIds() is not None and len(s.getIds()) == len(p):
                 self.put(ids, _vt("int64", np.asarray(s.getIds()).astype(np.int64)), tc)
             v = s.getVelocities()
