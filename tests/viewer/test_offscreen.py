@@ -1,0 +1,142 @@
+"""Rendering the demo shot without a window, asserting on the pixels."""
+import os
+
+import numpy as np
+import pytest
+
+import sdf
+from sdf.cache.frame_cache import FrameCache
+
+pytest.importorskip("moderngl")
+
+from sdf.viewer.images import read_png  # noqa: E402
+from sdf.viewer.render import BACKGROUND  # noqa: E402
+from sdf.viewer.scene import READ_ONLY, build_scene, element_colour  # noqa: E402
+from sdf.viewer.view_camera import shot_camera_matrices  # noqa: E402
+
+W, H = 480, 270
+
+
+@pytest.fixture(scope="module")
+def gl():
+    from sdf.viewer.offscreen import create_context
+    try:
+        return create_context()
+    except sdf.SdfError as exc:
+        pytest.fail(f"software OpenGL must work here (scripts/dev installs Mesa): {exc}")
+
+
+def _render(shot, frame, gl, camera="shotCam"):
+    from sdf.viewer.offscreen import OffscreenView
+
+    cache = FrameCache()
+    scene = build_scene(shot, cache)
+    view = OffscreenView(scene, cache, W, H, ctx=gl)
+    rgba, _ = view.render(frame, camera)
+    view.release()
+    return rgba, scene, cache
+
+
+def _project(shot, cache, item, frame, camera="shotCam"):
+    """Pixel (x, y) where the centre of ``item``'s geometry lands through ``camera``."""
+    d = cache.get(item.file, item.object, frame, shot.fps)
+    centre = np.r_[d.positions.mean(0), 1.0] @ (d.world @ item.node_matrix)
+    view, proj = shot_camera_matrices(shot.cameras.get(camera), frame, W / H)
+    clip = proj @ view @ centre
+    ndc = clip[:3] / clip[3]
+    return int((ndc[0] * 0.5 + 0.5) * W), int((1 - (ndc[1] * 0.5 + 0.5)) * H)
+
+
+def _direction(rgb):
+    v = np.asarray(rgb, float)
+    return v / (np.linalg.norm(v) + 1e-9)
+
+
+def test_snapshot_draws_owned_colour_read_only_grey_and_background(demo, gl):
+    _, path = demo
+    shot = sdf.open(path, department="animation")
+    rgba, scene, cache = _render(shot, 1001, gl)
+    bg = np.round(np.array(BACKGROUND) * 255)
+    assert np.abs(rgba[H - 3, W - 3, :3].astype(int) - bg).max() <= 1  # the bottom-right corner is background
+    hero = next(i for i in scene.items if i.node == "/chars/hero/body")
+    x, y = _project(shot, cache, hero, 1001)
+    px = rgba[y, x, :3]
+    assert np.abs(px.astype(int) - bg).max() > 20  # the hero is drawn where it projects
+    assert _direction(px) @ _direction(element_colour(hero.node)) > 0.97  # in its own colour: animation owns it
+    rock = next(i for i in scene.items if i.node == "/env/rock")
+    assert not rock.editable and rock.colour == READ_ONLY
+    # Everything the lighting department sees of the model is read-only grey.
+    lit, lit_scene, lit_cache = _render(sdf.open(path, department="lighting"), 1001, gl)
+    x, y = _project(shot, lit_cache, next(i for i in lit_scene.items if i.node == "/chars/hero/body"), 1001)
+    r, g, b = lit[y, x, :3].astype(int)
+    assert max(r, g, b) - min(r, g, b) <= 6 and r > 40
+
+
+def test_animated_object_changes_between_frames(demo, gl):
+    _, path = demo
+    shot = sdf.open(path, department="animation")
+    a, scene, cache = _render(shot, 1001, gl)
+    b, _, _ = _render(shot, 1040, gl)
+    changed = np.any(a[..., :3] != b[..., :3], axis=-1)
+    assert changed.mean() > 0.01
+
+
+def test_ignored_geometry_is_not_drawn(demo, gl):
+    _, path = demo
+    layout = sdf.open(path, department="layout")  # layout ignores the model tree and cameras
+    cache = FrameCache()
+    scene = build_scene(layout, cache)
+    assert scene.items == [] and scene.cameras == []
+
+
+def test_snapshot_and_playblast_commands(run, demo, tmp_path):
+    _, path = demo
+    png = tmp_path / "snap.png"
+    result = run("view", path, "--snapshot", png, "--frame", "1010", "--size", "320x180")
+    assert result.exit_code == 0, result.output
+    img = read_png(str(png))
+    assert img.shape == (180, 320, 4) and len(np.unique(img.reshape(-1, 4), axis=0)) > 50
+    out = tmp_path / "pb"
+    result = run("view", path, "--playblast", out, "--frames", "1001-1004", "--format", "exr", "--size", "160x90",
+                 "--camera", "shotCam")
+    assert result.exit_code == 0, result.output
+    files = sorted(os.listdir(out))
+    assert files == [f"sh010.{f:04d}.exr" for f in range(1001, 1005)]
+    import OpenEXR
+    with OpenEXR.File(str(out / files[2]), separate_channels=True) as f:
+        h = f.header()
+        assert h["camera"] == "shotCam" and h["frame"] == 1003
+        ch = f.channels()
+        assert sorted(ch) == ["A", "B", "G", "R"] and ch["R"].pixels.dtype == np.float16
+        assert ch["R"].pixels.shape == (90, 160) and float(ch["A"].pixels.min()) == 1.0
+
+
+def test_view_errors(run, demo, tmp_path, monkeypatch):
+    root, path = demo
+    result = run("view", path, "--snapshot", tmp_path / "x.png", "--camera", "craneCam")
+    assert result.exit_code == 2 and "no camera 'craneCam' (cameras: shotCam, witnessCam)" in result.stderr
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    result = run("view", path)
+    assert result.exit_code == 2 and "no display available" in result.stderr and "--snapshot" in result.stderr
+    # Missing files: draw what exists, list what is missing.
+    os.remove(os.path.join(root, "assets", "anim", "hero_anim.abc"))
+    result = run("view", path, "--snapshot", tmp_path / "m.png", "--size", "64x36")
+    assert result.exit_code == 0 and "missing, not drawn: /chars/hero/body" in result.stderr
+    assert (tmp_path / "m.png").exists()
+    result = run("view", path, "--snapshot", tmp_path / "f.png", "--frame", "5000")
+    assert result.exit_code == 2 and "outside the shot's range" in result.stderr
+
+
+def test_no_opengl_gives_a_clear_message(demo, tmp_path):
+    import subprocess
+    import sys
+
+    _, path = demo
+    env = dict(os.environ, __EGL_VENDOR_LIBRARY_FILENAMES="/nonexistent.json", LIBGL_DRIVERS_PATH="/nonexistent")
+    env.pop("DISPLAY", None)
+    proc = subprocess.run([sys.executable, "-m", "sdf.cli", "view", path, "--snapshot", str(tmp_path / "x.png")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot create an OpenGL 3.3 context" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,54 @@
+"""The viewer window, for real, under Xvfb with Mesa's software OpenGL."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="module")
+def session(demo_master):
+    pytest.importorskip("PySide6")
+    if shutil.which("xvfb-run") is None:
+        pytest.fail("xvfb-run is missing: scripts/dev installs it (Debian package xvfb)")
+    _, shot = demo_master
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", sys.executable,
+                           os.path.join(HERE, "window_session.py"), shot],
+                          capture_output=True, text=True, timeout=600)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line, f"window session failed:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(line[len("RESULT "):])
+
+
+def test_window_draws_through_opengl(session):
+    assert session["gl_error"] is None
+    assert session["distinct_colours"] > 50
+
+
+def test_second_pass_is_served_from_the_cache(session):
+    first, second = session["passes"]
+    assert first["frame"] == second["frame"] == 1048
+    assert second["misses"] == 0 and second["hits"] > 0  # hit rate 100%
+    assert second["fps"] > 0
+    assert session["cached_frames"] == 48
+    assert "% hits" in session["stats_label"] and "fps (shot 24)" in session["stats_label"]
+
+
+def test_outliner_shows_department_access(session):
+    rows = dict(session["outliner"])
+    assert rows["model tree"] == "read-only"
+    assert rows["model tree/chars/hero/body"] == "editable"  # animation owns its cache
+    assert rows["model tree/env/rock"] == "read-only"
+    assert rows["cameras/shotCam"] == "read-only"
+    assert rows["lights"] == "ignored" and rows["render layers"] == "ignored"
+
+
+def test_controls_change_the_image(session):
+    assert session["wireframe_changed"] > 0.01
+    assert session["hidden_changed"] > 0.01
+    assert session["free_changed"] > 0.01
+    assert session["budget_after"] == 2**20 and session["held_after"] <= 2**20

@@ -1,0 +1,91 @@
+"""Run under Xvfb by test_window.py: drives the real viewer window and prints what it saw as JSON."""
+import json
+import sys
+import time
+
+import numpy as np
+
+import sdf
+from sdf.cache.frame_cache import FrameCache
+
+
+def pixels(widget):
+    img = widget.grabFramebuffer().convertToFormat(__import__("PySide6.QtGui", fromlist=["QImage"]).QImage.Format_RGBA8888)
+    ptr = img.constBits()
+    return np.frombuffer(ptr, np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine() // 4, 4)[
+        :, :img.width()].copy()
+
+
+def main(shot_path):
+    from PySide6.QtGui import QSurfaceFormat
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    fmt = QSurfaceFormat()
+    fmt.setVersion(3, 3)
+    fmt.setProfile(QSurfaceFormat.CoreProfile)
+    fmt.setDepthBufferSize(24)
+    QSurfaceFormat.setDefaultFormat(fmt)
+    app = QApplication([])
+    from sdf.viewer.app import make_window_class
+
+    shot = sdf.open(shot_path, department="animation")
+    cache = FrameCache()
+    window = make_window_class()(shot, cache, camera="shotCam")
+    window.resize(900, 600)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    out = {"outliner": window.outliner_rows(), "gl_error": window.view.error}
+    QTest.mouseClick(window.every_box, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.LeftButton)
+    window.loop_box.setChecked(False)
+    passes = []
+    for _ in range(2):
+        window.set_frame(window._play_frames()[0])
+        QTest.qWait(300)  # let the prefetcher settle so the pass measures playback, not set-up
+        before = cache.snapshot()
+        QTest.mouseClick(window.play_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.LeftButton)
+        t = time.time()
+        while window.playing and time.time() - t < 120:
+            QTest.qWait(5)
+        after = cache.snapshot()
+        passes.append({"hits": after.hits - before.hits, "misses": after.misses - before.misses,
+                       "frame": window.frame, "fps": window.fps_measured})
+    out["passes"] = passes
+    window.update_stats()
+    out["stats_label"] = window.stats_label.text()
+    out["cached_frames"] = len(window.cache_bar.cached())
+    window.set_frame(1001)
+    app.processEvents()
+    shaded = pixels(window.view)
+    window.wire_box.setChecked(True)
+    app.processEvents()
+    wire = pixels(window.view)
+    window.wire_box.setChecked(False)
+    out["distinct_colours"] = int(len(np.unique(shaded.reshape(-1, 4), axis=0)))
+    out["wireframe_changed"] = float(np.mean(np.any(shaded != wire, axis=-1)))
+    # Hide the hero from the outliner: the image changes.
+    item = None
+    root = window.outliner.invisibleRootItem()
+    stack = [root.child(i) for i in range(root.childCount())]
+    while stack:
+        it = stack.pop()
+        if it.data(0, 256) == "/chars/hero/body":
+            item = it
+        stack.extend(it.child(i) for i in range(it.childCount()))
+    from PySide6.QtCore import Qt
+    item.setCheckState(0, Qt.Unchecked)
+    app.processEvents()
+    out["hidden_changed"] = float(np.mean(np.any(pixels(window.view) != shaded, axis=-1)))
+    item.setCheckState(0, Qt.Checked)
+    window.camera_box.setCurrentText("free camera")
+    app.processEvents()
+    out["free_changed"] = float(np.mean(np.any(pixels(window.view) != shaded, axis=-1)))
+    window.budget_box.setValue(1)
+    out["budget_after"] = cache.budget
+    out["held_after"] = cache.snapshot().bytes_held
+    window.close()
+    print("RESULT " + json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

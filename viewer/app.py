@@ -1,0 +1,419 @@
+"""The playback viewer window (PySide6 + moderngl).
+
+Layout: the 3D view in the middle; on the left an outliner of the model tree, cameras,
+lights and render layers, each row saying whether this department may edit it, sees it
+read-only, or ignores it (with visibility check boxes for geometry); along the bottom the
+timeline: play/pause, step, loop, "every frame", frame range, the frame slider with a bar
+showing which frames are cached, the measured frames per second, cache hit rate and memory,
+and the cache budget.
+
+Playback is paced by a timer at the shot's fps (or as fast as possible with "every frame"
+off... on: every frame drawn, no dropping), and the prefetcher reads ahead of the playhead
+in the direction of play.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from sdf.errors import SdfError
+
+from .render import Renderer, scene_bounds, view_for
+from .scene import build_scene
+from .view_camera import OrbitCamera
+
+ACCESS = {"edit": "editable", "read": "read-only", "ignore": "ignored"}
+
+
+def _qt():
+    from PySide6 import QtCore, QtGui, QtWidgets
+    return QtCore, QtGui, QtWidgets
+
+
+def make_window_class():
+    QtCore, QtGui, QtWidgets = _qt()
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    class GLView(QOpenGLWidget):
+        def __init__(self, viewer):
+            super().__init__()
+            self.viewer = viewer
+            self.ctx = None
+            self.renderer = None
+            self.last_timing = None
+            self.error = None
+            self._drag = None
+            self.setMinimumSize(320, 200)
+
+        def initializeGL(self):
+            import moderngl
+            try:
+                self.ctx = moderngl.create_context(require=330)
+                self.renderer = Renderer(self.ctx)
+            except Exception as exc:
+                self.error = f"cannot create an OpenGL 3.3 context: {exc}"
+
+        def paintGL(self):
+            if self.renderer is None:
+                return
+            v = self.viewer
+            fbo = self.ctx.detect_framebuffer(self.defaultFramebufferObject())
+            ratio = self.devicePixelRatio()
+            w, h = max(int(self.width() * ratio), 1), max(int(self.height() * ratio), 1)
+            self.ctx.viewport = (0, 0, w, h)
+            view, proj = view_for(v.scene, v.camera_name, v.frame, w / h, v.orbit)
+            self.renderer.wireframe = v.wireframe
+            self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
+                                                    look_through=v.camera_name)
+
+        def mousePressEvent(self, e):
+            self._drag = (e.position().x(), e.position().y(), e.modifiers())
+
+        def mouseMoveEvent(self, e):
+            if self._drag is None or self.viewer.camera_name:
+                return
+            x, y, mods = self._drag
+            dx, dy = e.position().x() - x, e.position().y() - y
+            if mods & QtCore.Qt.ShiftModifier:
+                self.viewer.orbit.pan(dx, dy)
+            else:
+                self.viewer.orbit.orbit(dx, dy)
+            self._drag = (e.position().x(), e.position().y(), mods)
+            self.update()
+
+        def mouseReleaseEvent(self, e):
+            self._drag = None
+
+        def wheelEvent(self, e):
+            if not self.viewer.camera_name:
+                self.viewer.orbit.zoom(e.angleDelta().y() / 120.0)
+                self.update()
+
+    class CacheBar(QtWidgets.QWidget):
+        """The frame range with cached frames filled in, like Maya's cached playback bar."""
+
+        def __init__(self, viewer):
+            super().__init__()
+            self.viewer = viewer
+            self.setFixedHeight(8)
+
+        def cached(self) -> set[float]:
+            v = self.viewer
+            frames = None
+            for item in v.scene.items:
+                if not item.animated:
+                    continue
+                held = v.cache.cached_frames(item.file, item.object)
+                frames = held if frames is None else frames & held
+            return frames or set()
+
+        def paintEvent(self, event):
+            p = QtGui.QPainter(self)
+            p.fillRect(self.rect(), QtGui.QColor(50, 50, 55))
+            frames = self.viewer.scene.frames
+            if not frames:
+                return
+            held = self.cached()
+            w = self.width() / len(frames)
+            for i, f in enumerate(frames):
+                if float(f) in held:
+                    p.fillRect(QtCore.QRectF(i * w, 0, max(w, 1), self.height()), QtGui.QColor(60, 170, 90))
+            i = frames.index(self.viewer.frame) if self.viewer.frame in frames else 0
+            p.fillRect(QtCore.QRectF(i * w, 0, max(w, 2), self.height()), QtGui.QColor(240, 200, 60))
+            p.end()
+
+    class ViewerWindow(QtWidgets.QMainWindow):
+        def __init__(self, shot, cache, camera: str | None = None, frame: int | None = None):
+            super().__init__()
+            self.shot, self.cache = shot, cache
+            self.scene = build_scene(shot, cache)
+            names = [c.name for c in self.scene.cameras]
+            if camera and camera not in names:
+                raise SdfError(f"no camera '{camera}' (cameras: {', '.join(names) or 'none in this view'})",
+                               shot.file, "cameras")
+            self.camera_name = camera
+            frames = self.scene.frames
+            self.range = [frames[0], frames[-1]]
+            self.frame = frame if frame is not None else frames[0]
+            self.hidden: set[str] = set()
+            self.wireframe = False
+            self.loop = True
+            self.every_frame = False
+            self.playing = False
+            self.direction = 1
+            self.fps_measured = 0.0
+            self._ticks = []
+            self.orbit = OrbitCamera(np.zeros(3))
+            self.orbit.frame(*scene_bounds(self.scene, cache, self.frame))
+            from sdf.cache.prefetch import Prefetcher
+            self.prefetcher = Prefetcher(cache)
+            self.setWindowTitle(f"sdf view - {shot.name}" + (f" [{shot.department}]" if shot.department else ""))
+            self._build()
+            self.timer = QtCore.QTimer(self)
+            self.timer.timeout.connect(self.tick)
+            self.stats_timer = QtCore.QTimer(self)
+            self.stats_timer.timeout.connect(self.update_stats)
+            self.stats_timer.start(250)
+            self.set_frame(self.frame)
+
+        # -- widgets ---------------------------------------------------------------------------
+        def _build(self):
+            self.view = GLView(self)
+            self.outliner = QtWidgets.QTreeWidget()
+            self.outliner.setHeaderLabels(["element", "access"])
+            self.outliner.itemChanged.connect(self._visibility_changed)
+            self._fill_outliner()
+            left = QtWidgets.QWidget()
+            lay = QtWidgets.QVBoxLayout(left)
+            self.camera_box = QtWidgets.QComboBox()
+            self.camera_box.addItem("free camera")
+            for c in self.scene.cameras:
+                self.camera_box.addItem(c.name)
+            if self.camera_name:
+                self.camera_box.setCurrentText(self.camera_name)
+            self.camera_box.currentTextChanged.connect(self.set_camera)
+            self.wire_box = QtWidgets.QCheckBox("wireframe")
+            self.wire_box.toggled.connect(self.set_wireframe)
+            frame_all = QtWidgets.QPushButton("frame all")
+            frame_all.clicked.connect(self.frame_all)
+            for w in (self.camera_box, self.wire_box, frame_all, self.outliner):
+                lay.addWidget(w)
+            if self.scene.missing:
+                missing = QtWidgets.QLabel("missing:\n" + "\n".join(self.scene.missing))
+                missing.setWordWrap(True)
+                missing.setStyleSheet("color: #e07050")
+                lay.addWidget(missing)
+            split = QtWidgets.QSplitter()
+            split.addWidget(left)
+            split.addWidget(self.view)
+            split.setStretchFactor(1, 3)
+            # timeline
+            bottom = QtWidgets.QWidget()
+            tl = QtWidgets.QGridLayout(bottom)
+            self.play_button = QtWidgets.QPushButton("play")
+            self.play_button.clicked.connect(self.toggle_play)
+            back, fwd = QtWidgets.QPushButton("<"), QtWidgets.QPushButton(">")
+            back.clicked.connect(lambda: self.step(-1))
+            fwd.clicked.connect(lambda: self.step(1))
+            self.loop_box = QtWidgets.QCheckBox("loop")
+            self.loop_box.setChecked(True)
+            self.loop_box.toggled.connect(lambda on: setattr(self, "loop", on))
+            self.every_box = QtWidgets.QCheckBox("every frame")
+            self.every_box.setToolTip("Draw every frame as fast as possible instead of pacing to the shot's fps")
+            self.every_box.toggled.connect(self.set_every_frame)
+            frames = self.scene.frames
+            self.start_box, self.end_box = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
+            for b, value in ((self.start_box, frames[0]), (self.end_box, frames[-1])):
+                b.setRange(frames[0], frames[-1])
+                b.setValue(value)
+                b.valueChanged.connect(self._range_changed)
+            self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+            self.slider.setRange(frames[0], frames[-1])
+            self.slider.valueChanged.connect(self.set_frame)
+            self.cache_bar = CacheBar(self)
+            self.frame_label = QtWidgets.QLabel()
+            self.stats_label = QtWidgets.QLabel()
+            self.budget_box = QtWidgets.QSpinBox()
+            self.budget_box.setRange(0, 1 << 20)
+            self.budget_box.setSuffix(" MB")
+            self.budget_box.setValue(int(self.cache.budget / 2**20))
+            self.budget_box.valueChanged.connect(lambda mb: self.cache.set_budget(int(mb) * 2**20))
+            row = QtWidgets.QHBoxLayout()
+            for w in (self.play_button, back, fwd, self.loop_box, self.every_box, self.start_box, self.end_box,
+                      self.frame_label, QtWidgets.QLabel("cache budget"), self.budget_box):
+                row.addWidget(w)
+            tl.addLayout(row, 0, 0)
+            tl.addWidget(self.slider, 1, 0)
+            tl.addWidget(self.cache_bar, 2, 0)
+            tl.addWidget(self.stats_label, 3, 0)
+            central = QtWidgets.QWidget()
+            v = QtWidgets.QVBoxLayout(central)
+            v.addWidget(split, 1)
+            v.addWidget(bottom)
+            self.setCentralWidget(central)
+            self.resize(1280, 800)
+
+        def _fill_outliner(self):
+            shot = self.shot
+            self.outliner.blockSignals(True)
+            self.outliner.clear()
+            drawn = {i.node for i in self.scene.items}
+
+            def add(parent, label, access, node_path=None):
+                item = QtWidgets.QTreeWidgetItem(parent, [label, ACCESS[access]])
+                if node_path in drawn:
+                    item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
+                    item.setCheckState(0, QtCore.Qt.Checked)
+                    item.setData(0, QtCore.Qt.UserRole, node_path)
+                return item
+
+            for kind, label in (("model_tree", "model tree"), ("cameras", "cameras"), ("lights", "lights"),
+                                ("render_layers", "render layers")):
+                if kind not in shot.parts:
+                    continue
+                access = shot.access(kind)
+                top = add(self.outliner, label, access)
+                if access == "ignore":
+                    continue
+                if kind == "model_tree":
+                    def walk(parent_item, node):
+                        geo_kind = "animation" if node.animation is not None and \
+                            shot.access("animation") != "ignore" else "model_tree"
+                        it = add(parent_item, node.name, shot.access(geo_kind) if node.is_leaf else access,
+                                 node.path)
+                        for c in node.children:
+                            walk(it, c)
+                    for n in shot.model_tree.children:
+                        walk(top, n)
+                elif kind == "cameras":
+                    for c in shot.cameras:
+                        add(top, c.name, access)
+                elif kind == "lights":
+                    for n in shot.lights.walk():
+                        add(top, n.path.replace("/lights/", ""), access)
+                else:
+                    for layer in shot.render_layers:
+                        add(top, layer.name, access)
+            self.outliner.expandToDepth(1)
+            self.outliner.blockSignals(False)
+
+        def outliner_rows(self) -> list[tuple[str, str]]:
+            rows = []
+
+            def walk(item, prefix):
+                for i in range(item.childCount()):
+                    c = item.child(i)
+                    rows.append((prefix + c.text(0), c.text(1)))
+                    walk(c, prefix + c.text(0) + "/")
+            walk(self.outliner.invisibleRootItem(), "")
+            return rows
+
+        def _visibility_changed(self, item, column):
+            path = item.data(0, QtCore.Qt.UserRole)
+            if path:
+                if item.checkState(0) == QtCore.Qt.Checked:
+                    self.hidden.discard(path)
+                else:
+                    self.hidden.add(path)
+                self.view.update()
+
+        # -- state -------------------------------------------------------------------------------
+        def set_camera(self, text):
+            self.camera_name = None if text == "free camera" else text
+            self.view.update()
+
+        def set_wireframe(self, on):
+            self.wireframe = bool(on)
+            self.view.update()
+
+        def set_every_frame(self, on):
+            self.every_frame = bool(on)
+            if self.playing:
+                self.timer.start(0 if self.every_frame else int(1000 / self.shot.fps))
+
+        def frame_all(self):
+            self.camera_box.setCurrentText("free camera")
+            self.orbit.frame(*scene_bounds(self.scene, self.cache, self.frame))
+            self.view.update()
+
+        def _range_changed(self):
+            a, b = self.start_box.value(), self.end_box.value()
+            if b < a:
+                b = a
+                self.end_box.setValue(b)
+            self.range = [a, b]
+            self.slider.setRange(a, b)
+
+        def set_frame(self, frame):
+            self.frame = int(frame)
+            if self.slider.value() != self.frame:
+                self.slider.blockSignals(True)
+                self.slider.setValue(self.frame)
+                self.slider.blockSignals(False)
+            self.frame_label.setText(f"frame {self.frame}")
+            self.prefetcher.follow(self._pairs(), self.frame, self.direction, self._play_frames(),
+                                   self.shot.fps, loop=self.loop)
+            self.view.update()
+            self.cache_bar.update()
+
+        def _pairs(self):
+            return [(i.file, i.object) for i in self.scene.items if i.animated]
+
+        def _play_frames(self):
+            return list(range(self.range[0], self.range[1] + 1))
+
+        def step(self, n):
+            frames = self._play_frames()
+            i = frames.index(self.frame) if self.frame in frames else 0
+            j = i + n
+            if self.loop:
+                j %= len(frames)
+            self.set_frame(frames[max(0, min(j, len(frames) - 1))])
+
+        def toggle_play(self):
+            self.pause() if self.playing else self.play()
+
+        def play(self):
+            self.playing = True
+            self.play_button.setText("pause")
+            self._ticks = []
+            self.timer.start(0 if self.every_frame else int(1000 / self.shot.fps))
+
+        def pause(self):
+            self.playing = False
+            self.play_button.setText("play")
+            self.timer.stop()
+
+        def tick(self):
+            frames = self._play_frames()
+            if self.frame == frames[-1] and not self.loop:
+                self.pause()
+                return
+            self.step(1)
+            self.view.repaint()  # draw now: playback time is drawing time
+            now = time.perf_counter()
+            self._ticks = [t for t in self._ticks if now - t < 1.0] + [now]
+            if len(self._ticks) > 1:
+                self.fps_measured = (len(self._ticks) - 1) / (self._ticks[-1] - self._ticks[0])
+
+        def update_stats(self):
+            s = self.cache.snapshot()
+            self.stats_label.setText(f"{self.fps_measured:5.1f} fps (shot {self.shot.fps:g})   cache: "
+                                     f"{100 * s.hit_rate:.0f}% hits, {s.bytes_held / 2**20:.0f} of "
+                                     f"{s.budget / 2**20:.0f} MB, {s.entries} frames")
+            self.cache_bar.update()
+
+        def closeEvent(self, event):
+            self.timer.stop()
+            self.prefetcher.close()
+            super().closeEvent(event)
+
+    return ViewerWindow
+
+
+def has_display() -> bool:
+    import os
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or platform not in ("", "xcb", "wayland")
+
+
+def run_window(shot, cache, camera=None, frame=None) -> int:
+    if not has_display():
+        raise SdfError("no display available (DISPLAY is not set); render without a window with "
+                       "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")
+    QtCore, QtGui, QtWidgets = _qt()
+    from PySide6.QtGui import QSurfaceFormat
+
+    fmt = QSurfaceFormat()
+    fmt.setVersion(3, 3)
+    fmt.setProfile(QSurfaceFormat.CoreProfile)
+    fmt.setDepthBufferSize(24)
+    QSurfaceFormat.setDefaultFormat(fmt)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    window = make_window_class()(shot, cache, camera, frame)
+    window.show()
+    app.processEvents()
+    if window.view.error:
+        raise SdfError(window.view.error)
+    return app.exec()

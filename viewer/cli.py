@@ -1,0 +1,82 @@
+"""``sdf view``: the playback viewer, or headless snapshots and playblasts."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from sdf.cli import CONTEXT, progress_bar
+from sdf.errors import SdfError, display_path
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", help="View as this department (ignored data is not loaded).")
+@click.option("--config", type=click.Path(), help="Department policy file.")
+@click.option("--camera", help="Look through this shot camera (default: a free camera; the shot camera when "
+              "rendering without a window).")
+@click.option("--frame", type=int, help="Start at (or, with --snapshot, render) this frame.")
+@click.option("--snapshot", type=click.Path(), help="Render one frame to a PNG or EXR file, without a window.")
+@click.option("--playblast", type=click.Path(file_okay=False), help="Render --frames to a numbered image sequence.")
+@click.option("--frames", "frame_spec", help="Frame range A-B for --playblast (default: the shot's).")
+@click.option("--format", "fmt", type=click.Choice(["png", "exr"]), default="png", show_default=True)
+@click.option("--size", default="960x540", show_default=True, help="Image size WxH for --snapshot/--playblast.")
+@click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
+def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, cache_mb):
+    """Play a shot in a window, or render it without one.
+
+    \b
+    Examples:
+      sdf view shots/sh010/sh010.sdf --department animation --camera shotCam
+      sdf view shots/sh010/sh010.sdf --snapshot sh010.png --frame 1024
+      sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
+    """
+    from sdf.cache.frame_cache import FrameCache
+    from sdf.cache.playback import parse_frames
+    from sdf.shot import open_shot
+
+    from .scene import build_scene
+
+    shot = open_shot(shot_path, department, config=config)
+    cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
+    scene = build_scene(shot, cache)
+    for m in scene.missing:
+        click.echo(f"warning: missing, not drawn: {m}", err=True)
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise SdfError(f"--size expects WxH, got '{size}'") from None
+    if snapshot or playblast:
+        from .offscreen import playblast as run_playblast, snapshot as run_snapshot
+
+        cam = camera
+        if cam is None and scene.cameras:
+            cam = shot.shot_camera.name if shot.shot_camera is not None else scene.cameras[0].name
+        if cam is not None and cam not in [c.name for c in scene.cameras]:
+            names = ", ".join(c.name for c in scene.cameras) or "none in this view"
+            raise SdfError(f"no camera '{cam}' (cameras: {names})", shot.file, "cameras")
+        if snapshot:
+            f = frame if frame is not None else shot.frame_range.start
+            if f not in shot.frame_range:
+                raise SdfError(f"--frame {f} is outside the shot's range "
+                               f"{shot.frame_range.start}-{shot.frame_range.end}", shot.file, "frame_range")
+            run_snapshot(scene, cache, snapshot, f, cam, (w, h))
+            click.echo(display_path(snapshot))
+        if playblast:
+            frames = parse_frames(frame_spec, shot)
+            if not os.path.isdir(playblast):
+                os.makedirs(playblast)
+            bar = progress_bar(len(frames), "playblast")
+            try:
+                written = run_playblast(scene, cache, playblast, frames, cam, fmt, (w, h),
+                                        progress=lambda n, t: bar.update(1))
+            finally:
+                bar.close()
+            click.echo(f"{len(written)} frames: {display_path(written[0])} .. {os.path.basename(written[-1])}")
+        return
+    from .app import run_window
+    run_window(shot, cache, camera, frame)
+
+
+def commands():
+    return [view]

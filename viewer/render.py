@@ -1,0 +1,235 @@
+"""Drawing a scene with moderngl: the same code draws into a Qt widget or an offscreen buffer.
+
+Meshes are shaded with their normals (two-sided), or flat from screen-space derivatives when
+a file has none; curves are lines, points are points; cameras and lights are line gizmos.
+Geometry comes from the frame cache; each item keeps its own vertex buffers (orphaned and
+refilled per frame) and each topology its own index buffer, uploaded once.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
+from .view_camera import shot_camera_matrices
+
+BACKGROUND = (0.16, 0.17, 0.19)
+
+MESH_VS = """
+#version 330
+uniform mat4 mvp; uniform mat4 model;
+in vec3 in_pos; in vec3 in_nrm;
+out vec3 v_pos; out vec3 v_nrm;
+void main() {
+    v_pos = (model * vec4(in_pos, 1.0)).xyz;
+    v_nrm = mat3(model) * in_nrm;
+    gl_Position = mvp * vec4(in_pos, 1.0);
+}
+"""
+MESH_FS = """
+#version 330
+uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour;
+in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
+void main() {
+    if (flat_colour) { f_colour = vec4(colour, 1.0); return; }
+    vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
+    float d = abs(dot(n, normalize(light_dir)));
+    f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
+}
+"""
+POINT_VS = """
+#version 330
+uniform mat4 mvp; uniform float size;
+in vec3 in_pos;
+void main() { gl_Position = mvp * vec4(in_pos, 1.0); gl_PointSize = size; }
+"""
+POINT_FS = """
+#version 330
+uniform vec3 colour; out vec4 f_colour;
+void main() { f_colour = vec4(colour, 1.0); }
+"""
+
+
+@dataclass
+class FrameTiming:
+    data_seconds: float = 0.0
+    draw_seconds: float = 0.0
+
+
+def _gl(m: np.ndarray) -> bytes:
+    """A column-vector matrix as GLSL expects its 16 floats (column-major)."""
+    return np.ascontiguousarray(m.T, dtype="f4").tobytes()
+
+
+class Renderer:
+    def __init__(self, ctx):
+        import moderngl
+
+        self.ctx = ctx
+        self.mesh = ctx.program(vertex_shader=MESH_VS, fragment_shader=MESH_FS)
+        self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
+        self._buffers: dict = {}
+        self._indices: dict = {}
+        self.wireframe = False
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
+
+    # -- buffers -------------------------------------------------------------------------------
+    def _vbo(self, key, data: np.ndarray):
+        data = np.ascontiguousarray(data, dtype="f4")
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < data.nbytes:
+            if buf is not None:
+                buf.release()
+            buf = self._buffers[key] = self.ctx.buffer(reserve=max(data.nbytes, 12), dynamic=True)
+        buf.write(data.tobytes() if not data.flags.c_contiguous else data)
+        return buf
+
+    def _ibo(self, topology):
+        key = (topology.key, topology.kind)
+        buf = self._indices.get(key)
+        if buf is None:
+            buf = self._indices[key] = self.ctx.buffer(np.ascontiguousarray(topology.indices, dtype="u4"))
+            if len(self._indices) > 512:  # drop the oldest topologies (changing-topology meshes)
+                old = next(iter(self._indices))
+                self._indices.pop(old).release()
+        return buf
+
+    # -- drawing -------------------------------------------------------------------------------
+    def render(self, scene: Scene, cache, frame: float, view: np.ndarray, projection: np.ndarray, fbo,
+               hidden: set[str] = frozenset(), interpolation: str = "nearest",
+               look_through: str | None = None) -> FrameTiming:
+        """Draw ``scene`` at ``frame``; ``look_through`` names the camera viewed through (no gizmo)."""
+        import moderngl
+
+        timing = FrameTiming()
+        t0 = time.perf_counter()
+        data = []
+        for item in scene.items:
+            if item.node in hidden or not item.visible:
+                continue
+            data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation)))
+        timing.data_seconds = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        fbo.use()
+        self.ctx.clear(*BACKGROUND, 1.0, depth=1.0)
+        vp = projection @ view
+        self.mesh["light_dir"].value = tuple((np.linalg.inv(view)[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
+        for item, d in data:
+            if d.empty:
+                continue
+            model = (d.world @ item.node_matrix).T  # row-vector scene matrices -> column vectors
+            mvp = vp @ model
+            if d.kind == "points":
+                self.points["mvp"].write(_gl(mvp))
+                self.points["colour"].value = item.colour
+                self.points["size"].value = 3.0
+                vbo = self._vbo((item.node, "p"), d.positions)
+                vao = self.ctx.vertex_array(self.points, [(vbo, "3f", "in_pos")])
+                vao.render(moderngl.POINTS, vertices=len(d.positions))
+                vao.release()
+                continue
+            self.mesh["mvp"].write(_gl(mvp))
+            self.mesh["model"].write(_gl(model))
+            self.mesh["colour"].value = item.colour
+            vbo = self._vbo((item.node, "p"), d.positions)
+            has_n = d.normals is not None and d.kind == "mesh"
+            nbo = self._vbo((item.node, "n"), d.normals) if has_n else vbo
+            self.mesh["has_normals"].value = has_n
+            ibo = self._ibo(d.topology)
+            vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (nbo, "3f", "in_nrm")], index_buffer=ibo,
+                                        index_element_size=4)
+            if d.kind == "curves":
+                self.mesh["flat_colour"].value = True
+                vao.render(moderngl.LINES)
+            else:
+                self.mesh["flat_colour"].value = False
+                self.ctx.wireframe = self.wireframe
+                vao.render(moderngl.TRIANGLES)
+                self.ctx.wireframe = False
+            vao.release()
+        self._gizmos(scene, frame, vp, look_through)
+        self.ctx.finish()
+        timing.draw_seconds = time.perf_counter() - t1
+        return timing
+
+    def _lines(self, segments: np.ndarray, colour, vp: np.ndarray) -> None:
+        import moderngl
+
+        if not len(segments):
+            return
+        self.mesh["mvp"].write(_gl(vp))
+        self.mesh["model"].write(_gl(np.identity(4)))
+        self.mesh["colour"].value = colour
+        self.mesh["flat_colour"].value = True
+        vbo = self._vbo(("gizmo", id(segments) % 7, len(segments)), segments.reshape(-1, 3))
+        vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+        vao.render(moderngl.LINES, vertices=len(segments) * 2)
+        vao.release()
+
+    def _gizmos(self, scene: Scene, frame: float, vp: np.ndarray, look_through: str | None = None) -> None:
+        segs = []
+        for cam in scene.cameras:
+            if cam.name != look_through:
+                segs.extend(camera_gizmo(cam, frame))
+        self._lines(np.array(segs, dtype="f4").reshape(-1, 2, 3),
+                    CAMERA_COLOUR if scene.camera_access == "edit" else READ_ONLY, vp)
+        segs = []
+        for light in scene.lights:
+            segs.extend(light_gizmo(light, frame))
+        self._lines(np.array(segs, dtype="f4").reshape(-1, 2, 3),
+                    LIGHT_COLOUR if scene.light_access == "edit" else READ_ONLY, vp)
+
+
+def _xf(points: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return (np.c_[points, np.ones(len(points))] @ m)[:, :3]
+
+
+def camera_gizmo(cam, frame: float, depth: float = 0.6) -> list:
+    """A frustum outline: apex at the camera, a rectangle ``depth`` units in front."""
+    m = np.array(cam.matrix_at(frame)).reshape(4, 4)
+    hw = depth * cam.horizontal_aperture / (2 * cam.focal_length)
+    hh = depth * cam.vertical_aperture / (2 * cam.focal_length)
+    c = np.array([[-hw, -hh, -depth], [hw, -hh, -depth], [hw, hh, -depth], [-hw, hh, -depth], [0, 0, 0]])
+    w = _xf(c, m)
+    apex = w[4]
+    return [(apex, w[i]) for i in range(4)] + [(w[i], w[(i + 1) % 4]) for i in range(4)]
+
+
+def light_gizmo(light, frame: float, size: float = 0.25) -> list:
+    """A small star at the light, with a line along its direction (-Z) for directional types."""
+    m = np.array(light.world_matrix_at(frame)).reshape(4, 4)
+    pts = np.array([[-size, 0, 0], [size, 0, 0], [0, -size, 0], [0, size, 0], [0, 0, -size], [0, 0, size],
+                    [0, 0, 0], [0, 0, -4 * size]])
+    w = _xf(pts, m)
+    segs = [(w[0], w[1]), (w[2], w[3]), (w[4], w[5])]
+    if light.type in ("distant", "spot", "rect", "disk"):
+        segs.append((w[6], w[7]))
+    return segs
+
+
+def scene_bounds(scene: Scene, cache, frame: float) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for item in scene.items:
+        d = cache.get(item.file, item.object, frame, scene.shot.fps)
+        if d.empty:
+            continue
+        p = _xf(np.array([d.positions.min(0), d.positions.max(0)], np.float64), d.world @ item.node_matrix)
+        lo, hi = np.minimum(lo, p.min(0)), np.maximum(hi, p.max(0))
+    if not np.all(np.isfinite(lo)):
+        return np.full(3, -1.0), np.full(3, 1.0)
+    return lo, hi
+
+
+def view_for(scene: Scene, camera_name: str | None, frame: float, aspect: float, orbit=None, cache=None):
+    """(view, projection) through the named shot camera, or the orbit camera when none is named."""
+    if camera_name:
+        cam = next((c for c in scene.cameras if c.name == camera_name), None)
+        if cam is None:
+            from sdf.errors import SdfError
+            names = ", ".join(c.name for c in scene.cameras) or "none in this view"
+            raise SdfError(f"no camera '{camera_name}' (cameras: {names})", scene.shot.file, "cameras")
+        return shot_camera_matrices(cam, frame, aspect)
+    return orbit.matrices(aspect)

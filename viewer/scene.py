@@ -1,0 +1,101 @@
+"""What the viewer draws for a shot seen by a department.
+
+Every visible leaf with geometry becomes a :class:`DrawItem`: its Alembic file and object,
+the model-tree matrix above it, and a colour: elements whose geometry the department owns
+(model geometry for model, animation caches for animation...) get a distinct hue per
+element, read-only ones a neutral grey. Ignored data is never loaded: a department that
+ignores the model tree draws no geometry at all. Files that cannot be read are listed in
+``missing`` and skipped, so a shot with holes still draws what it has.
+"""
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sdf.errors import SdfError
+from sdf.shot import Shot
+
+READ_ONLY = (0.62, 0.62, 0.64)
+CAMERA_COLOUR = (1.0, 0.85, 0.1)
+LIGHT_COLOUR = (1.0, 0.55, 0.1)
+
+
+def element_colour(path: str) -> tuple[float, float, float]:
+    """A stable, saturated colour per element path."""
+    h = int(hashlib.md5(path.encode()).hexdigest()[:6], 16) / 0xFFFFFF
+    return colorsys.hsv_to_rgb(h, 0.75, 0.95)
+
+
+@dataclass
+class DrawItem:
+    node: str
+    file: str
+    object: str
+    node_matrix: np.ndarray  # row vectors, model-tree matrix above the leaf
+    colour: tuple[float, float, float]
+    editable: bool
+    animated: bool
+    visible: bool = True
+
+
+@dataclass
+class Scene:
+    shot: Shot
+    items: list[DrawItem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    cameras: list = field(default_factory=list)
+    lights: list = field(default_factory=list)
+    camera_access: str = "ignore"
+    light_access: str = "ignore"
+
+    @property
+    def frames(self) -> list[int]:
+        return list(self.shot.frame_range)
+
+
+def build_scene(shot: Shot, cache) -> Scene:
+    scene = Scene(shot)
+    if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
+        tree = shot.model_tree
+        for node in tree.leaves():
+            if not _visible(node):
+                continue
+            geo = node.geometry
+            # Which kind owns what is drawn: the animation cache when there is one, else the model.
+            kind = "animation" if node.animation is not None and shot.access("animation") != "ignore" else "model_tree"
+            base_doc = shot._docs.get("animation") if kind == "animation" else None
+            base = os.path.dirname((base_doc.path if base_doc is not None and node.path in base_doc.root.opinions
+                                    else node._doc.path) or shot.file)
+            try:
+                path = shot.resolve(geo.file, base)
+                reader = cache.reader(path)
+                reader.object(geo.object)
+                animated = reader.is_animated(geo.object)
+            except SdfError as exc:
+                scene.missing.append(f"{node.path}: {exc}")
+                continue
+            parent = node._parent
+            m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
+            local = np.array(node.local_matrix()).reshape(4, 4)
+            editable = shot.access(kind) == "edit"
+            scene.items.append(DrawItem(node.path, path, geo.object, local @ m,
+                                        element_colour(node.path) if editable else READ_ONLY, editable, animated))
+    if "cameras" in shot.parts and shot.access("cameras") != "ignore":
+        scene.cameras = list(shot.cameras)
+        scene.camera_access = shot.access("cameras")
+    if "lights" in shot.parts and shot.access("lights") != "ignore":
+        scene.lights = shot.lights.lights()
+        scene.light_access = shot.access("lights")
+    return scene
+
+
+def _visible(node) -> bool:
+    while node is not None and hasattr(node, "visible"):
+        if not node.visible:
+            return False
+        node = node._parent
+    return True
