@@ -3,8 +3,10 @@
     python benchmarks/department_open.py [--size medium] [--repeat 5]
 
 Each measurement runs in a fresh Python process (imports done before the clock starts), so
-no run benefits from another's warm caches in the interpreter; the OS page cache is warm
-for all of them alike (every variant runs once untimed first).
+no run benefits from another's warm caches in the interpreter; the OS page cache and the
+on-disk cache of documents already checked (by content hash, see ``sdf.shot._CheckedCache``)
+are warm for all of them alike (every variant runs once untimed first). With
+``SDF_NO_CHECK_CACHE=1`` every document is checked afresh in every run.
 
 Module imports happen before the clock in every variant: they are process start-up, paid
 once per session, not per shot.

@@ -139,6 +139,67 @@ def _first_nonfinite(value: Any, path: list) -> list | None:
     return None
 
 
+class _CheckedCache:
+    """Documents already checked, by content hash: checking is a pure function of the bytes and the schema.
+
+    Published versions never change, so the same document is read again and again by every
+    department view; re-validating it each time was most of the cost of opening a view.
+    A marker file ``<cache>/checked-<key>/<name>-<sha256>`` records a document that passed,
+    where the key hashes the published schema and this module (the semantic checks); a changed
+    document, schema or check simply misses. Only successes are cached; SDF_NO_CHECK_CACHE=1
+    turns it off.
+    """
+
+    def __init__(self):
+        self._dir = None
+        self._seen: set[str] = set()
+
+    def _directory(self) -> str | None:
+        if self._dir is None:
+            try:
+                h = hashlib.sha256()
+                for source in (schema.SCHEMA_FILE, __file__):  # the schema and the semantic checks' code
+                    with open(source, "rb") as fh:
+                        h.update(fh.read())
+                key = h.hexdigest()[:16]
+                self._dir = os.path.join(schema._cache_dir(), f"checked-{key}")
+                os.makedirs(self._dir, exist_ok=True)
+            except OSError:
+                self._dir = ""
+        return self._dir or None
+
+    def passed(self, name: str, digest: str) -> bool:
+        key = f"{name}-{digest}"
+        if key in self._seen:
+            return True
+        d = self._directory()
+        if d and os.path.exists(os.path.join(d, key)):
+            self._seen.add(key)
+            return True
+        return False
+
+    def record(self, name: str, digest: str) -> None:
+        key = f"{name}-{digest}"
+        self._seen.add(key)
+        d = self._directory()
+        if d:
+            try:
+                with open(os.path.join(d, key), "x"):
+                    pass
+            except OSError:
+                pass  # exists already, or a read-only cache: only speed is lost
+
+
+CHECKED = _CheckedCache()
+
+
+def check_document_cached(name: str, doc: dict, file: str | None, digest: str, text: str | None = None) -> None:
+    """:func:`check_document`, skipped for a document (by content hash) that already passed."""
+    if os.environ.get("SDF_NO_CHECK_CACHE") or not CHECKED.passed(name, digest):
+        check_document(name, doc, file, text=text)
+        CHECKED.record(name, digest)
+
+
 def check_document(name: str, doc: dict, file: str | None, prefix: str = "", text: str | None = None) -> None:
     """Structure (JSON Schema) plus what a schema cannot say: finite numbers, usable matrices, unique names.
 
@@ -354,8 +415,12 @@ class Shot(Element):
             digest = _digest(raw_bytes)
             self._emit("read", doc_path)
             text = raw_bytes.decode("utf-8", "replace")
-            data = schema.upgrade_document(jsonio.loads(text, doc_path), doc_path, expected)
-            check_document(expected, data, doc_path, text=text)
+            raw = jsonio.loads(text, doc_path)
+            data = schema.upgrade_document(raw, doc_path, expected)
+            if data is raw:  # upgraded documents are new content: always checked
+                check_document_cached(expected, data, doc_path, digest, text=text)
+            else:
+                check_document(expected, data, doc_path, text=text)
             version = _version_of(doc_path)
         if expected == "Overlay" and data["kind"] != kind:
             raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
@@ -613,7 +678,10 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
     raw = jsonio.loads(text, path)
     data = schema.upgrade_document(raw, path, "Shot")
-    check_document("Shot", data, path, text=text)
+    if data is raw:
+        check_document_cached("Shot", data, path, _digest(raw_bytes), text=text)
+    else:
+        check_document("Shot", data, path, text=text)
     if department is not None and policy is None:
         from .departments import load_policy
 

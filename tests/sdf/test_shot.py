@@ -160,3 +160,26 @@ def test_variables_search_path_and_project_root(tmp_path, monkeypatch):
     _write(shot_path, dict(base, parts={"cameras": {"ref": "../link/cams.json"}}))
     with pytest.raises(sdf.ResolveError, match="outside the project root"):
         sdf.open(shot_path).cameras
+
+
+def test_checked_documents_are_cached_by_content(demo, monkeypatch, tmp_path):
+    from sdf import shot as shot_module
+
+    monkeypatch.setenv("SDF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(shot_module, "CHECKED", shot_module._CheckedCache())
+    calls = []
+    real = shot_module.check_document
+    monkeypatch.setattr(shot_module, "check_document", lambda *a, **k: (calls.append(a[0]), real(*a, **k)))
+    _, path = demo
+    sdf.open(path).load_all()
+    first = len(calls)
+    assert first >= 11  # the shot and its ten parts, checked once
+    monkeypatch.setattr(shot_module, "CHECKED", shot_module._CheckedCache())  # a new process: the disk cache
+    sdf.open(path).load_all()
+    assert len(calls) == first
+    # A changed document is checked again, and a bad one is still refused.
+    cams = os.path.join(os.path.dirname(path), "tracking", "cameras.json")
+    text = open(cams).read().replace('"focal_length": 35.0', '"focal_length": -35.0')
+    open(cams, "w").write(text)
+    with pytest.raises(sdf.FormatError, match="focal_length"):
+        sdf.open(path).cameras
