@@ -34,16 +34,11 @@ def playable_items(shot: Shot, cache: FrameCache, *, animated_only: bool = True)
     items, problems = [], []
     tree = shot.model_tree
     for node in tree.leaves():
-        if not _visible(node):
+        if not node.effectively_visible():
             continue
         geo = node.geometry
-        base = node._doc.path or shot.file
-        if node.animation is not None and shot._docs.get("animation") is not None and \
-                node.path in shot._docs["animation"].root.opinions:
-            base = shot._docs["animation"].path or shot.file
         try:
-            import os
-            path = shot.resolve(geo.file, os.path.dirname(base))
+            path = shot.geometry_path(node)
             reader = cache.reader(path)
             animated = reader.is_animated(geo.object)
         except SdfError as exc:
@@ -52,14 +47,6 @@ def playable_items(shot: Shot, cache: FrameCache, *, animated_only: bool = True)
         if animated or not animated_only:
             items.append(PlayItem(node.path, path, geo.object, animated))
     return items, problems
-
-
-def _visible(node) -> bool:
-    while node is not None and hasattr(node, "visible"):
-        if not node.visible:
-            return False
-        node = node._parent
-    return True
 
 
 class UploadBuffer:

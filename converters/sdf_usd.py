@@ -171,13 +171,7 @@ class _ShotWriter:
         return os.path.relpath(path, layer_dir).replace(os.sep, "/")
 
     def _source_path(self, node, attr: str) -> str:
-        doc = self.shot._docs.get("animation") if attr == "animation" else None
-        if doc is not None and node.path in doc.root.opinions:
-            base = os.path.dirname(doc.path or self.shot.file)
-        else:
-            base = os.path.dirname(node._doc.path or self.shot.file)
-        src = getattr(node, attr) if attr != "source" else node.source
-        return self.shot.resolve(src.file, base)
+        return self.shot.geometry_path(node, attr)
 
     def _geometry_prim(self, prim_path: str, abc_path: str, object_path: str, layer_dir: str) -> None:
         """``geometry`` (Alembic parents' transform per frame) holding ``shape`` (a reference into the .usdc)."""

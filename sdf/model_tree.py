@@ -146,6 +146,15 @@ class ModelNode(Element):
         """What to draw for this leaf: the animation cache when there is one, else the model source."""
         return self.animation or self.source
 
+    def effectively_visible(self) -> bool:
+        """Visible, and so are all its ancestors (one hidden group hides everything below it)."""
+        node: Element | None = self
+        while isinstance(node, ModelNode):
+            if not node.visible:
+                return False
+            node = node._parent
+        return True
+
     def local_matrix(self) -> tuple[float, ...]:
         return self.transform or IDENTITY
 

@@ -367,6 +367,23 @@ class Shot(Element):
                 must_exist: bool = True) -> str:
         return self.resolver.resolve(text, base_dir or self.directory, file or self.file, field, must_exist)
 
+    def geometry_path(self, node: ModelNode, which: str = "geometry") -> str:
+        """Absolute path of a leaf's Alembic file: ``which`` is "source", "animation" or "geometry"
+        (what is drawn: the animation cache when there is one). A path is written in, and so
+        resolved against, the document holding the opinion: the animation overlay for an
+        animation cache it sets, else the model tree document holding the node."""
+        if which == "geometry":
+            which = "animation" if node.animation is not None else "source"
+        src = node.source if which == "source" else node.animation
+        if src is None:
+            raise SdfError(f"{node.path} has no {which}", self.file, "model_tree")
+        doc = self._docs.get("animation") if which == "animation" else None
+        if doc is not None and node.path in doc.root.opinions and self.access("animation") != "ignore":
+            base_file = doc.path or self.file
+        else:
+            base_file = (node._doc.path if node._doc is not None else None) or self.file
+        return self.resolve(src.file, os.path.dirname(base_file))
+
     def part_path(self, kind: str, *, version: int | str | None = "as-referenced") -> str | None:
         """The absolute file of a referenced part at its referenced (or given) version; None if inline."""
         ref = self.parts.get(kind)

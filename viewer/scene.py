@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,16 +61,13 @@ def build_scene(shot: Shot, cache) -> Scene:
     if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
         tree = shot.model_tree
         for node in tree.leaves():
-            if not _visible(node):
+            if not node.effectively_visible():
                 continue
             geo = node.geometry
             # Which kind owns what is drawn: the animation cache when there is one, else the model.
             kind = "animation" if node.animation is not None and shot.access("animation") != "ignore" else "model_tree"
-            base_doc = shot._docs.get("animation") if kind == "animation" else None
-            base = os.path.dirname((base_doc.path if base_doc is not None and node.path in base_doc.root.opinions
-                                    else node._doc.path) or shot.file)
             try:
-                path = shot.resolve(geo.file, base)
+                path = shot.geometry_path(node)
                 reader = cache.reader(path)
                 reader.object(geo.object)
                 animated = reader.is_animated(geo.object)
@@ -92,10 +88,3 @@ def build_scene(shot: Shot, cache) -> Scene:
         scene.light_access = shot.access("lights")
     return scene
 
-
-def _visible(node) -> bool:
-    while node is not None and hasattr(node, "visible"):
-        if not node.visible:
-            return False
-        node = node._parent
-    return True
