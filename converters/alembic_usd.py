@@ -18,13 +18,11 @@ usd-core has no Alembic plugin, so this translation is ours. Choices, stated onc
 """
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
 
 from sdf import alembic_io
-from sdf.errors import SdfError
 
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
 
@@ -186,7 +184,7 @@ class _Writer:
                 prim.SetResetXformStack(True)
 
     def mesh(self, schema, mesh, schema_name) -> None:
-        from pxr import Sdf, UsdGeom, Vt
+        from pxr import UsdGeom
 
         mesh.CreateOrientationAttr().Set(UsdGeom.Tokens.leftHanded)
         subd = schema_name == "AbcGeom_SubD"
@@ -308,7 +306,6 @@ class _Writer:
             self.options.warn(f"{prim.GetPath()}: arbitrary parameters not translated: {', '.join(extra)}")
 
     def curves(self, schema, curves) -> None:
-        from alembic3d import AbcGeom
         from pxr import UsdGeom, Vt
 
         points, counts = curves.CreatePointsAttr(), curves.CreateCurveVertexCountsAttr()
@@ -338,7 +335,6 @@ class _Writer:
                                                        np.float32)), tc)
 
     def points(self, schema, pts) -> None:
-        from pxr import Vt
 
         points, ids, vels = pts.CreatePointsAttr(), pts.CreateIdsAttr(), pts.CreateVelocitiesAttr()
         extent = pts.CreateExtentAttr()

@@ -10,7 +10,6 @@ import os
 
 import numpy as np
 
-from sdf.errors import SdfError
 
 from .options import ConvertError, Staging
 

@@ -7,12 +7,10 @@ the very end).
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 

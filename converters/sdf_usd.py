@@ -175,7 +175,7 @@ class _ShotWriter:
 
     def _geometry_prim(self, prim_path: str, abc_path: str, object_path: str, layer_dir: str) -> None:
         """``geometry`` (Alembic parents' transform per frame) holding ``shape`` (a reference into the .usdc)."""
-        from pxr import Sdf, Usd, UsdGeom
+        from pxr import Sdf, UsdGeom
 
         usdc = self.geometry_usd(abc_path)
         stem = usd_safe_name(os.path.splitext(os.path.basename(abc_path))[0])
@@ -547,7 +547,7 @@ def open_for_department(root_usd: str, department: str, config: str | None = Non
     Uses ``SdfLayer.SetPermissionToEdit(False)``: an attempt to author into another
     department's layer then fails in USD itself, as editing their files fails in the SDF.
     """
-    from pxr import Sdf, Usd
+    from pxr import Usd
 
     stage = Usd.Stage.Open(root_usd)
     for layer in stage.GetLayerStack(includeSessionLayers=False):

@@ -24,7 +24,6 @@ import os
 import numpy as np
 
 from sdf.alembic_write import float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f, write_archive
-from sdf.errors import SdfError
 
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
@@ -178,8 +177,7 @@ class _Converter:
         normals_attr = mesh.GetNormalsAttr()
         attrs = [mesh.GetPointsAttr(), mesh.GetFaceVertexCountsAttr(), mesh.GetFaceVertexIndicesAttr()]
         times = self.times_for(*attrs, normals_attr)
-        scale = self.scale
-        for k, tc in enumerate(times):
+        for tc in times:
             points = _np(mesh.GetPointsAttr().Get(tc), np.float32)
             counts = _np(mesh.GetFaceVertexCountsAttr().Get(tc), np.int32)
             indices = _np(mesh.GetFaceVertexIndicesAttr().Get(tc), np.int32)

@@ -23,11 +23,10 @@ import numpy as np
 
 import sdf
 from sdf import jsonio, schema
-from sdf.elements import as_matrix, matrix_problem
 
-from .options import ConvertError, ConvertOptions, Staging, axis_matrix, usd_safe_name
+from .options import ConvertOptions, Staging, axis_matrix, usd_safe_name
 from .sdf_usd import undictify
-from .usd_alembic import open_stage, usd_to_alembic
+from .usd_alembic import open_stage
 
 _LUX = {"DistantLight": "distant", "SphereLight": "sphere", "RectLight": "rect", "DiskLight": "disk",
         "DomeLight": "dome", "CylinderLight": "sphere"}
@@ -78,7 +77,7 @@ class _Reader:
 
     # -- foreign stages ------------------------------------------------------------------------
     def foreign(self, staging: Staging) -> dict:
-        from pxr import Usd, UsdGeom, UsdShade
+        from pxr import UsdGeom
 
         up = UsdGeom.GetStageUpAxis(self.stage)
         self.correction = axis_matrix(up, "Y")
@@ -95,7 +94,6 @@ class _Reader:
             conv = _Converter(self.stage, sub)
             write_archive(tmp_abc, conv.run, description=f"converted from {os.path.basename(self.src)}")
             self.options.warnings.extend(sub.warnings)
-        cache = UsdGeom.XformCache(Usd.TimeCode(self.start))
         children = []
         materials = {}
         for prim in self.stage.GetPseudoRoot().GetChildren():
@@ -250,7 +248,7 @@ class _Reader:
 
     # -- stages written by sdf -----------------------------------------------------------------
     def own(self, root_prim) -> dict:
-        from pxr import Sdf, UsdGeom, UsdLux, UsdRender
+        from pxr import UsdGeom, UsdLux, UsdRender
 
         shot_data = _cd(root_prim, "sdf:shot")
         root = root_prim.GetPath().pathString

@@ -162,7 +162,6 @@ class _Object:
         return lo, hi, w
 
     def world_at(self, time: float) -> np.ndarray:
-        from alembic3d import Abc
 
         world = np.identity(4)
         for schema in self.parents:  # nearest parent first
@@ -304,7 +303,6 @@ class AlembicReader:
         return data
 
     def _mesh(self, o: _Object, index: int, allocator=None) -> FrameData:
-        from alembic3d import Abc
 
         ss = alembic_io.select(o.schema, index)
         positions = _np(o.schema.getPositionsProperty().getValue(ss), np.float32)
@@ -341,7 +339,6 @@ class AlembicReader:
         return None
 
     def _mesh_topology(self, o: _Object, index: int, point_count: int) -> Topology:
-        from alembic3d import Abc
 
         with o.lock:
             cached = o.topologies.get(index)
@@ -428,7 +425,6 @@ class AlembicReader:
             return topo
 
     def _curves(self, o: _Object, index: int) -> FrameData:
-        from alembic3d import Abc
 
         ss = alembic_io.select(o.schema, index)
         sample = o.schema.getValue(ss)
@@ -454,7 +450,6 @@ class AlembicReader:
         return FrameData(o.path, 0, index, "curves", positions, None, topo, np.identity(4), widths=widths)
 
     def _points(self, o: _Object, index: int) -> FrameData:
-        from alembic3d import Abc
 
         sample = o.schema.getValue(alembic_io.select(o.schema, index))
         positions = _np(sample.getPositions(), np.float32)
@@ -472,7 +467,6 @@ class AlembicReader:
 
     def camera(self, object_path: str, frame: float, fps: float) -> dict:
         """Lens and film back of a camera object at ``frame`` (millimetres), with its world matrix."""
-        from alembic3d import Abc
 
         o = self.object(object_path)
         if o.schema_name != "AbcGeom_Camera":

@@ -12,7 +12,6 @@ department ever writes into another's file.
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator

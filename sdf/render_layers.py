@@ -7,7 +7,7 @@ converter can write one RenderVar per AOV.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .elements import ChildList, Element

@@ -19,7 +19,7 @@ from . import jsonio, schema
 from .cameras import CameraSet
 from .elements import Element, GuardedDict, first_bad_matrix, matrix_problem
 from .errors import FormatError, ReadOnlyError, ResolveError, SdfError
-from .lights import Light, LightTree
+from .lights import LightTree
 from .model_tree import ModelNode, ModelTree, Overlay
 from .references import Intermediate, Layout, RigList
 from .render_layers import RenderLayerSet

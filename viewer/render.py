@@ -7,7 +7,6 @@ refilled per frame) and each topology its own index buffer, uploaded once.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 

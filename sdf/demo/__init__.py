@@ -14,10 +14,8 @@ The project it writes looks like a small studio's::
 """
 from __future__ import annotations
 
-import json
 import math
 import os
-import time
 from dataclasses import dataclass
 from typing import Callable
 

@@ -60,7 +60,7 @@ def write_cloth(path, frames, fps, res):
                 put(schema, AbcGeom.OPolyMeshSchemaSample(v3f(p)))
         return locals().get("n_last")  # the count some writers report
 
-    n_last = write_archive(path, body, description="demo cloth")
+    write_archive(path, body, description="demo cloth")
     return len(pos0)
 
 
@@ -100,7 +100,7 @@ def write_hero(path, frames, fps, res):
             put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
         return locals().get("n_last")  # the count some writers report
 
-    n_last = write_archive(path, body, description="demo hero")
+    write_archive(path, body, description="demo hero")
     return len(pos0)
 
 
@@ -148,13 +148,13 @@ def write_props(path, frames, fps, sphere_res):
         put(AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema(), _schema_sample_mesh(cp, cc, ci))
         return locals().get("n_last")  # the count some writers report
 
-    n_last = write_archive(path, body, description="demo props")
+    write_archive(path, body, description="demo props")
     return len(bp) + len(cp)
 
 
 def write_rock(path, frames, fps, level):
     """A SubD rock with face-varying indexed UVs, normals (arbitrary 'N'), creases and a corner."""
-    from alembic3d import Abc, AbcGeom
+    from alembic3d import AbcGeom
     pos, counts, idx = geometry.subdivided_box(level, size=1.2)
     normals = geometry.vertex_normals(pos, counts, idx)
     uv_vals = (pos[:, [0, 2]] / 1.5 + 0.5).astype(np.float32)
@@ -180,7 +180,7 @@ def write_rock(path, frames, fps, level):
         put(nparam, AbcGeom.ON3fGeomParamSample(v3f(normals), AbcGeom.GeometryScope.kVertexScope))
         return locals().get("n_last")  # the count some writers report
 
-    n_last = write_archive(path, body, description="demo rock")
+    write_archive(path, body, description="demo rock")
     return len(pos)
 
 
@@ -212,7 +212,7 @@ def write_grass(path, frames, fps, count, cvs, seed=3):
             put(schema, sample)
         return locals().get("n_last")  # the count some writers report
 
-    n_last = write_archive(path, body, description="demo grass")
+    write_archive(path, body, description="demo grass")
     return count * cvs
 
 

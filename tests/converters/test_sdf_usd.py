@@ -1,5 +1,4 @@
 """SDF <-> USD: department layer stack, validation, round trip, foreign stages."""
-import json
 import os
 
 import numpy as np

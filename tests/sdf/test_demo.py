@@ -2,9 +2,7 @@
 import os
 
 import numpy as np
-import pytest
 
-import sdf
 from sdf import alembic_io
 from sdf.validate import validate
 
@@ -72,8 +70,8 @@ def test_demo_is_deterministic(tmp_path):
     from sdf.demo import generate
     from conftest import tree_hashes
 
-    a = generate(str(tmp_path / "a"))
-    b = generate(str(tmp_path / "b"))
+    generate(str(tmp_path / "a"))
+    generate(str(tmp_path / "b"))
     ha = {k: v for k, v in tree_hashes(str(tmp_path / "a")).items() if not k.endswith(".abc")}
     hb = {k: v for k, v in tree_hashes(str(tmp_path / "b")).items() if not k.endswith(".abc")}
     assert ha == hb and len(ha) > 10

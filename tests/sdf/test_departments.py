@@ -6,7 +6,7 @@ import os
 import pytest
 
 import sdf
-from sdf.departments import DEFAULT_FILE, load_policy, parse_policy
+from sdf.departments import DEFAULT_FILE, load_policy
 
 
 def test_default_policy_is_the_design_papers_table():

@@ -38,7 +38,6 @@ def test_reads_every_object_of_every_corpus_file(path):
     objects = r.objects()
     assert objects
     for obj in objects:
-        n = r.num_samples(obj)
         rng = r.time_range(obj)
         times = [0.0] if rng is None else np.linspace(rng[0], rng[1], 3)
         for t in times:
