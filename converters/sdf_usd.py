@@ -541,15 +541,22 @@ def sdf_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
     return result
 
 
-def open_for_department(root_usd: str, department: str, config: str | None = None):
+def open_for_department(root_usd: str, department: str | None = None):
     """Open a converted shot with every layer but ``department``'s made read-only.
 
     Uses ``SdfLayer.SetPermissionToEdit(False)``: an attempt to author into another
     department's layer then fails in USD itself, as editing their files fails in the SDF.
+    Without ``department``, the one recorded by ``sdf convert --department`` is used.
+    Permission to edit is a property of an open layer, not of the file, so this is how a
+    tool opens the stage; the edit target is set to the department's own layer.
     """
     from pxr import Usd
 
     stage = Usd.Stage.Open(root_usd)
+    department = department or stage.GetRootLayer().customLayerData.get("sdf:department") or None
+    if not department:
+        raise ConvertError("no department given, and none recorded in the stage (sdf convert --department)",
+                           root_usd)
     for layer in stage.GetLayerStack(includeSessionLayers=False):
         name = os.path.splitext(os.path.basename(layer.identifier))[0]
         if layer != stage.GetRootLayer() and name != department:

@@ -218,3 +218,13 @@ def test_blender_style_usd_to_sdf(tmp_path):
     assert shot.model_tree.find("/root/Plane/Plane").source.object == "/root/Plane/Plane/PlaneShape"
     from sdf.validate import validate
     assert validate(out).ok
+
+
+def test_department_recorded_by_convert_is_used_when_opening(demo, tmp_path):
+    _, shot = demo
+    out = str(tmp_path / "lit.usda")
+    convert(shot, out, ConvertOptions(department="lighting"))
+    stage = open_for_department(out)
+    assert os.path.basename(stage.GetEditTarget().GetLayer().identifier) == "lighting.usda"
+    model = next(l for l in stage.GetLayerStack() if l.identifier.endswith("model.usda"))
+    assert not model.permissionToEdit
