@@ -326,16 +326,9 @@ class _Writer:
                                               "kBsplineBasis": "bspline"}.get(basis, "bspline"))
                 periodic = str(s.getWrap()).endswith("kPeriodic")
                 curves.CreateWrapAttr().Set("periodic" if periodic else "nonperiodic")
-        wp = schema.getWidthsParam()
-        if wp.valid() and wp.getNumSamples():
-            attr = curves.CreateWidthsAttr()
-            curves.SetWidthsInterpolation(_scope(wp))
-            for i, tc in self.samples(wp):
-                self.put(attr, _vt("float", np.asarray(wp.getExpandedValue(alembic_io.select(wp, i)).getVals(),
-                                                       np.float32)), tc)
+        self.widths(schema, curves)
 
     def points(self, schema, pts) -> None:
-
         points, ids, vels = pts.CreatePointsAttr(), pts.CreateIdsAttr(), pts.CreateVelocitiesAttr()
         extent = pts.CreateExtentAttr()
         for i, tc in self.samples(schema):
@@ -349,13 +342,18 @@ class _Writer:
             v = s.getVelocities()
             if v is not None and len(v) == len(p):
                 self.put(vels, _vt("v3f", np.asarray(v, np.float32)), tc)
+        self.widths(schema, pts)
+
+    def widths(self, schema, gprim) -> None:
+        """Curve or point widths, with their interpolation, every sample (constant ones once)."""
         wp = schema.getWidthsParam()
-        if wp.valid() and wp.getNumSamples():
-            attr = pts.CreateWidthsAttr()
-            pts.SetWidthsInterpolation(_scope(wp))
-            for i, tc in self.samples(wp):
-                self.put(attr, _vt("float", np.asarray(wp.getExpandedValue(alembic_io.select(wp, i)).getVals(),
-                                                       np.float32)), tc)
+        if not (wp.valid() and wp.getNumSamples()):
+            return
+        attr = gprim.CreateWidthsAttr()
+        gprim.SetWidthsInterpolation(_scope(wp))
+        for i, tc in self.samples(wp):
+            values = wp.getExpandedValue(alembic_io.select(wp, i)).getVals()
+            self.put(attr, _vt("float", np.asarray(values, np.float32)), tc)
 
     def camera(self, schema, cam) -> None:
         from pxr import Gf, UsdGeom
