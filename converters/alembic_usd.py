@@ -84,6 +84,48 @@ def _extent(sample, p: np.ndarray):
     return Vt.Vec3fArray([tuple(map(float, p.min(0))), tuple(map(float, p.max(0)))])
 
 
+# (Alembic POD, extent, interpretation or None) -> (alembic3d geom param class, Sdf value type name)
+ARB_TYPES = {
+    ("kFloat32POD", 1, None): ("IFloatGeomParam", "FloatArray"),
+    ("kFloat32POD", 2, None): ("IV2fGeomParam", "Float2Array"),
+    ("kFloat32POD", 3, "rgb"): ("IC3fGeomParam", "Color3fArray"),
+    ("kFloat32POD", 3, "normal"): ("IN3fGeomParam", "Normal3fArray"),
+    ("kFloat32POD", 3, "point"): ("IP3fGeomParam", "Point3fArray"),
+    ("kFloat32POD", 3, None): ("IV3fGeomParam", "Vector3fArray"),
+    ("kFloat32POD", 4, "rgba"): ("IC4fGeomParam", "Color4fArray"),
+    ("kFloat64POD", 1, None): ("IDoubleGeomParam", "DoubleArray"),
+    ("kInt32POD", 1, None): ("IInt32GeomParam", "IntArray"),
+    ("kBooleanPOD", 1, None): ("IBooleanGeomParam", "BoolArray"),
+    ("kStringPOD", 1, None): ("IStringGeomParam", "StringArray"),
+}
+
+
+def arb_kind(arb, name: str):
+    """(param class, value type) for an arbitrary parameter, or None when USD has no primvar type for it."""
+    header = arb.getPropertyHeader(name)
+    interp = header.getMetaData().get("interpretation") or None
+    if header.isCompound():  # indexed: the type lives on the .vals child
+        vals = arb.getProperty(name).getPropertyHeader(".vals")
+        if vals is None:
+            return None
+        dt = vals.getDataType()
+        interp = interp or vals.getMetaData().get("interpretation") or None
+    else:
+        dt = header.getDataType()
+    pod, extent = str(dt.getPod()).rsplit(".", 1)[-1], int(dt.getExtent())
+    return ARB_TYPES.get((pod, extent, interp)) or ARB_TYPES.get((pod, extent, None))
+
+
+def _vt_any(type_name: str, values):
+    """Vt array of ``type_name`` from an imath array (numeric ones through numpy)."""
+    from pxr import Sdf, Vt
+
+    vt_type = getattr(Sdf.ValueTypeNames, type_name).type.pythonClass
+    if type_name in ("BoolArray", "StringArray"):
+        return vt_type(list(values))
+    return vt_type.FromNumpy(np.ascontiguousarray(np.asarray(values)))
+
+
 def _scope(param) -> str:
     return _SCOPE.get(str(param.getScope()).rsplit(".", 1)[-1], "vertex")
 
@@ -238,7 +280,7 @@ class _Writer:
         self.normals(schema, mesh, subd)
         if not subd:
             self.face_sets(schema, mesh)
-        self.arb_params(schema, mesh, skip={"N"} if subd else set())
+        self.arb_params(schema, mesh.GetPrim(), skip={"N"} if subd else set())
 
     def uvs(self, schema, mesh) -> None:
         from pxr import Sdf, UsdGeom
@@ -296,14 +338,43 @@ class _Writer:
                                             Vt.IntArray.FromNumpy(faces), "faceSets")
 
     def arb_params(self, schema, prim, skip=()) -> None:
-        """Arbitrary geometry parameters we do not translate are named in a warning, never dropped silently."""
+        """Arbitrary geometry parameters (Maya colour sets, Houdini attributes) as primvars.
+
+        Types USD has a primvar for are translated with their interpolation and indices;
+        anything else is named in a warning, never dropped silently.
+        """
+        from alembic3d import AbcGeom
+        from pxr import Sdf, UsdGeom, Vt
+
         arb = schema.getArbGeomParams()
         if not arb.valid():
             return
-        names = [arb.getPropertyHeader(i).getName() for i in range(arb.getNumProperties())]
-        extra = [n for n in names if n not in skip]
-        if extra:
-            self.options.warn(f"{prim.GetPath()}: arbitrary parameters not translated: {', '.join(extra)}")
+        api = UsdGeom.PrimvarsAPI(prim)
+        skipped = []
+        for i in range(arb.getNumProperties()):
+            name = arb.getPropertyHeader(i).getName()
+            if name in skip:
+                continue
+            kind = arb_kind(arb, name)
+            if kind is None:
+                skipped.append(name)
+                continue
+            cls_name, type_name = kind
+            param = getattr(AbcGeom, cls_name)(arb, name)
+            if not param.valid() or param.getNumSamples() == 0:
+                continue
+            pv = api.CreatePrimvar(usd_safe_name(name), getattr(Sdf.ValueTypeNames, type_name), _scope(param))
+            for k, tc in self.samples(param):
+                sel = alembic_io.select(param, k)
+                if param.isIndexed():
+                    iv = param.getIndexedValue(sel)
+                    self.put(pv, _vt_any(type_name, iv.getVals()), tc)
+                    self.put(pv.CreateIndicesAttr(), _vt("int", np.asarray(iv.getIndices()).astype(np.int32)), tc)
+                else:
+                    self.put(pv, _vt_any(type_name, param.getExpandedValue(sel).getVals()), tc)
+        if skipped:
+            self.options.warn(f"{prim.GetPath()}: arbitrary parameters of types USD has no primvar for, "
+                              f"not translated: {', '.join(skipped)}")
 
     def curves(self, schema, curves) -> None:
         from pxr import UsdGeom, Vt
@@ -327,6 +398,7 @@ class _Writer:
                 periodic = str(s.getWrap()).endswith("kPeriodic")
                 curves.CreateWrapAttr().Set("periodic" if periodic else "nonperiodic")
         self.widths(schema, curves)
+        self.arb_params(schema, curves.GetPrim())
 
     def points(self, schema, pts) -> None:
         points, ids, vels = pts.CreatePointsAttr(), pts.CreateIdsAttr(), pts.CreateVelocitiesAttr()
@@ -343,6 +415,7 @@ class _Writer:
             if v is not None and len(v) == len(p):
                 self.put(vels, _vt("v3f", np.asarray(v, np.float32)), tc)
         self.widths(schema, pts)
+        self.arb_params(schema, pts.GetPrim())
 
     def widths(self, schema, gprim) -> None:
         """Curve or point widths, with their interpolation, every sample (constant ones once)."""

@@ -23,11 +23,23 @@ import os
 
 import numpy as np
 
-from sdf.alembic_write import float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f, write_archive
+from sdf.alembic_write import (bool_array, color_array, double_array, float_array, frame_sampling, int_array, m44d,
+                               put, string_array, uint_array, v2f, v3f, write_archive)
 
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
 GPRIMS = ("Mesh", "BasisCurves", "Points")
+
+# USD primvar type -> (alembic3d geom param class prefix, converter to an imath array)
+PRIMVAR_TYPES = {
+    "float[]": ("Float", float_array), "double[]": ("Double", double_array), "int[]": ("Int32", int_array),
+    "bool[]": ("Boolean", bool_array), "string[]": ("String", string_array),
+    "float2[]": ("V2f", v2f), "texCoord2f[]": ("V2f", v2f),
+    "float3[]": ("V3f", v3f), "vector3f[]": ("V3f", v3f), "normal3f[]": ("N3f", v3f), "point3f[]": ("P3f", v3f),
+    "color3f[]": ("C3f", color_array), "color4f[]": ("C4f", color_array),
+}
+# Primvars the shape schemas carry themselves, or that belong to other systems.
+CONSUMED = {"st", "normals", "widths", "displayColor", "displayOpacity"}
 
 
 def open_stage(src: str):
@@ -210,6 +222,10 @@ class _Converter:
                 if n is not None:
                     sample.setNormals(n)
             put(schema, sample)
+        self.arb_params(prim, schema, times, order_of=lambda tc: (
+            np.arange(len(mesh.GetFaceVertexIndicesAttr().Get(tc) or [])) if left else
+            _corner_reversal(np.asarray(mesh.GetFaceVertexCountsAttr().Get(tc) or [], np.int32))),
+            skip={st.GetPrimvarName() if st else "st"})
         if not subd:
             for subset in UsdGeom.Subset.GetAllGeomSubsets(mesh):
                 if subset.GetElementTypeAttr().Get() != UsdGeom.Tokens.face:
@@ -218,6 +234,55 @@ class _Converter:
                 if faces is not None:
                     fs = schema.createFaceSet(subset.GetPrim().GetName())
                     put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+
+    def arb_params(self, prim, schema, times, order_of=None, skip=()) -> None:
+        """Other primvars as arbitrary geometry parameters, with their interpolation and indices.
+
+        Face-varying values (and indices) follow the same corner reversal as the mesh. Types
+        Alembic has no geometry parameter for are named in a warning.
+        """
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        GS = AbcGeom.GeometryScope
+        scopes = {"faceVarying": GS.kFacevaryingScope, "vertex": GS.kVertexScope, "varying": GS.kVaryingScope,
+                  "uniform": GS.kUniformScope, "constant": GS.kConstantScope}
+        skipped = []
+        for pv in UsdGeom.PrimvarsAPI(prim).GetPrimvarsWithValues():
+            name = pv.GetPrimvarName()
+            if name in CONSUMED or name in skip or name.startswith("skel:"):
+                continue
+            kind = PRIMVAR_TYPES.get(str(pv.GetTypeName()))
+            if kind is None:
+                skipped.append(f"{name} ({pv.GetTypeName()})")
+                continue
+            prefix, conv = kind
+            interp = pv.GetInterpolation()
+            scope = scopes.get(interp, GS.kConstantScope)
+            indexed = pv.IsIndexed()
+            param_cls = getattr(AbcGeom, f"O{prefix}GeomParam")
+            sample_cls = getattr(AbcGeom, f"O{prefix}GeomParamSample")
+            param = param_cls(schema.getArbGeomParams(), name, indexed, scope, 1, self.ts)
+            for tc in times:
+                values = pv.Get(tc)
+                if values is None:
+                    continue
+                values = list(values) if prefix in ("Boolean", "String") else np.asarray(values)
+                indices = np.asarray(pv.GetIndices(tc)) if indexed else None
+                if interp == "faceVarying" and order_of is not None:
+                    order = order_of(tc)
+                    if indexed:
+                        indices = indices[order]
+                    elif len(values) == len(order):
+                        values = [values[i] for i in order] if isinstance(values, list) else values[order]
+                if prefix in ("V2f", "V3f", "N3f", "P3f", "C3f", "C4f"):
+                    values = np.asarray(values, np.float32)
+                sample = sample_cls(conv(values), uint_array(indices), scope) if indexed else \
+                    sample_cls(conv(values), scope)
+                put(param, sample)
+        if skipped:
+            self.options.warn(f"{prim.GetPath()}: primvars of types Alembic has no parameter for, not written: "
+                              f"{', '.join(skipped)}")
 
     def _geom_param(self, pv, tc, order, n_points, counts, kind):
         from alembic3d import AbcGeom
@@ -274,6 +339,7 @@ class _Converter:
             sample = AbcGeom.OCurvesSchemaSample(v3f(points), int_array(counts), ctype, wrap, w)
             sample.setBasis(basis)
             put(schema, sample)
+        self.arb_params(prim, schema, self.times_for(c.GetPointsAttr()))
 
     def points(self, prim, oxf) -> None:
         from alembic3d import AbcGeom
@@ -297,6 +363,7 @@ class _Converter:
             sample.setIds(int_array(np.asarray(ids, np.int64) if ids is not None and len(ids) == len(pts)
                                     else np.arange(len(pts))))
             put(schema, sample)
+        self.arb_params(prim, schema, self.times_for(p.GetPointsAttr()))
 
     def camera(self, prim, oxf) -> None:
         from alembic3d import AbcGeom

@@ -64,6 +64,41 @@ def uint_array(a: np.ndarray):
     return _keep(imath.UnsignedIntArray(doubles))
 
 
+def color_array(a: np.ndarray):
+    """imath.C3fArray / C4fArray (no buffer constructor exists: filled element by element)."""
+    import imath
+    a = np.asarray(a, dtype=np.float32)
+    n, k = a.shape
+    arr = imath.C3fArray(n) if k == 3 else imath.C4fArray(n)
+    make = imath.Color3f if k == 3 else imath.Color4f
+    for i, row in enumerate(a.tolist()):
+        arr[i] = make(*row)
+    return _keep(arr)
+
+
+def double_array(a: np.ndarray):
+    import imath
+    return _keep(imath.DoubleArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float64).reshape(-1)))
+
+
+def bool_array(values):
+    import imath
+    values = list(values)
+    arr = imath.BoolArray(len(values))
+    for i, v in enumerate(values):
+        arr[i] = bool(v)
+    return _keep(arr)
+
+
+def string_array(values):
+    import imath
+    values = list(values)
+    arr = imath.StringArray(len(values))
+    for i, v in enumerate(values):
+        arr[i] = str(v)
+    return _keep(arr)
+
+
 def m44d(m) -> "imath.M44d":
     import imath
     a = np.asarray(m, dtype=np.float64).reshape(4, 4)

@@ -265,3 +265,70 @@ def test_unsupported_prims_are_named(tmp_path):
     opts = ConvertOptions()
     convert(src, str(tmp_path / "l.abc"), opts)
     assert any("SphereLight" in w and "SpotLight23" in w for w in opts.warnings)
+
+
+def _corpus(name):
+    path = [p for p in corpus_files(".abc") if p.endswith(name)]
+    if not path:
+        pytest.skip("shared corpus not present")
+    return path[0]
+
+
+def test_arbitrary_parameters_become_primvars_and_come_back(tmp_path):
+    from alembic3d import Abc, AbcGeom
+    from pxr import Usd, UsdGeom
+
+    src = _corpus("coloredMesh.abc")
+    usd, back = str(tmp_path / "c.usda"), str(tmp_path / "c.abc")
+    opts = ConvertOptions()
+    convert(src, usd, opts)
+    assert not any("not translated" in w for w in opts.warnings)
+    stage = Usd.Stage.Open(usd)
+    api = UsdGeom.PrimvarsAPI(stage.GetPrimAtPath("/coloredMesh/pPlane1/pPlaneShape1"))
+    colour = api.GetPrimvar("colorSet1")
+    assert str(colour.GetTypeName()) == "color4f[]" and colour.GetInterpolation() == "faceVarying"
+    assert list(colour.GetIndices()) == [2, 3, 1, 0]
+    assert list(api.GetPrimvar("ABC_int").Get()) == [10] and api.GetPrimvar("ABC_int").GetInterpolation() == "constant"
+    convert(usd, back, ConvertOptions())
+    a = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(src), "/pPlane1/pPlaneShape1"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    b = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(back),
+                                                 "/coloredMesh/pPlane1/pPlaneShape1/pPlaneShape1Shape"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    pa, pb = (AbcGeom.IC4fGeomParam(s.getArbGeomParams(), "colorSet1") for s in (a, b))
+    ia, ib = pa.getIndexedValue(alembic_io.select(pa, 0)), pb.getIndexedValue(alembic_io.select(pb, 0))
+    assert np.asarray(ia.getVals()).tolist() == np.asarray(ib.getVals()).tolist()
+    assert list(ia.getIndices()) == list(ib.getIndices())
+    for name, check in (("bool.abc", lambda api: list(api.GetPrimvar("abc_testBoolTrue").Get()) == [True]),
+                        ("noTopLevelStoredBounds.abc",
+                         lambda api: api.GetPrimvar("name").GetInterpolation() == "uniform")):
+        out = str(tmp_path / (name + ".usda"))
+        convert(_corpus(name), out, ConvertOptions())
+        st = Usd.Stage.Open(out)
+        mesh = next(p for p in st.Traverse() if p.GetTypeName() == "Mesh")
+        assert check(UsdGeom.PrimvarsAPI(mesh))
+
+
+def test_face_varying_primvars_follow_the_winding(tmp_path):
+    from alembic3d import Abc, AbcGeom
+    from pxr import Sdf, Usd, UsdGeom
+
+    src = str(tmp_path / "quad.usda")
+    stage = Usd.Stage.CreateNew(src)
+    mesh = UsdGeom.Mesh.Define(stage, "/quad")
+    mesh.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)])
+    mesh.GetFaceVertexCountsAttr().Set([4])
+    mesh.GetFaceVertexIndicesAttr().Set([0, 1, 2, 3])
+    cd = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("Cd", Sdf.ValueTypeNames.Color3fArray, "faceVarying")
+    cd.Set([(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1)])  # one colour per corner, in USD's corner order
+    stage.GetRootLayer().Save()
+    out = str(tmp_path / "quad.abc")
+    convert(src, out, ConvertOptions())
+    s = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(out), "/quad/quadShape"),
+                          Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    sample = s.getValue(alembic_io.select(s, 0))
+    corners = list(sample.getFaceIndices())
+    p = AbcGeom.IC3fGeomParam(s.getArbGeomParams(), "Cd")
+    colours = np.asarray(p.getExpandedValue(alembic_io.select(p, 0)).getVals()).tolist()
+    expect = {0: [1, 0, 0], 1: [0, 1, 0], 2: [0, 0, 1], 3: [1, 1, 1]}
+    assert corners == [0, 3, 2, 1] and [expect[c] for c in corners] == colours  # each colour stays on its point
