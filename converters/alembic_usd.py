@@ -118,7 +118,7 @@ def arb_kind(arb, name: str):
 
 def _vt_any(type_name: str, values):
     """Vt array of ``type_name`` from an imath array (numeric ones through numpy)."""
-    from pxr import Sdf, Vt
+    from pxr import Sdf
 
     vt_type = getattr(Sdf.ValueTypeNames, type_name).type.pythonClass
     if type_name in ("BoolArray", "StringArray"):
@@ -344,7 +344,7 @@ class _Writer:
         anything else is named in a warning, never dropped silently.
         """
         from alembic3d import AbcGeom
-        from pxr import Sdf, UsdGeom, Vt
+        from pxr import Sdf, UsdGeom
 
         arb = schema.getArbGeomParams()
         if not arb.valid():
