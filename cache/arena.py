@@ -56,11 +56,12 @@ class Arena:
         self.mapped = 0
         self._wake = threading.Event()
         self._closed = False
-        self._thread = None
-        if spares > 0:
+        self._thread = None  # started on first use: a cache that never stores maps nothing
+
+    def _ensure_helper(self) -> None:
+        if self._thread is None and self.spares > 0 and not self._closed:
             self._thread = threading.Thread(target=self._prepare, name="sdf-arena", daemon=True)
             self._thread.start()
-            self._wake.set()
 
     def _prepare(self) -> None:
         while True:
@@ -124,6 +125,7 @@ class Arena:
         return _Chunk(size)
 
     def _take(self) -> _Chunk:
+        self._ensure_helper()
         self._wake.set()  # top the spares up again
         if self._free:
             chunk = self._free.pop()

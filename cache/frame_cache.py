@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass
 
 import lru
@@ -100,6 +101,8 @@ class FrameCache:
         # Chunks sized to the budget: spare chunks are overhead, so small budgets get small chunks.
         chunk = int(min(64 << 20, max(1 << 20, budget // 16)))
         self.arena = Arena(chunk, spares=2 if budget >= 4 * chunk else 0)
+        # Release the arena's spare chunks and helper thread when the cache goes away.
+        weakref.finalize(self, Arena.close, self.arena)
         self.check_interval = check_interval
         self.stats = CacheStats(budget=budget)
 
