@@ -99,8 +99,10 @@ class RenderLayer(Element):
                  output: Output | dict | None = None, camera: str | None = None, enabled: bool = True):
         super().__init__()
         object.__setattr__(self, "name", name)
-        for key in ("enabled", "camera", "members", "lights", "overrides", "aovs", "output"):
-            object.__setattr__(self, key, self._coerce(key, locals()[key]))
+        values = {"enabled": enabled, "camera": camera, "members": members, "lights": lights,
+                  "overrides": overrides, "aovs": aovs, "output": output}
+        for key, value in values.items():
+            object.__setattr__(self, key, self._coerce(key, value))
 
     @property
     def path(self) -> str:

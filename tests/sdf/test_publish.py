@@ -126,3 +126,15 @@ def test_update_respects_department_scope(demo, run):
     out = run("update", down, "--department", "animation").stdout  # animation ignores lights
     assert "model_tree: v001 -> v002" in out and "lights" not in out
     assert _shot_parts(down)["lights"]["version"] == 1
+
+
+def test_publishing_an_inline_part_moves_it_into_the_departments_folder(tmp_path):
+    tree = sdf.LightTree([sdf.Light("key", "distant", intensity=2.0)])
+    path = tmp_path / "s.sdf"
+    sdf.create_shot(path, "s", frame_range=(1, 10), parts={"lights": (tree, None)})
+    view = sdf.open(path, department="lighting")
+    done = pub.publish(view, message="first")
+    assert [(p.kind, p.version) for p in done] == [("lights", 1)]
+    assert json.load(open(path))["parts"]["lights"] == {"ref": "lighting/lights.json", "version": 1}
+    assert (tmp_path / "lighting" / "lights.v001.json").exists()
+    assert sdf.open(path).lights.find("key").intensity == 2.0
