@@ -25,9 +25,6 @@ used twice. A publisher that cannot get the lock within ``timeout`` seconds gets
 """
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import getpass
 import hashlib
 import os
@@ -36,35 +33,11 @@ import time
 from dataclasses import dataclass
 
 from . import jsonio, schema
-from .errors import PublishConflict, SdfError
+from .errors import SdfError
+from .locking import shot_lock
 from .shot import PART_SCHEMAS, Shot, open_shot
 from .versions import latest_version, list_versions, versioned_name
 
-LOCK_NAME = ".sdf-shot.lock"
-
-
-@contextlib.contextmanager
-def shot_lock(shot_file: str, timeout: float = 30.0):
-    """Exclusive lock on a shot's directory; raises PublishConflict after ``timeout`` seconds."""
-    path = os.path.join(os.path.dirname(os.path.abspath(shot_file)), LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
-    try:
-        deadline = time.monotonic() + timeout
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise PublishConflict(f"another publish holds the shot lock; retry", shot_file) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.1)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
 
 
 def _pause(stage: str) -> None:

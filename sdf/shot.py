@@ -595,13 +595,43 @@ class Shot(Element):
             for d in self._docs.values():
                 if d.dirty and d.path is None and self.access(d.kind) != "edit":
                     raise ReadOnlyError(d.root.path, self.policy.owner(d.kind), self.department, d.kind)
-            jsonio.write(self.file, self._doc.to_json())
+            self._write_shot_document()
             self._doc.dirty = False
             for d in self._docs.values():
                 if d.path is None:
                     d.dirty = False
             written.append(self.file)
         return written
+
+    def _write_shot_document(self) -> None:
+        """Write the shot document under the shot lock, merging with what is on disk now.
+
+        Other views publish into the same shot while this one is open, moving their pins in
+        the shot document. Writing our in-memory copy wholesale would undo those publishes,
+        so when the file changed since we read it, only what this view changed is taken
+        from memory (the shot's own fields if they were edited, inline parts we edited) and
+        everything else is kept as it is on disk.
+        """
+        from .locking import shot_lock
+
+        with shot_lock(self.file):
+            ours = self._doc.to_json()
+            try:
+                on_disk = _read_bytes(self.file)
+            except SdfError:
+                on_disk = None
+            if on_disk is not None and _digest(on_disk) != self._doc.digest:
+                disk = schema.upgrade_document(jsonio.loads(on_disk.decode("utf-8"), self.file), self.file, "Shot")
+                data = dict(ours) if self._doc.dirty else dict(disk)
+                parts = dict(disk.get("parts", {}))
+                for kind, doc in self._docs.items():
+                    if doc.path is None and doc.dirty:
+                        parts[kind] = ours["parts"][kind]
+                data["parts"] = parts
+            else:
+                data = ours
+            text = jsonio.write(self.file, data)
+            self._doc.digest = _digest(text.encode("utf-8"))
 
     def save_as(self, path: str) -> str:
         """Write a self-contained copy of the shot (every non-ignored part inline) to ``path``."""

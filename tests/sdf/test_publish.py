@@ -138,3 +138,16 @@ def test_publishing_an_inline_part_moves_it_into_the_departments_folder(tmp_path
     assert json.load(open(path))["parts"]["lights"] == {"ref": "lighting/lights.json", "version": 1}
     assert (tmp_path / "lighting" / "lights.v001.json").exists()
     assert sdf.open(path).lights.find("key").intensity == 2.0
+
+
+def test_saving_a_view_opened_before_a_publish_keeps_that_publish(demo):
+    _, shot_path = demo
+    pub.publish(sdf.open(shot_path, department="model"), message="v1")
+    layout = sdf.open(shot_path, department="layout")      # opened while model is at v001
+    pub.publish(sdf.open(shot_path, department="model"), message="v2")  # model moves to v002
+    layout.fps = 25.0                                       # layout owns the shot's settings
+    layout.metadata["note"] = "retimed"
+    layout.save()
+    data = json.load(open(shot_path))
+    assert data["fps"] == 25.0 and data["metadata"]["note"] == "retimed"
+    assert data["parts"]["model_tree"]["version"] == 2     # the model publish was not undone

@@ -1,0 +1,44 @@
+"""The shot lock: one writer of a shot's shared documents at a time.
+
+``fcntl.flock`` on a lock file in the shot's folder. The lock belongs to the open file
+description, so the kernel releases it when its holder dies, even by SIGKILL: there is no
+stale lock to detect or break, unlike a PID file. Publishing (:mod:`sdf.publish`) and
+saving the shot document (:meth:`sdf.shot.Shot.save`) both take it.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import time
+
+from .errors import PublishConflict
+
+LOCK_NAME = ".sdf-shot.lock"
+
+
+@contextlib.contextmanager
+def shot_lock(shot_file: str, timeout: float = 30.0):
+    """Exclusive lock on a shot's directory; raises PublishConflict after ``timeout`` seconds."""
+    path = os.path.join(os.path.dirname(os.path.abspath(shot_file)), LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise PublishConflict(f"another publish holds the shot lock; retry", shot_file) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
