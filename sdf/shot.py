@@ -588,8 +588,7 @@ class Shot(Element):
                 if doc.version is not None:
                     raise SdfError("published versions are immutable; publish a new version instead",
                                    doc.path, doc.kind)
-                jsonio.write(doc.path, doc.to_json())
-                doc.dirty = False
+                self._write_part_document(doc)
                 written.append(doc.path)
         if self._shot_needs_write():
             for d in self._docs.values():
@@ -602,6 +601,26 @@ class Shot(Element):
                     d.dirty = False
             written.append(self.file)
         return written
+
+    def _write_part_document(self, doc: "Document") -> None:
+        """Write one part file, refusing if it changed on disk since this view read it.
+
+        Two edits of the same file cannot be merged field by field, so the second writer
+        is told to reopen rather than silently replacing the first writer's work.
+        """
+        from .locking import shot_lock
+
+        with shot_lock(self.file):
+            try:
+                current = _digest(_read_bytes(doc.path))
+            except SdfError:
+                current = None
+            if doc.digest is not None and current is not None and current != doc.digest:
+                raise SdfError("changed on disk since this view read it (someone else saved it); reopen the shot "
+                               "and redo the edit", doc.path, doc.kind)
+            text = jsonio.write(doc.path, doc.to_json())
+            doc.digest = _digest(text.encode("utf-8"))
+            doc.dirty = False
 
     def _write_shot_document(self) -> None:
         """Write the shot document under the shot lock, merging with what is on disk now.

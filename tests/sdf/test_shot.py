@@ -183,3 +183,18 @@ def test_checked_documents_are_cached_by_content(demo, monkeypatch, tmp_path):
     open(cams, "w").write(text)
     with pytest.raises(sdf.FormatError, match="focal_length"):
         sdf.open(path).cameras
+
+
+def test_a_save_never_replaces_someone_elses_newer_save(demo):
+    _, path = demo
+    a = sdf.open(path, department="lighting")
+    b = sdf.open(path, department="lighting")
+    a.lights.find("key_group/key").intensity = 5.0
+    b.lights.find("key_group/key").intensity = 9.0
+    a.save()
+    with pytest.raises(sdf.SdfError, match="changed on disk since this view read it"):
+        b.save()
+    assert sdf.open(path).lights.find("key_group/key").intensity == 5.0
+    a.lights.find("key_group/key").intensity = 6.0  # the first view can go on saving
+    a.save()
+    assert sdf.open(path).lights.find("key_group/key").intensity == 6.0
