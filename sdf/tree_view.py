@@ -34,8 +34,10 @@ def shot_tree(shot: Shot) -> dict:
                 if n.transform is not None:
                     detail.append("xform")
                 kind = "leaf" if n.is_leaf else "group"
-                # A leaf's editability: the model department owns its geometry; overlays own the rest.
-                return _node(n.name, kind, a, " ".join(detail), [model(c) for c in n.children])
+                # What a leaf draws is the animation cache when there is one, owned by animation.
+                access = acc("animation") if n.is_leaf and n.animation is not None and \
+                    acc("animation") != "ignore" else a
+                return _node(n.name, kind, access, " ".join(detail), [model(c) for c in n.children])
             parts.append(_node("model_tree", "model_tree", a, "", [model(c) for c in shot.model_tree.children]))
     if "cameras" in shot.parts:
         a = acc("cameras")

@@ -146,3 +146,13 @@ def test_tree_marks_access_per_department(run, demo):
     data = json.loads(run("tree", demo[1], "--department", "animation", "--json").stdout)
     access = {c["name"]: c["access"] for c in data["children"]}
     assert access["lights"] == "ignore" and access["animation"] == "edit" and access["cameras"] == "read"
+
+
+def test_tree_marks_animated_leaves_with_the_animation_departments_access(run, demo):
+    data = json.loads(run("tree", demo[1], "--department", "animation", "--json").stdout)
+    model = next(c for c in data["children"] if c["name"] == "model_tree")
+    chars = next(c for c in model["children"] if c["name"] == "chars")
+    body = chars["children"][0]["children"][0]
+    rock = next(c for c in next(c for c in model["children"] if c["name"] == "env")["children"] if c["name"] == "rock")
+    assert (body["name"], body["access"]) == ("body", "edit")   # its animation cache belongs to animation
+    assert (rock["name"], rock["access"]) == ("rock", "read")   # no cache: model geometry, read-only
