@@ -14,8 +14,9 @@ Alembic's conventions: Y-up, polygons clockwise, shapes carry no transform. So:
   35 mm lens as 0.35 with metres): they become millimetres (and centimetres for the film back)
   using the stage's metersPerUnit.
 
-Prims of other types (lights, materials, skeletons...) are skipped with a warning naming
-each; blend-shape or skinned animation is not baked (the rest points are written) and said so.
+Skinned and blend-shape animation (UsdSkel; Blender writes shape keys that way) is baked to
+point samples first, in the stage's session layer. Prims of other types (lights, materials,
+skeletons...) are skipped with a warning naming each.
 """
 from __future__ import annotations
 
@@ -38,11 +39,18 @@ PRIMVAR_TYPES = {
     "float3[]": ("V3f", v3f), "vector3f[]": ("V3f", v3f), "normal3f[]": ("N3f", v3f), "point3f[]": ("P3f", v3f),
     "color3f[]": ("C3f", color_array), "color4f[]": ("C4f", color_array),
 }
+# UsdSkel prims whose effect is baked into the meshes' points before conversion.
+SKEL_TYPES = {"Skeleton", "SkelAnimation", "BlendShape"}
 # Primvars the shape schemas carry themselves, or that belong to other systems.
 CONSUMED = {"st", "normals", "widths", "displayColor", "displayOpacity"}
 
 
-def open_stage(src: str):
+def open_stage(src: str, options: ConvertOptions | None = None):
+    """Open a stage; skinning and blend shapes (Blender's shape keys) are baked to point samples.
+
+    The bake is authored in the stage's session layer, so the source files are never touched.
+    Skeletons that cannot be baked (instanced ones, for example) are named in a warning.
+    """
     from pxr import Tf, Usd
 
     if not os.path.exists(src):
@@ -54,7 +62,29 @@ def open_stage(src: str):
         raise ConvertError(f"cannot open USD stage: {first}", src) from None
     if stage is None:
         raise ConvertError("cannot open USD stage", src)
+    _bake_skinning(stage, options)
     return stage
+
+
+def _bake_skinning(stage, options: ConvertOptions | None) -> None:
+    from pxr import Gf, Usd, UsdSkel
+
+    roots = [p for p in stage.Traverse(Usd.TraverseInstanceProxies()) if p.IsA(UsdSkel.Root)]
+    if not roots:
+        return
+    stage.SetEditTarget(Usd.EditTarget(stage.GetSessionLayer()))
+    frames = options.frames if options is not None else None
+    interval = Gf.Interval(frames[0], frames[1]) if frames else Gf.Interval.GetFullInterval()
+    try:
+        baked = UsdSkel.BakeSkinning(stage.Traverse(), interval)
+    except Exception:  # a malformed skeleton must not stop the rest of the conversion
+        baked = False
+    if baked and options is not None:
+        options.__dict__["skel_baked"] = True
+    if not baked and options is not None:
+        options.warn("skinning or blend shapes could not be baked for some of: " +
+                     ", ".join(str(r.GetPath()) for r in roots) + " (instanced skeletons cannot be); "
+                     "those meshes are written at their rest points")
 
 
 def _corner_reversal(counts: np.ndarray) -> np.ndarray:
@@ -133,8 +163,10 @@ class _Converter:
                 if child.GetTypeName() != "GeomSubset":
                     n += self.prim(child, xf, False)
             return n
+        if type_name in SKEL_TYPES and self.options.__dict__.get("skel_baked"):
+            return 0  # consumed: their animation was baked into the meshes' points
         if imageable or type_name in ("", "Scope"):
-            if type_name not in ("Xform", "Scope", ""):
+            if type_name not in ("Xform", "Scope", "", "SkelRoot"):
                 self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}' "
                                   "(its children are kept)")
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
@@ -169,11 +201,9 @@ class _Converter:
     # -- shapes --------------------------------------------------------------------------------
     def mesh(self, prim, oxf) -> None:
         from alembic3d import AbcGeom
-        from pxr import UsdGeom, UsdSkel
+        from pxr import UsdGeom
 
         mesh = UsdGeom.Mesh(prim)
-        if prim.HasAPI(UsdSkel.BindingAPI):
-            self.options.warn(f"{prim.GetPath()}: skinned/blend-shape animation is not baked; rest points written")
         scheme = mesh.GetSubdivisionSchemeAttr().Get() or "catmullClark"
         subd = scheme != "none"
         shape_cls = AbcGeom.OSubD if subd else AbcGeom.OPolyMesh
@@ -390,7 +420,7 @@ class _Converter:
 
 
 def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
-    stage = open_stage(src)
+    stage = open_stage(src, options)
     conv = _Converter(stage, options)
     with Staging(dst, options.force) as staging:
         staging.check_targets([dst])

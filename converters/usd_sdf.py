@@ -449,7 +449,7 @@ PART_FILES = {"layout": "layout.json", "model_tree": "model_tree.json", "rig": "
 
 
 def usd_to_sdf(src: str, dst: str, options: ConvertOptions) -> dict:
-    stage = open_stage(src)
+    stage = open_stage(src, options)
     reader = _Reader(stage, src, dst, options)
     root_prim = stage.GetDefaultPrim()
     own = bool(root_prim and root_prim.GetCustomDataByKey("sdf:shot"))

@@ -332,3 +332,81 @@ def test_face_varying_primvars_follow_the_winding(tmp_path):
     colours = np.asarray(p.getExpandedValue(alembic_io.select(p, 0)).getVals()).tolist()
     expect = {0: [1, 0, 0], 1: [0, 1, 0], 2: [0, 0, 1], 3: [1, 1, 1]}
     assert corners == [0, 3, 2, 1] and [expect[c] for c in corners] == colours  # each colour stays on its point
+
+
+def test_skinned_usd_is_baked_to_point_samples(tmp_path):
+    from alembic3d import Abc, AbcGeom
+
+    src = _maya_usd("arm.usda")
+    before = open(src, "rb").read()
+    out = str(tmp_path / "arm.abc")
+    opts = ConvertOptions()
+    convert(src, out, opts)
+    assert open(src, "rb").read() == before  # baked in the session layer, the source untouched
+    mesh = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(out), "/Model/Arm/ArmShape"),
+                             Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    assert mesh.getNumSamples() == 10
+    first = np.asarray(mesh.getValue(alembic_io.select(mesh, 0)).getPositions())
+    last = np.asarray(mesh.getValue(alembic_io.select(mesh, 9)).getPositions())
+    assert np.abs(first - last).max() > 1e-3
+    inst = ConvertOptions()
+    convert(_maya_usd("instancedSkinning.usda"), str(tmp_path / "inst.abc"), inst)
+    assert any("could not be baked" in w and "instanced" in w for w in inst.warnings)
+
+
+def _blender_shape_keys(path):
+    """Shape-key animation the way Blender's USD export writes it: UsdSkel blend shapes, Z-up, metres."""
+    from pxr import Gf, Usd, UsdGeom, UsdSkel
+
+    stage = Usd.Stage.CreateNew(path)
+    UsdGeom.SetStageUpAxis(stage, "Z")
+    UsdGeom.SetStageMetersPerUnit(stage, 1.0)
+    stage.SetStartTimeCode(1)
+    stage.SetEndTimeCode(3)
+    stage.SetTimeCodesPerSecond(24)
+    root = UsdSkel.Root.Define(stage, "/root")
+    stage.SetDefaultPrim(root.GetPrim())
+    skel = UsdSkel.Skeleton.Define(stage, "/root/Skel")
+    skel.CreateJointsAttr().Set(["root"])
+    skel.CreateBindTransformsAttr().Set([Gf.Matrix4d(1)])
+    skel.CreateRestTransformsAttr().Set([Gf.Matrix4d(1)])
+    anim = UsdSkel.Animation.Define(stage, "/root/Skel/Anim")
+    anim.CreateJointsAttr().Set(["root"])
+    anim.CreateTranslationsAttr().Set([Gf.Vec3f(0, 0, 0)])
+    anim.CreateRotationsAttr().Set([Gf.Quatf(1)])
+    anim.CreateScalesAttr().Set([Gf.Vec3h(1, 1, 1)])
+    anim.CreateBlendShapesAttr().Set(["Key_1"])
+    weights = anim.CreateBlendShapeWeightsAttr()
+    weights.Set([0.0], 1)
+    weights.Set([1.0], 3)
+    UsdSkel.BindingAPI.Apply(skel.GetPrim()).CreateAnimationSourceRel().SetTargets([anim.GetPath()])
+    mesh = UsdGeom.Mesh.Define(stage, "/root/Plane")
+    mesh.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)])
+    mesh.GetFaceVertexCountsAttr().Set([4])
+    mesh.GetFaceVertexIndicesAttr().Set([0, 1, 2, 3])
+    key = UsdSkel.BlendShape.Define(stage, "/root/Plane/Key_1")
+    key.CreateOffsetsAttr().Set([(0, 0, 1)] * 4)
+    binding = UsdSkel.BindingAPI.Apply(mesh.GetPrim())
+    binding.CreateSkeletonRel().SetTargets([skel.GetPath()])
+    binding.CreateBlendShapesAttr().Set(["Key_1"])
+    binding.CreateBlendShapeTargetsRel().SetTargets([key.GetPath()])
+    binding.CreateJointIndicesPrimvar(constant=True, elementSize=1).Set([0])
+    binding.CreateJointWeightsPrimvar(constant=True, elementSize=1).Set([1.0])
+    binding.CreateGeomBindTransformAttr().Set(Gf.Matrix4d(1))
+    stage.GetRootLayer().Save()
+
+
+def test_blender_shape_keys_become_point_samples(tmp_path):
+    from alembic3d import Abc, AbcGeom
+
+    src = str(tmp_path / "keys.usda")
+    _blender_shape_keys(src)
+    out = str(tmp_path / "keys.abc")
+    opts = ConvertOptions()
+    convert(src, out, opts)
+    assert opts.warnings == []  # skeleton, animation and blend shape consumed by the bake
+    mesh = AbcGeom.IPolyMesh(alembic_io.find_object(Abc.IArchive(out), "/root/Plane/PlaneShape"),
+                             Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    z = [float(np.asarray(mesh.getValue(alembic_io.select(mesh, i)).getPositions())[0][2])
+         for i in range(mesh.getNumSamples())]
+    assert z == pytest.approx([0.0, 0.5, 1.0])  # the key's weight 0 -> 1 over frames 1-3
