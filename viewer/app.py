@@ -7,9 +7,9 @@ timeline: play/pause, step, loop, "every frame", frame range, the frame slider w
 showing which frames are cached, the measured frames per second, cache hit rate and memory,
 and the cache budget.
 
-Playback is paced by a timer at the shot's fps (or as fast as possible with "every frame"
-off... on: every frame drawn, no dropping), and the prefetcher reads ahead of the playhead
-in the direction of play.
+Playback runs in real time at the shot's fps: the frame shown follows the clock, and frames
+are skipped when drawing cannot keep up. With "every frame", each frame is drawn, as fast as
+possible. The prefetcher reads ahead of the playhead in the direction of play.
 """
 from __future__ import annotations
 
@@ -358,6 +358,7 @@ def make_window_class():
             self.playing = True
             self.play_button.setText("pause")
             self._ticks = []
+            self._clock = (time.perf_counter(), self.frame)  # real-time pacing reference
             self.timer.start(0 if self.every_frame else int(1000 / self.shot.fps))
 
         def pause(self):
@@ -370,7 +371,20 @@ def make_window_class():
             if self.frame == frames[-1] and not self.loop:
                 self.pause()
                 return
-            self.step(1)
+            if self.every_frame:
+                self.step(1)
+            else:
+                # Real time: the frame follows the clock, skipping frames when drawing falls behind.
+                t0, f0 = self._clock
+                i0 = frames.index(f0) if f0 in frames else 0
+                target = i0 + int((time.perf_counter() - t0) * self.shot.fps)
+                if not self.loop and target >= len(frames) - 1:
+                    self.set_frame(frames[-1])
+                else:
+                    new = frames[target % len(frames)]
+                    if new == self.frame:
+                        return
+                    self.set_frame(new)
             self.view.repaint()  # draw now: playback time is drawing time
             now = time.perf_counter()
             self._ticks = [t for t in self._ticks if now - t < 1.0] + [now]

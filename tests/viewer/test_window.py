@@ -52,3 +52,7 @@ def test_controls_change_the_image(session):
     assert session["hidden_changed"] > 0.01
     assert session["free_changed"] > 0.01
     assert session["budget_after"] == 2**20 and session["held_after"] <= 2**20
+
+
+def test_paced_playback_follows_the_clock(session):
+    assert 12 <= session["realtime_frames_per_second"] <= 30  # the shot's 24 fps, frames dropped if needed
