@@ -145,7 +145,7 @@ class _CheckedCache:
     Published versions never change, so the same document is read again and again by every
     department view; re-validating it each time was most of the cost of opening a view.
     A marker file ``<cache>/checked-<key>/<name>-<sha256>`` records a document that passed,
-    where the key hashes the published schema and this module (the semantic checks); a changed
+    where the key hashes the published schema and the modules holding the semantic checks; a changed
     document, schema or check simply misses. Only successes are cached; SDF_NO_CHECK_CACHE=1
     turns it off.
     """
@@ -157,8 +157,11 @@ class _CheckedCache:
     def _directory(self) -> str | None:
         if self._dir is None:
             try:
+                from . import elements
+
                 h = hashlib.sha256()
-                for source in (schema.SCHEMA_FILE, __file__):  # the schema and the semantic checks' code
+                # The schema, and the code of the semantic checks (here and the matrix checks).
+                for source in (schema.SCHEMA_FILE, __file__, elements.__file__):
                     with open(source, "rb") as fh:
                         h.update(fh.read())
                 key = h.hexdigest()[:16]
