@@ -238,7 +238,8 @@ def make_window_class():
             shot = self.shot
             self.outliner.blockSignals(True)
             self.outliner.clear()
-            drawn = {i.node for i in self.scene.items}
+            drawn = {i.node for i in self.scene.items} | {c.path for c in self.scene.cameras} | \
+                {l.path for l in self.scene.lights}
 
             def add(parent, label, access, node_path=None):
                 item = QtWidgets.QTreeWidgetItem(parent, [label, ACCESS[access]])
@@ -268,10 +269,10 @@ def make_window_class():
                         walk(top, n)
                 elif kind == "cameras":
                     for c in shot.cameras:
-                        add(top, c.name, access)
+                        add(top, c.name, access, c.path)
                 elif kind == "lights":
                     for n in shot.lights.walk():
-                        add(top, n.path.replace("/lights/", ""), access)
+                        add(top, n.path.replace("/lights/", ""), access, n.path)
                 else:
                     for layer in shot.render_layers:
                         add(top, layer.name, access)

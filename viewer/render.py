@@ -149,7 +149,7 @@ class Renderer:
                 vao.render(moderngl.TRIANGLES)
                 self.ctx.wireframe = False
             vao.release()
-        self._gizmos(scene, frame, vp, look_through)
+        self._gizmos(scene, frame, vp, look_through, hidden)
         self.ctx.finish()
         timing.draw_seconds = time.perf_counter() - t1
         return timing
@@ -168,16 +168,18 @@ class Renderer:
         vao.render(moderngl.LINES, vertices=len(segments) * 2)
         vao.release()
 
-    def _gizmos(self, scene: Scene, frame: float, vp: np.ndarray, look_through: str | None = None) -> None:
+    def _gizmos(self, scene: Scene, frame: float, vp: np.ndarray, look_through: str | None = None,
+                hidden: set[str] = frozenset()) -> None:
         segs = []
         for cam in scene.cameras:
-            if cam.name != look_through:
+            if cam.name != look_through and cam.path not in hidden:
                 segs.extend(camera_gizmo(cam, frame))
         self._lines(np.array(segs, dtype="f4").reshape(-1, 2, 3),
                     CAMERA_COLOUR if scene.camera_access == "edit" else READ_ONLY, vp)
         segs = []
         for light in scene.lights:
-            segs.extend(light_gizmo(light, frame))
+            if light.path not in hidden:
+                segs.extend(light_gizmo(light, frame))
         self._lines(np.array(segs, dtype="f4").reshape(-1, 2, 3),
                     LIGHT_COLOUR if scene.light_access == "edit" else READ_ONLY, vp)
 

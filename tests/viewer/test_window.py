@@ -51,6 +51,7 @@ def test_controls_change_the_image(session):
     assert session["wireframe_changed"] > 0.01
     assert session["hidden_changed"] > 0.01
     assert session["free_changed"] > 0.01
+    assert session["hidden"] == ["/cameras/witnessCam"] and 0 < session["camera_hidden_changed"] < 0.05
     assert session["budget_after"] == 2**20 and session["held_after"] <= 2**20
 
 

@@ -89,7 +89,22 @@ def main(shot_path):
     item.setCheckState(0, Qt.Checked)
     window.camera_box.setCurrentText("free camera")
     app.processEvents()
-    out["free_changed"] = float(np.mean(np.any(pixels(window.view) != shaded, axis=-1)))
+    free = pixels(window.view)
+    out["free_changed"] = float(np.mean(np.any(free != shaded, axis=-1)))
+    # Hide the witness camera's gizmo from the outliner: only its lines disappear.
+    window.orbit.zoom(-12)  # back off so the cameras around the set are in view
+    window.view.update()
+    app.processEvents()
+    free = pixels(window.view)
+    stack = [root.child(i) for i in range(root.childCount())]
+    while stack:
+        it = stack.pop()
+        if it.data(0, 256) == "/cameras/witnessCam":
+            it.setCheckState(0, Qt.Unchecked)
+        stack.extend(it.child(i) for i in range(it.childCount()))
+    app.processEvents()
+    out["camera_hidden_changed"] = float(np.mean(np.any(pixels(window.view) != free, axis=-1)))
+    out["hidden"] = sorted(window.hidden)
     window.budget_box.setValue(1)
     out["budget_after"] = cache.budget
     out["held_after"] = cache.snapshot().bytes_held
