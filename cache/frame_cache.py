@@ -98,6 +98,7 @@ class FrameCache:
         self._readers: dict[str, AlembicReader] = {}
         self._inflight: dict = {}
         self._checked: dict[str, float] = {}
+        self._real: dict[str, str] = {}  # path as given -> real path, resolved once
         # Chunks sized to the budget: spare chunks are overhead, so small budgets get small chunks.
         chunk = int(min(64 << 20, max(1 << 20, budget // 16)))
         self.arena = Arena(chunk, spares=2 if budget >= 4 * chunk else 0)
@@ -121,10 +122,9 @@ class FrameCache:
     # -- readers -------------------------------------------------------------------------------
     def reader(self, path: str) -> AlembicReader:
         """The reader for ``path``, replaced (and old entries dropped) when the file changes."""
-        real = self._real.get(path) if hasattr(self, "_real") else None
+        real = self._real.get(path)
         if real is None:
-            real = os.path.realpath(path)
-            self.__dict__.setdefault("_real", {})[path] = real
+            real = self._real[path] = os.path.realpath(path)
         now = time.monotonic()
         r = self._readers.get(real)
         if r is not None and now - self._checked.get(real, -1e9) < self.check_interval:

@@ -34,6 +34,7 @@ class ConvertOptions:
     department: str | None = None              # SDF -> USD: lock every other department's layer
     progress: Callable[[str, int, int], None] | None = None
     warnings: list[str] = field(default_factory=list)
+    skel_baked: bool = False                   # set by the USD readers when UsdSkel animation was baked
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -81,6 +82,7 @@ class Staging:
         self.force = force
         self.dir = tempfile.mkdtemp(prefix=".sdf-convert-", dir=parent)
         self.planned: list[tuple[str, str]] = []
+        self.replaceable: set[str] = set()  # outputs that are caches: replaced without --force
 
     def path(self, final: str) -> str:
         """Where to write ``final`` (an absolute path inside the output's folder) while staging."""
@@ -101,7 +103,7 @@ class Staging:
         for staged, final in self.planned:
             if not os.path.exists(staged):
                 continue
-            if os.path.exists(final) and not self.force and not getattr(self, "_reuse", {}).get(final):
+            if os.path.exists(final) and not self.force and final not in self.replaceable:
                 raise ConvertError("output exists (use --force to replace it)", final)
             os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(staged, final)

@@ -156,7 +156,7 @@ class _ShotWriter:
         if not reuse:
             sub = ConvertOptions(frames=self.options.frames, fps=self.fps, meters_per_unit=None)
             write_stage_from_alembic(abc_path, self.staging.path(final), sub, root_name=stem)
-            self.staging.__dict__.setdefault("_reuse", {})[final] = True  # a cache: replacing it needs no --force
+            self.staging.replaceable.add(final)  # a cache: replacing it needs no --force
             self.options.warnings.extend(sub.warnings)
         self.geometry[abc_path] = final
         return final
@@ -520,13 +520,14 @@ def sdf_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
     with Staging(dst, options.force) as staging:
         writer = _ShotWriter(shot, os.path.abspath(dst), staging, options)
         if options.flatten:
+            # The layer stack is written inside the staging folder (discarded afterwards), then flattened.
             tmp_root = os.path.join(staging.dir, "_stack", os.path.basename(dst))
-            inner = Staging.__new__(Staging)
-            inner.output, inner.force, inner.dir, inner.planned = tmp_root, True, os.path.dirname(tmp_root), []
-            os.makedirs(inner.dir, exist_ok=True)
+            os.makedirs(os.path.dirname(tmp_root))
+            inner = Staging(tmp_root, force=True)
             writer.staging = inner
             writer.root_path, writer.out_dir = tmp_root, os.path.dirname(tmp_root)
             writer.write()
+            inner.commit()
             from pxr import Usd
             flat = Usd.Stage.Open(tmp_root).Flatten()
             staging.check_targets([dst])

@@ -80,7 +80,7 @@ def _bake_skinning(stage, options: ConvertOptions | None) -> None:
     except Exception:  # a malformed skeleton must not stop the rest of the conversion
         baked = False
     if baked and options is not None:
-        options.__dict__["skel_baked"] = True
+        options.skel_baked = True
     if not baked and options is not None:
         options.warn("skinning or blend shapes could not be baked for some of: " +
                      ", ".join(str(r.GetPath()) for r in roots) + " (instanced skeletons cannot be); "
@@ -163,7 +163,7 @@ class _Converter:
                 if child.GetTypeName() != "GeomSubset":
                     n += self.prim(child, xf, False)
             return n
-        if type_name in SKEL_TYPES and self.options.__dict__.get("skel_baked"):
+        if type_name in SKEL_TYPES and self.options.skel_baked:
             return 0  # consumed: their animation was baked into the meshes' points
         if imageable or type_name in ("", "Scope"):
             if type_name not in ("Xform", "Scope", "", "SkelRoot"):

@@ -87,8 +87,6 @@ class _Reader:
         if has_geometry:
             sub = ConvertOptions(frames=self.options.frames, fps=self.fps, up_axis="Y", force=True)
             tmp_abc = staging.path(abc_final)
-            inner = Staging.__new__(Staging)
-            inner.output, inner.force, inner.dir, inner.planned = tmp_abc, True, staging.dir, []
             from .usd_alembic import _Converter
             from sdf.alembic_write import write_archive
             conv = _Converter(self.stage, sub)
@@ -122,8 +120,6 @@ class _Reader:
                                  source={"file": geo_rel, "object": f"{abc_path}/{prim.GetName()}Shape"})
             binding = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()[0]
             if binding:
-                materials[None] = None
-                materials.pop(None)
                 materials[self._path_in_tree(prim)] = f"{os.path.basename(self.src)}#{binding.GetPath()}"
         elif prim.IsA(UsdGeom.Xformable) or t in ("", "Scope"):
             node = sdf.ModelNode(usd_safe_name(prim.GetName()))

@@ -81,22 +81,23 @@ def double_array(a: np.ndarray):
     return _keep(imath.DoubleArrayFromBuffer(np.ascontiguousarray(a, dtype=np.float64).reshape(-1)))
 
 
+def _filled(array_type, values, convert):
+    """An imath array with no buffer constructor, filled element by element."""
+    values = list(values)
+    arr = array_type(len(values))
+    for i, v in enumerate(values):
+        arr[i] = convert(v)
+    return _keep(arr)
+
+
 def bool_array(values):
     import imath
-    values = list(values)
-    arr = imath.BoolArray(len(values))
-    for i, v in enumerate(values):
-        arr[i] = bool(v)
-    return _keep(arr)
+    return _filled(imath.BoolArray, values, bool)
 
 
 def string_array(values):
     import imath
-    values = list(values)
-    arr = imath.StringArray(len(values))
-    for i, v in enumerate(values):
-        arr[i] = str(v)
-    return _keep(arr)
+    return _filled(imath.StringArray, values, str)
 
 
 def m44d(m) -> "imath.M44d":

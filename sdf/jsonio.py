@@ -17,7 +17,7 @@ import os
 import tempfile
 from typing import Any
 
-from .errors import FormatError
+from .errors import FormatError, SdfError
 
 
 def _is_flat_numbers(value: list) -> bool:
@@ -76,14 +76,6 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
-class NonFinite(float):
-    """A NaN or infinity read from a document, marked so that checks need not walk every number."""
-
-
-def _constant(name: str) -> float:
-    return NonFinite(name.replace("-Infinity", "-inf").replace("Infinity", "inf").lower())
-
-
 def has_nonfinite(text: str) -> bool:
     """Cheap pre-check: JSON can only spell non-finite numbers as these literals."""
     return "NaN" in text or "Infinity" in text
@@ -92,29 +84,36 @@ def has_nonfinite(text: str) -> bool:
 def loads(text: str, file: str | None = None) -> Any:
     """Parse document text; malformed text raises FormatError naming line and column."""
     try:
-        return json.loads(text, parse_constant=_constant)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"malformed document: {exc.msg} (line {exc.lineno}, column {exc.colno})", file) from None
+
+
+def read_bytes(path: str | os.PathLike, missing: type[SdfError] = FormatError) -> bytes:
+    """A document's bytes; a missing, unreadable or empty file raises a one-line error (``missing`` if absent)."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise missing("file not found", path) from None
+    except IsADirectoryError:
+        raise FormatError("is a directory, not a document", path) from None
+    except OSError as exc:
+        raise FormatError(f"cannot read: {exc.strerror}", path) from None
+    if not data.strip():
+        raise FormatError("empty document", path)
+    return data
 
 
 def read(path: str | os.PathLike) -> Any:
     """Read and parse one document file."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise FormatError("file not found", path) from None
-    except IsADirectoryError:
-        raise FormatError("is a directory, not a document", path) from None
-    except OSError as exc:
-        raise FormatError(f"cannot read: {exc.strerror}", path) from None
+    raw = read_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
-    if not text.strip():
-        raise FormatError("empty document", path)
     return loads(text, path)
 
 

@@ -24,7 +24,7 @@ from .model_tree import ModelNode, ModelTree, Overlay
 from .references import Intermediate, Layout, RigList
 from .render_layers import RenderLayerSet
 from .resolve import Resolver, find_project_root
-from .versions import latest_version, versioned_name
+from .versions import latest_version, version_of, versioned_name
 
 #: Every kind of data a shot holds, in pipeline order, with the schema of its document.
 PART_SCHEMAS: dict[str, str] = {
@@ -441,7 +441,7 @@ class Shot(Element):
                 check_document_cached(expected, data, doc_path, digest, text=text)
             else:
                 check_document(expected, data, doc_path, text=text)
-            version = _version_of(doc_path)
+            version = version_of(doc_path)
         if expected == "Overlay" and data["kind"] != kind:
             raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
                               doc_path or self.file, "kind")
@@ -715,23 +715,7 @@ class Shot(Element):
 
 
 def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise ResolveError("file not found", path) from None
-    except OSError as exc:
-        raise FormatError(f"cannot read: {exc.strerror}", path) from None
-    if not data.strip():
-        raise FormatError("empty document", path)
-    return data
-
-
-def _version_of(path: str) -> int | None:
-    import re
-
-    m = re.search(r"\.v([0-9]{3,})\.[^.]+$", path)
-    return int(m.group(1)) if m else None
+    return jsonio.read_bytes(path, missing=ResolveError)
 
 
 def open_shot(path: str | os.PathLike, department: str | None = None, *, config: str | None = None,

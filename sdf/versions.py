@@ -21,6 +21,12 @@ def _pattern(path: str) -> re.Pattern:
     return re.compile("^" + re.escape(stem) + r"\.v([0-9]{3,})" + re.escape(ext) + "$")
 
 
+def version_of(path: str) -> int | None:
+    """The version number in a versioned file name (``lights.v004.json`` -> 4), or None."""
+    m = re.search(r"\.v([0-9]{3,})\.[^.]+$", path)
+    return int(m.group(1)) if m else None
+
+
 def list_versions(path: str) -> list[int]:
     """Published version numbers of ``path`` (the unversioned absolute path), ascending."""
     directory = os.path.dirname(path) or "."
