@@ -70,15 +70,25 @@ def _meta_name(version_file: str) -> str:
 
 
 def publish(shot: Shot, department: str | None = None, message: str = "", *, user: str | None = None,
-            timeout: float = 30.0) -> list[Published]:
-    """Publish the data ``department`` owns from this view; returns what was written."""
+            timeout: float = 30.0, kinds: list[str] | None = None) -> list[Published]:
+    """Publish the data ``department`` owns from this view; returns what was written.
+
+    ``kinds`` limits the publish to some of the department's kinds (a DCC session publishes
+    only what the artist changed); asking for a kind the department does not own is refused.
+    """
     department = department or shot.department
     if department is None:
         raise SdfError("publishing needs a department (open the shot with department=...)", shot.file)
     if shot.policy is None or shot.department != department:
         shot = _reopen_for(shot, department)
     dept = shot.policy.require_department(department)
-    kinds = [k for k in PART_SCHEMAS if k in dept.owns and k in shot.parts]
+    wanted = None
+    if kinds is not None:
+        for kind in kinds:
+            if kind not in dept.owns:
+                shot.require_edit(kind, f"/{kind}")
+        wanted = set(kinds)
+    kinds = [k for k in PART_SCHEMAS if k in dept.owns and k in shot.parts and (wanted is None or k in wanted)]
     if not kinds:
         raise SdfError(f"department '{department}' owns none of the data in this shot "
                        f"(owns: {', '.join(sorted(dept.owns)) or 'nothing'})", shot.file)

@@ -1,0 +1,130 @@
+"""The reference host: "native" nodes are dictionaries, native geometry is Alembic plus a deformer.
+
+It implements :class:`~.host.HostAdapter` with no DCC at all, so the whole session logic
+(planning, drawing from the frame cache, diffing, refusals, publishing, baking, update,
+resume from a saved record) is tested in plain Python; the Blender tests then show the same
+behaviour in a real host. Scripts can use it too, e.g. to publish records edited by a tool
+that is not a DCC. An "artist" edits it by changing :attr:`MemoryHost.nodes` (records),
+:attr:`proxies` (what a proxy holds) or :attr:`deformers` (a function applied to native
+geometry's points per frame).
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from sdf.frames import FrameData
+
+from .host import BakedFrame, HostAdapter, ProxyState
+from .plan import GeometryItem, SceneSettings
+
+
+def read_alembic_mesh(path: str, object_path: str, frame: float, fps: float):
+    """Points, face counts and face indices of a PolyMesh (or points) in Alembic's own layout."""
+    from alembic3d import AbcGeom
+
+    from sdf import alembic_io
+
+    archive = alembic_io.open_archive(path)
+    obj = alembic_io.find_object(archive, object_path, path, None)
+    schema_name = alembic_io.object_schema(obj)
+    wrap = __import__("alembic3d").Abc.WrapExistingFlag.kWrapExisting
+    if schema_name == "AbcGeom_Points":
+        schema = AbcGeom.IPoints(obj, wrap).getSchema()
+    elif schema_name == "AbcGeom_SubD":
+        schema = AbcGeom.ISubD(obj, wrap).getSchema()
+    else:
+        schema = AbcGeom.IPolyMesh(obj, wrap).getSchema()
+    n = schema.getNumSamples()
+    index = schema.getTimeSampling().getNearIndex(frame / fps, n) if n > 1 else 0
+    sample = schema.getValue(alembic_io.select(schema, index))
+    pos = np.array(sample.getPositions(), dtype=np.float32).reshape(-1, 3)
+    if schema_name == "AbcGeom_Points":
+        return pos, None, None
+    return (pos, np.array(sample.getFaceCounts(), dtype=np.int32),
+            np.array(sample.getFaceIndices(), dtype=np.int32))
+
+
+class MemoryHost(HostAdapter):
+    name = "memory"
+
+    def __init__(self):
+        self.settings: SceneSettings | None = None
+        self.frame: float = 1.0
+        self.nodes: dict[str, dict[str, dict]] = {}
+        self.editable: dict[str, bool] = {}
+        self.proxies: dict[str, dict] = {}
+        self.native: dict[str, GeometryItem] = {}
+        self.deformers: dict[str, Callable[[float, np.ndarray], np.ndarray]] = {}
+        self.shown = 0
+        self.messages: list[tuple[str, str]] = []
+        self._record: str | None = None
+
+    def apply_settings(self, settings: SceneSettings) -> None:
+        self.settings = settings
+        self.frame = float(settings.frame_start)
+
+    def current_frame(self) -> float:
+        return self.frame
+
+    def build_records(self, kind: str, records: list[dict], editable: bool) -> None:
+        self.nodes[kind] = {r["path"]: copy.deepcopy(r) for r in records}
+        self.editable[kind] = editable
+
+    def read_records(self, kind: str) -> list[dict]:
+        return [copy.deepcopy(r) for r in self.nodes.get(kind, {}).values()]
+
+    def build_geometry(self, items: list[GeometryItem]) -> None:
+        wanted = {g.path for g in items if g.is_proxy}
+        for path in [p for p in self.proxies if p not in wanted]:
+            del self.proxies[path]
+        for g in items:
+            if g.is_proxy:
+                self.proxies[g.path] = {"item": g, "matrix": None, "positions": None, "frame": None}
+            elif g.path not in self.native:
+                self.native[g.path] = g
+
+    def show_frame(self, item: GeometryItem, data: FrameData) -> None:
+        p = self.proxies.get(item.path)
+        if p is None:
+            return
+        p["matrix"] = tuple(float(v) for v in np.asarray(data.world).reshape(-1))
+        p["positions"] = np.array(data.positions)
+        p["frame"] = data.frame
+        self.shown += 1
+
+    def proxy_state(self, item: GeometryItem) -> ProxyState | None:
+        p = self.proxies.get(item.path)
+        if p is None:
+            return None
+        return ProxyState(p["matrix"], p["positions"], p["frame"] if p["frame"] is not None else self.frame)
+
+    def geometry_signature(self, item: GeometryItem) -> str:
+        fn = self.deformers.get(item.path)
+        return "" if fn is None else f"{getattr(fn, '__qualname__', 'deformer')}@{id(fn)}"
+
+    def bake_geometry(self, item: GeometryItem, frames: Iterable[float]) -> Iterator[BakedFrame]:
+        fn = self.deformers.get(item.path)
+        fps = self.settings.fps if self.settings else 24.0
+        from sdf.frames import AlembicReader
+
+        reader = AlembicReader(item.file)
+        for f in frames:
+            pos, counts, idx = read_alembic_mesh(item.file, item.object, f, fps)
+            world = reader.object(item.object).world_at(f / fps)  # the object's own Alembic transforms
+            pos = (pos @ world[:3, :3] + world[3, :3]).astype(np.float32)
+            if fn is not None:
+                pos = np.asarray(fn(f, pos), dtype=np.float32)
+            yield BakedFrame(float(f), pos, counts, idx)
+
+    def save_record(self, record: dict) -> None:
+        self._record = json.dumps(record)  # as a host stores it: text in the scene file
+
+    def load_record(self) -> dict | None:
+        return None if self._record is None else json.loads(self._record)
+
+    def report(self, level: str, message: str) -> None:
+        self.messages.append((level, message))

@@ -1,0 +1,163 @@
+"""Planning a DCC session: from a shot and a department, what the host must build.
+
+:func:`plan_session` decides, once and for every host alike:
+
+- which model-tree leaves are **proxies** (geometry another department owns: drawn
+  read-only from the frame cache) and which are **native geometry** (geometry the
+  department owns: animation caches for animation, rest geometry for model);
+- which record kinds (:mod:`.records`) become native nodes, each either editable (the
+  department owns the kind) or read-only (it reads it);
+- which kinds are **ignored**: their documents are never opened, so nothing the department
+  does not need is read from disk (the view raises if anything asks);
+- the scene settings the host follows (frame range, fps, up axis, units).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sdf import jsonio
+from sdf.errors import SdfError
+from sdf.shot import KINDS, Shot
+
+from . import records as rec
+
+_GEOMETRY_KINDS = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves",
+                   "AbcGeom_Points": "points"}
+
+
+@dataclass(frozen=True)
+class SceneSettings:
+    """What the host scene follows: frames, rate, up axis and the size of a scene unit in metres."""
+
+    name: str
+    frame_start: int
+    frame_end: int
+    fps: float
+    up_axis: str
+    meters_per_unit: float
+
+
+@dataclass(frozen=True)
+class GeometryItem:
+    """A leaf whose Alembic object the host draws: a proxy (``access`` read) or native geometry (edit)."""
+
+    path: str          # model-tree path of the leaf
+    file: str          # absolute Alembic path
+    object: str        # object inside the archive
+    kind: str          # "mesh", "curves" or "points"
+    owner_kind: str    # "animation" (an animation cache) or "model_tree" (rest geometry)
+    owner: str         # the department owning it
+    access: str        # "read" (a proxy), "edit" (native geometry) or "carried" (owned, drawn as a proxy)
+    animated: bool
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.access != "edit"
+
+
+@dataclass
+class SessionPlan:
+    shot_file: str
+    department: str
+    settings: SceneSettings
+    access: dict[str, str]                          # every shot kind -> edit / read / ignore
+    geometry: list[GeometryItem] = field(default_factory=list)
+    records: dict[str, list[dict]] = field(default_factory=dict)   # record kind -> records
+    record_access: dict[str, str] = field(default_factory=dict)    # record kind -> edit / read
+    problems: list[str] = field(default_factory=list)              # leaves that cannot be drawn
+    digests: dict[str, str] = field(default_factory=dict)          # kind -> sha256 of the document read
+
+    @property
+    def proxies(self) -> list[GeometryItem]:
+        return [g for g in self.geometry if g.is_proxy]
+
+    @property
+    def native_geometry(self) -> list[GeometryItem]:
+        return [g for g in self.geometry if not g.is_proxy]
+
+    @property
+    def ignored(self) -> list[str]:
+        return [k for k, a in self.access.items() if a == "ignore"]
+
+    @property
+    def owned(self) -> list[str]:
+        return [k for k, a in self.access.items() if a == "edit"]
+
+
+def settings_of(shot: Shot) -> SceneSettings:
+    return SceneSettings(shot.name, shot.frame_range.start, shot.frame_range.end, shot.fps, shot.up_axis,
+                         shot.meters_per_unit)
+
+
+def document_digest(shot: Shot, kind: str) -> str | None:
+    """sha256 of a loaded part as read (file parts) or as serialised (inline parts)."""
+    doc = shot._docs.get(kind)
+    if doc is None:
+        return None
+    if doc.digest is not None:
+        return doc.digest
+    return hashlib.sha256(jsonio.dumps(doc.to_json()).encode("utf-8")).hexdigest()
+
+
+def plan_session(shot: Shot, cache=None) -> SessionPlan:
+    """Plan a session for the department ``shot`` was opened for (``sdf.open(path, department=...)``).
+
+    ``cache`` (a :class:`sdf.cache.FrameCache`) provides readers, so the plan's look at each
+    Alembic object is the same open file the proxies will play from.
+    """
+    if shot.department is None:
+        raise SdfError("a DCC session needs a department (open the shot with department=...)", shot.file)
+    access = {kind: shot.access(kind) for kind in KINDS}
+    plan = SessionPlan(shot.file, shot.department, settings_of(shot), access)
+    has_tree = "model_tree" in shot.parts and access["model_tree"] != "ignore"
+    for kind in rec.RECORD_KINDS:
+        source = rec.SOURCE_PART[kind]
+        if source not in shot.parts or access[source] == "ignore":
+            continue
+        if kind in ("materials", "fx") and (kind not in shot.parts or access[kind] == "ignore"):
+            continue  # the leaves are there, but this department does not see these opinions
+        if kind in ("lights", "cameras", "layout") and access[kind] == "ignore":
+            continue
+        plan.records[kind] = rec.records(shot, kind)
+        plan.record_access[kind] = "edit" if shot.access(rec.kind_of_records(shot, kind)) == "edit" else "read"
+    if has_tree:
+        plan.geometry, plan.problems = _geometry(shot, cache)
+    plan.digests = {k: d for k in shot.parts if shot.is_loaded(k) for d in [document_digest(shot, k)] if d}
+    return plan
+
+
+def _reader(cache, path):
+    if cache is not None:
+        return cache.reader(path)
+    from sdf.frames import AlembicReader
+
+    return AlembicReader(path)
+
+
+def _geometry(shot: Shot, cache) -> tuple[list[GeometryItem], list[str]]:
+    items, problems = [], []
+    anim_seen = "animation" in shot.parts and shot.access("animation") != "ignore"
+    for node in shot.model_tree.leaves():
+        geo = node.geometry
+        owner_kind = "animation" if node.animation is not None and anim_seen else "model_tree"
+        try:
+            path = shot.geometry_path(node)
+            reader = _reader(cache, path)
+            obj = reader.object(geo.object)
+            kind = _GEOMETRY_KINDS.get(obj.schema_name)
+            if kind is None:
+                raise SdfError(f"object '{geo.object}' is not geometry ({obj.schema_name})", path)
+            animated = reader.is_animated(geo.object)
+        except SdfError as exc:
+            problems.append(f"{node.path}: {exc}")
+            continue
+        # Native geometry is meshes: curves and points caches the department owns are drawn like
+        # proxies and carried unchanged (edited in the tool that wrote them).
+        if shot.access(owner_kind) == "edit":
+            access = "edit" if kind == "mesh" else "carried"
+        else:
+            access = "read"
+        owner = (shot.policy.owner(owner_kind) if shot.policy is not None else None) or "nobody"
+        items.append(GeometryItem(node.path, path, geo.object, kind, owner_kind, owner, access, animated))
+    return items, problems
