@@ -86,7 +86,8 @@ def _freeze(data: FrameData) -> FrameData:
 class FrameCache:
     """See the module docstring. ``check_interval``: how often (seconds) a file is re-stat'ed for changes."""
 
-    def __init__(self, budget_bytes: int | None = None, *, check_interval: float = 0.1):
+    def __init__(self, budget_bytes: int | None = None, *, check_interval: float = 0.1,
+                 chunk_bytes: int | None = None, spares: int | None = None):
         budget = default_budget() if budget_bytes is None else int(budget_bytes)
         if budget < 0:
             raise SdfError("cache budget cannot be negative")
@@ -100,8 +101,9 @@ class FrameCache:
         self._checked: dict[str, float] = {}
         self._real: dict[str, str] = {}  # path as given -> real path, resolved once
         # Chunks sized to the budget: spare chunks are overhead, so small budgets get small chunks.
-        chunk = int(min(64 << 20, max(1 << 20, budget // 16)))
-        self.arena = Arena(chunk, spares=2 if budget >= 4 * chunk else 0)
+        # A host that shows one frame at a time (a DCC) asks for small chunks and no spares.
+        chunk = int(chunk_bytes or min(64 << 20, max(1 << 20, budget // 16)))
+        self.arena = Arena(chunk, spares=(2 if budget >= 4 * chunk else 0) if spares is None else spares)
         # Release the arena's spare chunks and helper thread when the cache goes away.
         weakref.finalize(self, Arena.close, self.arena)
         self.check_interval = check_interval

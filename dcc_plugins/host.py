@@ -105,5 +105,11 @@ class HostAdapter(ABC):
     def load_record(self) -> dict | None:
         """The session record stored in the open scene, or None."""
 
+    def begin_frame(self) -> None:
+        """Called before the proxies are drawn for a frame (a host may index its nodes once)."""
+
+    def end_frame(self) -> None:
+        """Called after the proxies are drawn for a frame."""
+
     def report(self, level: str, message: str) -> None:
         """Tell the artist something ("info", "warning", "error"); hosts show it their way."""

@@ -184,6 +184,14 @@ class Session:
         """
         fps = self.settings.fps
         failed = []
+        self.host.begin_frame()
+        try:
+            self._show(frame, fps, failed)
+        finally:
+            self.host.end_frame()
+        return failed
+
+    def _show(self, frame: float, fps: float, failed: list[str]) -> None:
         for item in self.proxies:
             try:
                 data = self.cache.get(item.file, item.object, frame, fps)
@@ -196,7 +204,6 @@ class Session:
                     self.host.report("warning", msg)
                 continue
             self.host.show_frame(item, data)
-        return failed
 
     # -- reading the host back -----------------------------------------------------------------
     def changes(self) -> Changes:

@@ -1,0 +1,117 @@
+"""A department session in Blender against importing every Alembic asset natively, in one run.
+
+    scripts/dev blender benchmarks/dcc_blender.py [--size medium] [--repeat 3] [--frames N]
+
+Runs in the Blender environment (``bpy``). Each variant runs in its own fresh Blender
+process, so time and peak memory are its own; the two variants alternate, ``--repeat``
+times, and medians are printed side by side:
+
+- session: ``bpy.ops.sdf.open_shot(department="lighting")``: proxies drawn from the frame
+  cache, native lights and cameras, ignored data never read;
+- native:  ``bpy.ops.wm.alembic_import`` of every Alembic file the lighting session draws
+  (the same geometry), Blender's own importer with its ``MESH_SEQUENCE_CACHE`` modifiers.
+
+For each: the time to open, the peak memory the open added (``ru_maxrss`` above the process
+after ``import bpy``), and the time to step through the shot's frames with
+``scene.frame_set`` twice (first pass, second pass). Goals: the session opens >= 5x faster
+with >= 50% less memory, and its second pass is >= 3x faster than the native import's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import demo_shot, median, table  # noqa: E402
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def child(variant: str, shot: str, frames: int) -> dict:
+    import bpy
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    import sdf.dcc_plugins.blender as sb
+
+    sb.register()
+    base = _rss_kb()
+    resource.getrusage(resource.RUSAGE_SELF)
+    scene = bpy.context.scene
+    t0 = time.perf_counter()
+    if variant == "session":
+        assert bpy.ops.sdf.open_shot(filepath=shot, department="lighting") == {"FINISHED"}
+    else:
+        from sdf.dcc_plugins.plan import plan_session
+        from sdf.shot import open_shot
+
+        view = open_shot(shot, "lighting")
+        files = sorted({g.file for g in plan_session(view).geometry})
+        for f in files:
+            assert bpy.ops.wm.alembic_import(filepath=f, as_background_job=False) == {"FINISHED"}
+        scene.frame_start, scene.frame_end = view.frame_range.start, view.frame_range.end
+    open_s = time.perf_counter() - t0
+    peak_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    start = scene.frame_start
+    span = range(start, min(scene.frame_end, start + frames - 1) + 1)
+    passes = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for f in span:
+            scene.frame_set(f)
+        passes.append((time.perf_counter() - t0) / len(span))
+    return {"open_s": open_s, "open_mb": peak_open / 1024.0, "pass1_ms": passes[0] * 1e3,
+            "pass2_ms": passes[1] * 1e3, "frames": len(span),
+            "peak_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024.0}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="example: scripts/dev blender benchmarks/dcc_blender.py --size medium",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", default="medium", choices=("small", "medium", "large"))
+    ap.add_argument("--shot", help="use this shot instead of the generated demo")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--frames", type=int, default=10_000, help="at most this many frames per pass")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    shot = args.shot or demo_shot(args.size)
+    if args.child:
+        print("CHILD " + json.dumps(child(args.child, shot, args.frames)), flush=True)
+        return
+    runs: dict[str, list[dict]] = {"session": [], "native": []}
+    for i in range(args.repeat):
+        for variant in ("session", "native"):
+            out = subprocess.run([sys.executable, __file__, "--shot", shot, "--frames", str(args.frames),
+                                  "--child", variant], capture_output=True, text=True)
+            line = [ln for ln in out.stdout.splitlines() if ln.startswith("CHILD ")]
+            if out.returncode or not line:
+                sys.exit(f"{variant} run failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+            runs[variant].append(json.loads(line[-1][6:]))
+            print(f"  run {i + 1} {variant}: {runs[variant][-1]}", file=sys.stderr, flush=True)
+    med = {v: {k: median([r[k] for r in rs]) for k in rs[0]} for v, rs in runs.items()}
+    s, n = med["session"], med["native"]
+    rows = [[v, f"{m['open_s']:.3f}", f"{m['open_mb']:.0f}", f"{m['pass1_ms']:.1f}", f"{m['pass2_ms']:.1f}"]
+            for v, m in med.items()]
+    print(f"shot: {shot} ({s['frames']:.0f} frames), medians of {args.repeat} runs, load {os.getloadavg()[0]:.2f}")
+    print(table(["variant", "open s", "open MB", "pass 1 ms/frame", "pass 2 ms/frame"], rows))
+    open_x = n["open_s"] / s["open_s"]
+    mem = 1.0 - s["open_mb"] / n["open_mb"] if n["open_mb"] > 0 else 0.0
+    pass2_x = n["pass2_ms"] / s["pass2_ms"]
+    pass1_x = n["pass1_ms"] / s["pass1_ms"]
+    print(f"summary: open {open_x:.1f}x faster (goal >=5x), {mem * 100:.0f}% less memory (goal >=50%), "
+          f"first pass {pass1_x:.2f}x, second pass {pass2_x:.1f}x faster (goal >=3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Operators, the sidebar panel and the frame handler: Blender's UI over the core's Session.
+
+Each operator is a few lines: it finds (or resumes) the scene's session, calls the core,
+and turns a :class:`~sdf.errors.SdfError` into one error line in Blender's report (and
+``{'CANCELLED'}`` for a script). The frame handler draws the proxies at every frame change;
+it is ``persistent``, so it survives opening another ``.blend``, and a saved scene that
+holds a session resumes it from its stored record.
+"""
+
+import os
+
+import bpy
+from bpy.app.handlers import persistent
+from bpy.props import StringProperty
+
+from sdf.dcc_plugins.session import Session, format_status
+from sdf.errors import SdfError
+
+from .host import BlenderHost
+
+_sessions: dict[str, Session] = {}   # scene name pointer -> session of this Blender process
+_status: dict[str, list[str]] = {}   # scene -> last status lines shown in the panel
+_cache = None
+
+
+def _frame_cache():
+    """One frame cache for the whole Blender process: every session and scene shares its memory."""
+    global _cache
+    if _cache is None:
+        from sdf.cache.frame_cache import FrameCache
+
+        # Memory is taken as frames are shown: small arena chunks and none prepared ahead, since a
+        # DCC shows one frame at a time and the artist's scene needs the memory too.
+        _cache = FrameCache(chunk_bytes=16 << 20, spares=0)
+    return _cache
+
+
+def _key(scene) -> str:
+    return f"{scene.name}:{scene.as_pointer()}"
+
+
+def current_session(scene=None) -> Session | None:
+    """The session of ``scene`` (default: the current one), resumed from the scene's record if needed."""
+    scene = scene or bpy.context.scene
+    s = _sessions.get(_key(scene))
+    if s is None:
+        s = Session.resume(BlenderHost(scene), cache=_frame_cache())
+        if s is not None:
+            _sessions[_key(scene)] = s
+    return s
+
+
+def last_status(scene=None) -> list[str]:
+    scene = scene or bpy.context.scene
+    return _status.get(_key(scene), [])
+
+
+def _fail(op, exc: Exception) -> set[str]:
+    op.report({"ERROR"}, str(exc))
+    return {"CANCELLED"}
+
+
+class SDF_OT_open_shot(bpy.types.Operator):
+    """Open a shot as a department: proxies for upstream data, native nodes for the department's own"""
+
+    bl_idname = "sdf.open_shot"
+    bl_label = "Open Shot as Department"
+    bl_options = {"REGISTER"}
+
+    filepath: StringProperty(name="Shot", subtype="FILE_PATH", description="The shot's .sdf file")
+    department: StringProperty(name="Department", description="Department to work as (default: $SDF_DEPARTMENT)",
+                               default="")
+    filter_glob: StringProperty(default="*.sdf", options={"HIDDEN"})
+
+    def invoke(self, context, event):
+        if not self.department:
+            self.department = os.environ.get("SDF_DEPARTMENT", "")
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        try:
+            s = Session.open(BlenderHost(context.scene), bpy.path.abspath(self.filepath), self.department or None,
+                             cache=_frame_cache())
+        except SdfError as exc:
+            return _fail(self, exc)
+        _sessions[_key(context.scene)] = s
+        n = len(s.proxies)
+        self.report({"INFO"}, f"{s.settings.name} opened as {s.department}: {n} proxies, "
+                              f"{len(s.native_geometry)} native geometry, ignored: "
+                              f"{', '.join(k for k, a in s.record['access'].items() if a == 'ignore') or 'nothing'}")
+        for p in s.problems:
+            self.report({"WARNING"}, p)
+        return {"FINISHED"}
+
+
+class _NeedsSession:
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and bool(context.scene.get("sdf_session"))
+
+    def session(self, context) -> Session | None:
+        return current_session(context.scene)
+
+
+class SDF_OT_update(_NeedsSession, bpy.types.Operator):
+    """Pull newer upstream versions into the proxies; your own edits are kept"""
+
+    bl_idname = "sdf.update"
+    bl_label = "Update"
+
+    def execute(self, context):
+        try:
+            result = self.session(context).update()
+        except SdfError as exc:
+            return _fail(self, exc)
+        moved = ", ".join(f"{k} v{a or 0:03d}->v{b:03d}" for k, (a, b) in result["moved"].items())
+        self.report({"INFO"}, f"updated {', '.join(result['rebuilt']) or 'nothing'}" + (f"; pins moved: {moved}"
+                                                                                         if moved else ""))
+        return {"FINISHED"}
+
+
+class SDF_OT_publish(_NeedsSession, bpy.types.Operator):
+    """Publish a new version of your department's data (a message is required)"""
+
+    bl_idname = "sdf.publish"
+    bl_label = "Publish"
+
+    message: StringProperty(name="Message", description="What changed, for the shot's history", default="")
+
+    def invoke(self, context, event):
+        return context.window_manager.invoke_props_dialog(self)
+
+    def execute(self, context):
+        try:
+            published = self.session(context).publish(self.message)
+        except SdfError as exc:
+            return _fail(self, exc)
+        self.report({"INFO"}, "published " + ", ".join(f"{os.path.basename(p.file)}" for p in published))
+        return {"FINISHED"}
+
+
+class SDF_OT_status(_NeedsSession, bpy.types.Operator):
+    """The shot, the department, pinned versions and which are outdated; pending and refused changes"""
+
+    bl_idname = "sdf.status"
+    bl_label = "Status"
+
+    def execute(self, context):
+        try:
+            lines = format_status(self.session(context).status())
+        except SdfError as exc:
+            return _fail(self, exc)
+        _status[_key(context.scene)] = lines
+        for line in lines:
+            print(line)
+        self.report({"INFO"}, lines[0])
+        return {"FINISHED"}
+
+
+class SDF_PT_session(bpy.types.Panel):
+    bl_label = "SDF Session"
+    bl_idname = "SDF_PT_session"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "SDF"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.operator(SDF_OT_open_shot.bl_idname, icon="FILEBROWSER")
+        if not context.scene.get("sdf_session"):
+            layout.label(text="No shot open")
+            return
+        row = layout.row(align=True)
+        row.operator(SDF_OT_update.bl_idname, icon="FILE_REFRESH")
+        row.operator(SDF_OT_publish.bl_idname, icon="EXPORT")
+        layout.operator(SDF_OT_status.bl_idname, icon="INFO")
+        box = layout.box()
+        for line in last_status(context.scene) or ["Press Status to check versions"]:
+            box.label(text=line.strip())
+
+
+CLASSES = (SDF_OT_open_shot, SDF_OT_update, SDF_OT_publish, SDF_OT_status, SDF_PT_session)
+
+
+@persistent
+def _on_frame(scene, depsgraph=None):
+    if not scene.get("sdf_session"):
+        return
+    try:
+        s = current_session(scene)
+        if s is not None:
+            s.show(scene.frame_current)
+    except Exception as exc:  # a handler must never break playback; the session reports file problems itself
+        print(f"sdf: cannot draw frame {scene.frame_current}: {exc}")
+
+
+@persistent
+def _on_load(*_args):
+    _sessions.clear()
+    _status.clear()
+    for scene in bpy.data.scenes:
+        if scene.get("sdf_session"):
+            _on_frame(scene)
+
+
+def register_handlers() -> None:
+    # Registration (Blender's start-up) pays the toolkit's imports, not the artist's first Open.
+    import alembic3d  # noqa: F401
+    import sdf.cache.frame_cache  # noqa: F401
+    import sdf.dcc_plugins.plan  # noqa: F401
+    import sdf.publish  # noqa: F401
+
+    for lst, fn in ((bpy.app.handlers.frame_change_post, _on_frame), (bpy.app.handlers.load_post, _on_load)):
+        if fn not in lst:
+            lst.append(fn)
+
+
+def unregister_handlers() -> None:
+    for lst, fn in ((bpy.app.handlers.frame_change_post, _on_frame), (bpy.app.handlers.load_post, _on_load)):
+        while fn in lst:
+            lst.remove(fn)
