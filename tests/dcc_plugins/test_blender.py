@@ -119,3 +119,12 @@ def test_proxy_agrees_with_blenders_own_alembic_import(tmp_path):
     assert f["imported"]
     assert f["counts"][0] == f["counts"][1] > 0
     assert f["max_error"] is not None and f["max_error"] < 1e-4
+
+
+def test_benchmark_runs_in_blender(demo_master):
+    """benchmarks/dcc_blender.py end to end on the small demo, one repeat: it prints its summary."""
+    _, shot = demo_master
+    proc = subprocess.run([blender_python(), os.path.join(ROOT, "benchmarks", "dcc_blender.py"), "--shot", shot,
+                           "--repeat", "1", "--frames", "5"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "summary:" in proc.stdout
