@@ -31,3 +31,13 @@ def test_cache_and_converters_do_not_import_the_viewer_or_each_other():
             if f.endswith(".py"):
                 mods = list(_imports(os.path.join(ROOT, pkg, f)))
                 assert not [m for m in mods if m.startswith(banned)], (pkg, f)
+
+
+def test_dcc_core_imports_no_host():
+    """All DCC logic lives in the host-independent core: only dcc_plugins/<host>/ may import a DCC."""
+    hosts = ("bpy", "mathutils", "maya", "hou", "pxr.Usdviewq")
+    core = os.path.join(ROOT, "dcc_plugins")
+    for f in os.listdir(core):
+        if f.endswith(".py"):
+            mods = list(_imports(os.path.join(core, f)))
+            assert not [m for m in mods if m.split(".")[0] in hosts or m in hosts], f

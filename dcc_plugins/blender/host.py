@@ -668,7 +668,7 @@ class BlenderHost(HostAdapter):
             _fill_from_frame(me, data)
             obj["sdf_topology"] = key
         else:
-            me.vertices.foreach_set("co", data.positions.reshape(-1))
+            set_positions(me, data.positions)
             me.update()
         obj.matrix_basis = to_blender(np.asarray(data.world).reshape(-1))
         obj["sdf_frame"] = float(data.frame)
@@ -684,9 +684,7 @@ class BlenderHost(HostAdapter):
         obj = self.nodes("proxy").get(item.path)
         if obj is None:
             return None
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        obj.data.vertices.foreach_get("co", co)
-        return ProxyState(tuple(from_blender(obj.matrix_basis)), co.reshape(-1, 3),
+        return ProxyState(tuple(from_blender(obj.matrix_basis)), get_positions(obj.data),
                           float(obj.get("sdf_frame", self.scene.frame_current)))
 
     def geometry_signature(self, item: GeometryItem) -> str:
@@ -695,9 +693,7 @@ class BlenderHost(HostAdapter):
             return "deleted"
         h = hashlib.sha256()
         me = obj.data
-        co = np.empty(len(me.vertices) * 3, np.float32)
-        me.vertices.foreach_get("co", co)
-        h.update(co.tobytes())
+        h.update(get_positions(me).tobytes())
         if not _key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale")):
             h.update(repr([tuple(r) for r in obj.matrix_basis]).encode())  # keyed: the keys say it all
         for mod in obj.modifiers:
@@ -734,21 +730,18 @@ class BlenderHost(HostAdapter):
                 ev = obj.evaluated_get(dg)
                 me = ev.to_mesh()
                 try:
-                    n = len(me.vertices)
-                    co = np.empty(n * 3, np.float32)
-                    me.vertices.foreach_get("co", co)
+                    co = get_positions(me)
                     # Into the leaf's space (below its placement node): the object's own evaluated matrix.
                     local = np.array(leaf.matrix_world.inverted() @ ev.matrix_world if leaf else ev.matrix_world)
                     pos = co.reshape(-1, 3).astype(np.float64) @ local[:3, :3].T + local[:3, 3]
                     counts = np.empty(len(me.polygons), np.int32)
                     me.polygons.foreach_get("loop_total", counts)
-                    loops = np.empty(len(me.loops), np.int32)
-                    me.loops.foreach_get("vertex_index", loops)
+                    loops = _get_corners(me)
                     order = _winding_order(counts)
                     uvs = None
                     if me.uv_layers.active is not None:
                         uv = np.empty(len(me.loops) * 2, np.float32)
-                        me.uv_layers.active.data.foreach_get("uv", uv)
+                        me.attributes[me.uv_layers.active.name].data.foreach_get("vector", uv)
                         uvs = uv.reshape(-1, 2)[order]
                     yield BakedFrame(float(f), pos.astype(np.float32), counts, loops[order], uvs)
                 finally:
@@ -769,6 +762,32 @@ class BlenderHost(HostAdapter):
 
 
 # -- mesh filling -----------------------------------------------------------------------------------
+# Bulk data goes through the generic attribute API ("position", ".corner_vert", UV maps): in
+# Blender 5.0 ``attributes[...].data.foreach_set`` copies a buffer in one go (1.3 ms for a
+# million points), where the legacy ``vertices.foreach_set("co")`` and ``loops`` paths take a
+# hundred times longer.
+
+def set_positions(me, positions) -> None:
+    me.attributes["position"].data.foreach_set("vector", np.ascontiguousarray(positions, np.float32).reshape(-1))
+
+
+def get_positions(me) -> np.ndarray:
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    if len(co):
+        me.attributes["position"].data.foreach_get("vector", co)
+    return co.reshape(-1, 3)
+
+
+def _set_corners(me, corner_verts) -> None:
+    me.attributes[".corner_vert"].data.foreach_set("value", np.ascontiguousarray(corner_verts, np.int32))
+
+
+def _get_corners(me) -> np.ndarray:
+    out = np.empty(len(me.loops), np.int32)
+    if len(out):
+        me.attributes[".corner_vert"].data.foreach_get("value", out)
+    return out
+
 
 def _winding_order(counts: np.ndarray) -> np.ndarray:
     """Corner order that reverses each polygon's winding (it is its own inverse)."""
@@ -787,10 +806,10 @@ def _reverse_winding(counts, idx) -> np.ndarray:
 def _fill_polygons(me, pos, counts, idx) -> None:
     me.clear_geometry()
     me.vertices.add(len(pos))
-    me.vertices.foreach_set("co", np.ascontiguousarray(pos, dtype=np.float32).reshape(-1))
+    set_positions(me, pos)
     if counts is not None and len(counts):
         me.loops.add(len(idx))
-        me.loops.foreach_set("vertex_index", np.ascontiguousarray(idx, dtype=np.int32))
+        _set_corners(me, idx)
         me.polygons.add(len(counts))
         me.polygons.foreach_set("loop_start", (np.cumsum(counts) - counts).astype(np.int32))
     me.update()
@@ -802,17 +821,18 @@ def _fill_from_frame(me, data: FrameData) -> None:
     me.clear_geometry()
     n = len(data.positions)
     me.vertices.add(n)
-    me.vertices.foreach_set("co", data.positions.reshape(-1))
+    set_positions(me, data.positions)
     if topo is not None and topo.kind == "triangles" and topo.indices is not None:
         tris = topo.indices.astype(np.int32)
         m = len(tris) // 3
         me.loops.add(len(tris))
-        me.loops.foreach_set("vertex_index", tris)
+        _set_corners(me, tris)
         me.polygons.add(m)
         me.polygons.foreach_set("loop_start", np.arange(0, 3 * m, 3, dtype=np.int32))
         if topo.uvs is not None:
             layer = me.uv_layers.new(name="uv")
-            layer.data.foreach_set("uv", np.ascontiguousarray(topo.uvs[tris], dtype=np.float32).reshape(-1))
+            me.attributes[layer.name].data.foreach_set(
+                "vector", np.ascontiguousarray(topo.uvs[tris], dtype=np.float32).reshape(-1))
         me.shade_smooth()
     elif topo is not None and topo.kind == "lines" and topo.indices is not None:
         segs = topo.indices.astype(np.int32)
