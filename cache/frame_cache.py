@@ -1,6 +1,6 @@
 """The LRU frame cache: decoded Alembic frames kept in memory, bounded in bytes.
 
-Key: (file identity, object path, frame, fps, interpolation). The file identity is the
+Key: (file identity, object path, frame, fps, interpolation, layout). The file identity is the
 real path with its modification time and size, so a file rewritten on disk gets new keys;
 its old entries are dropped the first time the change is seen. Values are
 :class:`sdf.frames.FrameData` with read-only arrays. Topology buffers (index buffer, UVs,
@@ -164,17 +164,21 @@ class FrameCache:
                 self._drop_identity(r.identity)
 
     # -- get -----------------------------------------------------------------------------------
-    def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest"):
-        return (self.reader(path).identity, object_path, float(frame), float(fps), interpolation)
+    def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
+            layout: str = "draw"):
+        return (self.reader(path).identity, object_path, float(frame), float(fps), interpolation, layout)
 
-    def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest") -> bool:
+    def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
+                 layout: str = "draw") -> bool:
         with self._lock:
-            return self._lru.has_key(self.key(path, object_path, frame, fps, interpolation))
+            return self._lru.has_key(self.key(path, object_path, frame, fps, interpolation, layout))
 
     def get(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-            *, count: bool = True) -> FrameData:
+            *, count: bool = True, layout: str = "draw") -> FrameData:
+        """One frame through the cache; ``layout`` as :meth:`sdf.frames.AlembicReader.read` (a DCC asks for
+        "points", the viewer draws "draw")."""
         reader = self.reader(path)
-        key = (reader.identity, object_path, float(frame), float(fps), interpolation)
+        key = (reader.identity, object_path, float(frame), float(fps), interpolation, layout)
         while True:
             with self._lock:
                 hit = self._lru.get(key)
@@ -200,7 +204,7 @@ class FrameCache:
             t0 = time.perf_counter()
             store = self.stats.budget > 0
             data = _freeze(reader.read(object_path, frame, fps, interpolation,
-                                       allocator=self.arena if store else None))
+                                       allocator=self.arena if store else None, layout=layout))
             elapsed = time.perf_counter() - t0
             with self._lock:
                 if count:

@@ -51,7 +51,7 @@ class Prefetcher:
                 break
             f = frames[i % len(frames)]
             for path, obj in items:
-                if (keys[path], obj, float(f), float(fps), interpolation) not in held:
+                if (keys[path], obj, float(f), float(fps), interpolation, "draw") not in held:
                     todo.append((path, obj, f))
         if not todo and self.idle():
             return

@@ -54,6 +54,9 @@ class HostAdapter(ABC):
 
     #: A short name for messages ("blender", "maya", "houdini", "memory").
     name = "host"
+    #: The frame layout proxies are fed in (:meth:`sdf.frames.AlembicReader.read`): "draw" (triangles,
+    #: seams split: GPU-ready) or "points" (Alembic's points and polygons: what a DCC mesh holds).
+    layout = "draw"
 
     # -- the scene -------------------------------------------------------------------------
     @abstractmethod

@@ -194,7 +194,7 @@ class Session:
     def _show(self, frame: float, fps: float, failed: list[str]) -> None:
         for item in self.proxies:
             try:
-                data = self.cache.get(item.file, item.object, frame, fps)
+                data = self.cache.get(item.file, item.object, frame, fps, layout=self.host.layout)
             except SdfError as exc:
                 failed.append(item.path)
                 if item.path not in self._bad_items:
@@ -257,7 +257,7 @@ class Session:
 
     def _proxy_problem(self, item: GeometryItem, state) -> str | None:
         try:
-            data = self.cache.get(item.file, item.object, state.frame, self.settings.fps)
+            data = self.cache.get(item.file, item.object, state.frame, self.settings.fps, layout=self.host.layout)
         except SdfError:
             return None  # a file that cannot be read was reported when drawing; not the artist's edit
         expected = np.asarray(data.world, dtype=np.float64).reshape(-1)

@@ -37,6 +37,7 @@ from . import alembic_io
 from .errors import AlembicError
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
+LAYOUTS = ("draw", "points")
 GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
 
 
@@ -52,16 +53,17 @@ class Topology:
     normal_of_vertex: np.ndarray | None  # int64 (n,): index into the normals array per draw vertex
     normals_scope: str | None        # "vertex" or "facevarying"
     face_of_triangle: np.ndarray | None  # int32 (m,) source face per triangle
-    face_sets: dict[str, np.ndarray] = field(default_factory=dict)  # name -> triangle indices
+    face_sets: dict[str, np.ndarray] = field(default_factory=dict)  # name -> triangle indices (draw layout)
     vertex_count: int = 0
     source_point_count: int = 0
     normals_need: int = 0            # normals a frame must have for normal_of_vertex to apply
     normals_identity: bool = False   # normal_of_vertex is 0..n-1: per-frame normals used as read
+    face_counts: np.ndarray | None = None  # int32 per polygon, "polygons" kind (point layout) only
 
     @property
     def nbytes(self) -> int:
         arrays = (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex, self.face_of_triangle,
-                  *self.face_sets.values())
+                  self.face_counts, *self.face_sets.values())
         return sum(a.nbytes for a in arrays if a is not None)
 
 
@@ -257,11 +259,20 @@ class AlembicReader:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-             allocator=None) -> FrameData:
+             allocator=None, layout: str = "draw") -> FrameData:
         """One object at one frame. ``allocator`` (an object with ``copy(a)`` and ``take(a, index)``)
         places the per-frame arrays in memory of the caller's choosing, e.g. a cache's arena;
-        without it they are numpy arrays (or views of what alembic3d read)."""
-        data = self._read(object_path, frame, fps, interpolation, allocator)
+        without it they are numpy arrays (or views of what alembic3d read).
+
+        ``layout="points"`` keeps a mesh in Alembic's own layout, for hosts whose meshes are
+        points plus polygons (Blender, Maya): positions are the archive's points as read (no
+        gather), and the topology is ``"polygons"``: face counts, face indices in Alembic's
+        clockwise order and UVs per face corner, with no triangulation and no seam split.
+        Normals are left to the host. Other kinds read the same in both layouts.
+        """
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout is one of {', '.join(LAYOUTS)}")
+        data = self._read(object_path, frame, fps, interpolation, allocator, layout)
         if allocator is not None:
             # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
             # alembic3d's transient memory is freed and reused for the next read.
@@ -271,7 +282,7 @@ class AlembicReader:
                     setattr(data, name, allocator.copy(a))
         return data
 
-    def _read(self, object_path, frame, fps, interpolation, allocator) -> FrameData:
+    def _read(self, object_path, frame, fps, interpolation, allocator, layout="draw") -> FrameData:
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"interpolation is one of {', '.join(INTERPOLATIONS)}")
         o = self.object(object_path)
@@ -284,9 +295,10 @@ class AlembicReader:
             return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
         if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
-            data = self._mesh(o, lo, allocator if w == 0.0 else None)
+            mesh = self._mesh if layout == "draw" else self._mesh_points
+            data = mesh(o, lo, allocator if w == 0.0 else None)
             if w > 0.0:
-                other = self._mesh(o, hi)
+                other = mesh(o, hi)
                 if other.topology is data.topology:
                     data.positions = _lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None:
@@ -326,6 +338,41 @@ class AlembicReader:
             positions = _placed(allocator.take(positions, topology.point_of_vertex)) if allocator is not None \
                 else np.take(positions, topology.point_of_vertex, axis=0)
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4))
+
+    def _mesh_points(self, o: _Object, index: int, allocator=None) -> FrameData:
+        """A mesh in Alembic's point layout (see :meth:`read`)."""
+        ss = alembic_io.select(o.schema, index)
+        positions = _np(o.schema.getPositionsProperty().getValue(ss), np.float32)
+        topo_index = 0 if o.variance in ("kConstantTopology", "kHomogenousTopology", "kHomogeneousTopology") else index
+        with o.lock:
+            topo = o.topologies.get(("points", topo_index))
+        if topo is None:
+            sel = alembic_io.select(o.schema, topo_index)
+            counts = _np(o.schema.getFaceCountsProperty().getValue(sel), np.int32)
+            corners = _np(o.schema.getFaceIndicesProperty().getValue(sel), np.int32)
+            if int(counts.sum()) != len(corners) or (len(corners) and (corners.min() < 0
+                                                                        or corners.max() >= len(positions))):
+                raise AlembicError(f"object '{o.path}': face counts and indices do not match its "
+                                   f"{len(positions)} points", self.path)
+            uvs = None
+            uvp = o.schema.getUVsParam()
+            if uvp.valid() and uvp.getNumSamples():
+                # Expanded in C++ (one value per index), so unsigned index arrays never reach numpy.
+                vals = _np(uvp.getExpandedValue(alembic_io.select(uvp, min(topo_index, uvp.getNumSamples() - 1)))
+                           .getVals(), np.float32)
+                if len(vals) == len(corners):
+                    uvs = vals
+                elif len(vals) == len(positions):
+                    uvs = vals[corners]
+            key = "points:" + _topology_key(counts, corners)
+            topo = Topology(key, "polygons", corners, uvs, None, None, None, None, {}, len(positions),
+                            len(positions), face_counts=counts)
+            with o.lock:
+                topo = o.topologies.setdefault(("points", topo_index), topo)
+        elif topo.source_point_count != len(positions):
+            raise AlembicError(f"object '{o.path}': sample {index} has {len(positions)} points, its topology "
+                               f"{topo.source_point_count}", self.path)
+        return FrameData(o.path, 0, index, "mesh", positions, None, topo, np.identity(4))
 
     @staticmethod
     def _normals_param(o: _Object):

@@ -164,6 +164,7 @@ class BlenderHost(HostAdapter):
     """The session's nodes in one Blender scene."""
 
     name = "blender"
+    layout = "points"  # Blender meshes are points and polygons: no seam split, positions straight in
 
     def __init__(self, scene=None):
         self.scene = scene or bpy.context.scene
@@ -822,7 +823,19 @@ def _fill_from_frame(me, data: FrameData) -> None:
     n = len(data.positions)
     me.vertices.add(n)
     set_positions(me, data.positions)
-    if topo is not None and topo.kind == "triangles" and topo.indices is not None:
+    if topo is not None and topo.kind == "polygons":
+        counts = topo.face_counts
+        order = _winding_order(counts)  # Alembic's clockwise polygons, counter-clockwise in Blender
+        me.loops.add(len(topo.indices))
+        _set_corners(me, topo.indices[order])
+        me.polygons.add(len(counts))
+        me.polygons.foreach_set("loop_start", (np.cumsum(counts) - counts).astype(np.int32))
+        if topo.uvs is not None:
+            layer = me.uv_layers.new(name="uv")
+            me.attributes[layer.name].data.foreach_set(
+                "vector", np.ascontiguousarray(topo.uvs[order], dtype=np.float32).reshape(-1))
+        me.shade_smooth()
+    elif topo is not None and topo.kind == "triangles" and topo.indices is not None:
         tris = topo.indices.astype(np.int32)
         m = len(tris) // 3
         me.loops.add(len(tris))

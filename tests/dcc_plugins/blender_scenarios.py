@@ -58,7 +58,7 @@ def proxy_vs_reader(shot_file, department, frames):
         bpy.context.scene.frame_set(frame)
         for item in s.proxies:
             obj = s.host.nodes("proxy")[item.path]
-            fd = AlembicReader(item.file).read(item.object, frame, s.settings.fps)
+            fd = AlembicReader(item.file).read(item.object, frame, s.settings.fps, layout=s.host.layout)
             co = np.empty(len(obj.data.vertices) * 3, np.float32)
             obj.data.vertices.foreach_get("co", co)
             node = view.model_tree.find(item.path)
