@@ -176,8 +176,9 @@ class Session:
         self.record["signatures"] = {g.path: self.host.geometry_signature(g) for g in self.native_geometry}
 
     # -- drawing -------------------------------------------------------------------------------
-    def show(self, frame: float) -> list[str]:
-        """Draw every proxy at ``frame`` from the frame cache; returns the proxies that could not be drawn.
+    def show(self, frame: float, only: set[str] | None = None) -> list[str]:
+        """Draw every proxy (or those whose path is in ``only``) at ``frame`` from the frame cache;
+        returns the proxies that could not be drawn.
 
         Never raises for a file: a proxy whose file is missing or broken is reported (once)
         and skipped, and the rest of the shot keeps drawing.
@@ -186,13 +187,15 @@ class Session:
         failed = []
         self.host.begin_frame()
         try:
-            self._show(frame, fps, failed)
+            self._show(frame, fps, failed, only)
         finally:
             self.host.end_frame()
         return failed
 
-    def _show(self, frame: float, fps: float, failed: list[str]) -> None:
+    def _show(self, frame: float, fps: float, failed: list[str], only=None) -> None:
         for item in self.proxies:
+            if only is not None and item.path not in only:
+                continue
             try:
                 data = self.cache.get(item.file, item.object, frame, fps, layout=self.host.layout)
             except SdfError as exc:

@@ -166,9 +166,13 @@ class BlenderHost(HostAdapter):
     name = "blender"
     layout = "points"  # Blender meshes are points and polygons: no seam split, positions straight in
 
-    def __init__(self, scene=None):
+    def __init__(self, scene=None, *, bounds_first: bool = False):
         self.scene = scene or bpy.context.scene
         self.settings: SceneSettings | None = None
+        #: Draw a proxy that holds no geometry yet as its bounding box (the locator way: Maya's
+        #: gpuCache and Cortex's SceneShape draw bounds until geometry is loaded). The operator opens
+        #: a shot this way and fills the proxies right after, one per UI tick (:meth:`unfilled`).
+        self.bounds_first = bounds_first
 
     # -- the collection and its nodes -------------------------------------------------------------
     def _collection(self):
@@ -665,7 +669,10 @@ class BlenderHost(HostAdapter):
         me = obj.data
         topo = data.topology
         key = topo.key if topo is not None else f"points:{len(data.positions)}"
-        if obj.get("sdf_topology") != key or len(me.vertices) != len(data.positions):
+        if self.bounds_first and not obj.get("sdf_topology"):
+            _fill_box(me, data.positions)
+            obj["sdf_topology"] = ""  # still to fill with the real geometry
+        elif obj.get("sdf_topology") != key or len(me.vertices) != len(data.positions):
             _fill_from_frame(me, data)
             obj["sdf_topology"] = key
         else:
@@ -673,6 +680,10 @@ class BlenderHost(HostAdapter):
             me.update()
         obj.matrix_basis = to_blender(np.asarray(data.world).reshape(-1))
         obj["sdf_frame"] = float(data.frame)
+
+    def unfilled(self) -> list[str]:
+        """Proxies still drawn as their bounds."""
+        return [p for p, o in self.nodes("proxy").items() if not o.get("sdf_topology")]
 
     def begin_frame(self) -> None:
         """Index the proxies once per frame (the core draws them one by one)."""
@@ -685,7 +696,8 @@ class BlenderHost(HostAdapter):
         obj = self.nodes("proxy").get(item.path)
         if obj is None:
             return None
-        return ProxyState(tuple(from_blender(obj.matrix_basis)), get_positions(obj.data),
+        filled = bool(obj.get("sdf_topology"))  # a proxy still drawn as bounds has no points to compare
+        return ProxyState(tuple(from_blender(obj.matrix_basis)), get_positions(obj.data) if filled else None,
                           float(obj.get("sdf_frame", self.scene.frame_current)))
 
     def geometry_signature(self, item: GeometryItem) -> str:
@@ -814,6 +826,17 @@ def _fill_polygons(me, pos, counts, idx) -> None:
         me.polygons.add(len(counts))
         me.polygons.foreach_set("loop_start", (np.cumsum(counts) - counts).astype(np.int32))
     me.update()
+
+
+def _fill_box(me, positions) -> None:
+    """The bounding box of ``positions`` as a wire-drawn box mesh."""
+    lo = positions.min(axis=0) if len(positions) else np.zeros(3, np.float32)
+    hi = positions.max(axis=0) if len(positions) else np.zeros(3, np.float32)
+    corners = np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])],
+                       np.float32)
+    counts = np.full(6, 4, np.int32)
+    faces = np.array([0, 1, 3, 2, 4, 6, 7, 5, 0, 4, 5, 1, 2, 3, 7, 6, 0, 2, 6, 4, 1, 5, 7, 3], np.int32)
+    _fill_polygons(me, corners, counts, faces)
 
 
 def _fill_from_frame(me, data: FrameData) -> None:

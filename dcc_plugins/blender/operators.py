@@ -7,6 +7,7 @@ it is ``persistent``, so it survives opening another ``.blend``, and a saved sce
 holds a session resumes it from its stored record.
 """
 
+import functools
 import os
 
 import bpy
@@ -79,12 +80,17 @@ class SDF_OT_open_shot(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def execute(self, context):
+        host = BlenderHost(context.scene, bounds_first=True)
         try:
-            s = Session.open(BlenderHost(context.scene), bpy.path.abspath(self.filepath), self.department or None,
-                             cache=_frame_cache())
+            s = Session.open(host, bpy.path.abspath(self.filepath), self.department or None, cache=_frame_cache())
         except SdfError as exc:
             return _fail(self, exc)
+        finally:
+            host.bounds_first = False
         _sessions[_key(context.scene)] = s
+        # Proxies open as their bounds; their geometry fills in right after, one proxy per UI tick
+        # (or all at once at the next frame change, whichever comes first).
+        bpy.app.timers.register(functools.partial(_fill_next, _key(context.scene)), first_interval=0.0)
         n = len(s.proxies)
         self.report({"INFO"}, f"{s.settings.name} opened as {s.department}: {n} proxies, "
                               f"{len(s.native_geometry)} native geometry, ignored: "
@@ -178,6 +184,22 @@ class SDF_PT_session(bpy.types.Panel):
         box = layout.box()
         for line in last_status(context.scene) or ["Press Status to check versions"]:
             box.label(text=line.strip())
+
+
+def _fill_next(key: str):
+    """Timer: give one proxy still drawn as bounds its geometry; stop when none is left."""
+    s = _sessions.get(key)
+    if s is None:
+        return None
+    try:
+        pending = s.host.unfilled()
+        if not pending:
+            return None
+        s.show(s.host.current_frame(), only={pending[0]})
+    except Exception as exc:  # a timer must never raise into Blender's event loop
+        print(f"sdf: cannot fill a proxy: {exc}")
+        return None
+    return 0.0 if len(pending) > 1 else None
 
 
 CLASSES = (SDF_OT_open_shot, SDF_OT_update, SDF_OT_publish, SDF_OT_status, SDF_PT_session)

@@ -100,9 +100,17 @@ def scenario_lighting(work):
         res_open = op(bpy.ops.sdf.open_shot, filepath=shot, department="lighting")
     finally:
         builtins.open, os.open = real_open, real_os_open
-    facts = {"open": res_open, "opened_ignored": [p for p in opened if "/rig/" in p or "/layout/" in p]}
+    facts = {"open": res_open, "opened_ignored": [p for p in opened if "/rig/" in p or "/layout/" in p],
+             "spy_saw_lights": any(p.endswith("lights.json") for p in opened)}
     s = sb.session()
     scene = bpy.context.scene
+    # Proxies open as bounding boxes; the UI timer fills one per tick (called here by hand: no event loop).
+    facts["unfilled_at_open"] = len(s.host.unfilled())
+    facts["nothing_at_open"] = op(bpy.ops.sdf.publish, message="nothing")
+    from sdf.dcc_plugins.blender import operators
+
+    operators._fill_next(operators._key(scene))
+    facts["unfilled_after_one_tick"] = len(s.host.unfilled())
     facts["settings"] = [scene.frame_start, scene.frame_end, scene.render.fps, scene.unit_settings.scale_length]
     facts["proxies"] = proxy_vs_reader(shot, "lighting", [1001, 1020])
     facts["proxy_locked"] = all(o.hide_select and all(o.lock_location) for o in s.host.nodes("proxy").values())

@@ -51,7 +51,9 @@ def _validates(run, tmp_path):
 def test_lighting_session(tmp_path, run):
     f = run_scenario("lighting", tmp_path)
     assert f["open"] == [["FINISHED"], None]
-    assert f["opened_ignored"] == [], "lighting opened files of data it ignores"
+    assert f["spy_saw_lights"] and f["opened_ignored"] == [], "lighting opened files of data it ignores"
+    assert f["unfilled_at_open"] == 8 and f["unfilled_after_one_tick"] == 7
+    assert "nothing to publish" in f["nothing_at_open"][1]  # bounds are not mistaken for an edit
     assert f["settings"][:3] == [1001, 1048, 24] and abs(f["settings"][3] - 0.01) < 1e-6
     _proxies_match(f["proxies"])
     assert {r["path"] for r in f["proxies"]} >= {"/chars/hero/body", "/env/rock", "/fx/flag", "/env/grass"}
