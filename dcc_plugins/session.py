@@ -157,8 +157,38 @@ class Session:
         session.problems = list(plan.problems)
         session._accept_native_geometry()
         host.save_record(session.record)
-        session.show(host.current_frame())
+        if getattr(host, "bounds_first", False):
+            session.show_bounds(host.current_frame())
+        else:
+            session.show(host.current_frame())
         return session
+
+    def show_bounds(self, frame: float) -> None:
+        """Draw each proxy as its stored Alembic bounds (no points read): a host that opens proxies
+        this way fills them afterwards with :meth:`show`. Proxies whose archive stores no bounds
+        are drawn in full right away."""
+        from sdf.frames import FrameData
+
+        fps = self.settings.fps
+        full = set()
+        self.host.begin_frame()
+        try:
+            for item in self.proxies:
+                try:
+                    reader = self.cache.reader(item.file)
+                    box = reader.bounds(item.object, frame, fps)
+                    if box is None:
+                        full.add(item.path)
+                        continue
+                    corners = np.array(box, dtype=np.float32)
+                    world = reader.object(item.object).world_at(frame / fps)
+                    self.host.show_frame(item, FrameData(item.object, frame, 0, "bounds", corners, None, None, world))
+                except SdfError:
+                    full.add(item.path)
+        finally:
+            self.host.end_frame()
+        if full:
+            self.show(frame, only=full)
 
     @classmethod
     def resume(cls, host: HostAdapter, cache=None) -> "Session | None":

@@ -257,6 +257,27 @@ class AlembicReader:
             return None
         return o.time_sampling.getSampleTime(0), o.time_sampling.getSampleTime(o.num_samples - 1)
 
+    def bounds(self, object_path: str, frame: float, fps: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The object's stored bounds (min, max in its own space) at ``frame``, without reading its points;
+        None when the archive stores none (some writers do not) or the box is empty."""
+        o = self.object(object_path)
+        if o.schema_name not in GEOMETRY or o.num_samples == 0:
+            return None
+        try:
+            prop = o.schema.getSelfBoundsProperty()
+            if not prop.valid() or prop.getNumSamples() == 0:
+                return None
+            n = prop.getNumSamples()
+            index = prop.getTimeSampling().getNearIndex(frame / fps, n) if n > 1 else 0
+            box = prop.getValue(alembic_io.select(prop, index))
+            lo = np.array([box.min()[i] for i in range(3)], np.float32)
+            hi = np.array([box.max()[i] for i in range(3)], np.float32)
+        except (RuntimeError, AttributeError):
+            return None
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))) or np.any(lo > hi):
+            return None
+        return lo, hi
+
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
              allocator=None, layout: str = "draw") -> FrameData:

@@ -669,7 +669,7 @@ class BlenderHost(HostAdapter):
         me = obj.data
         topo = data.topology
         key = topo.key if topo is not None else f"points:{len(data.positions)}"
-        if self.bounds_first and not obj.get("sdf_topology"):
+        if data.kind == "bounds" or (self.bounds_first and not obj.get("sdf_topology")):
             _fill_box(me, data.positions)
             obj["sdf_topology"] = ""  # still to fill with the real geometry
         elif obj.get("sdf_topology") != key or len(me.vertices) != len(data.positions):
