@@ -18,30 +18,28 @@ Every node carries ``sdf_path`` and ``sdf_role`` custom properties: they, not Bl
 (unique, renamable) names, identify it. Read-only nodes are locked and unselectable; edits
 made anyway (through Python, say) are detected by the core at publish and refused.
 
-Matrices: the documents use row vectors (translation in the last row); Blender's
-``Matrix`` uses column vectors, so one is the other's transpose.
-
-Light units: Blender's ``energy`` is the shot's ``intensity x 2^exposure`` (the exposure is
-kept on the light as ``sdf_exposure``), with no photometric conversion, so values round-trip
-exactly; spot cone angles are UsdLux half-angles (Blender's ``spot_size`` is the full angle).
+Matrices and keys are converted in :mod:`.keys`, lights in :mod:`.lights`, meshes filled in
+:mod:`.meshes`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import os
 from typing import Iterable, Iterator
 
 import bpy
 import numpy as np
 from mathutils import Matrix
 
-from sdf.elements import IDENTITY
-from sdf.frames import FrameData
-
 from sdf.dcc_plugins.host import BakedFrame, HostAdapter, ProxyState
 from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
+from sdf.frames import FrameData
+
+from . import lights
+from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, matrix_at, rna_signature, to_blender
+from .meshes import fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, reverse_winding, \
+    set_positions, winding_order
 
 RECORD_KEY = "sdf_session"
 #: What Blender's Alembic reader does to every point and matrix it reads: Y up becomes Z up.
@@ -51,111 +49,11 @@ _LOCK_ATTRS = ("lock_location", "lock_rotation", "lock_scale")
 
 # -- small helpers ------------------------------------------------------------------------------
 
-def to_blender(m) -> Matrix:
-    """A document matrix (16 floats, row vectors) as a Blender Matrix (column vectors)."""
-    a = np.asarray(IDENTITY if m is None else m, dtype=np.float64).reshape(4, 4).T
-    return Matrix(a.tolist())
-
-
-def from_blender(m: Matrix) -> list[float]:
-    return [float(v) for v in np.array(m, dtype=np.float64).T.reshape(-1)]
-
-
 def _lock(obj, locked: bool) -> None:
     for attr in _LOCK_ATTRS:
         setattr(obj, attr, (locked,) * 3)
     obj.lock_rotation_w = locked
     obj.hide_select = locked
-
-
-def _channelbag(id_data):
-    """The F-curves animating ``id_data`` (Blender 4.4+ slotted actions, or the older flat list)."""
-    ad = id_data.animation_data
-    if ad is None or ad.action is None:
-        return []
-    action = ad.action
-    if hasattr(action, "fcurves") and not hasattr(ad, "action_slot"):
-        return list(action.fcurves)
-    from bpy_extras import anim_utils
-
-    bag = anim_utils.action_get_channelbag_for_slot(action, ad.action_slot)
-    return list(bag.fcurves) if bag is not None else []
-
-
-def _linear(id_data) -> None:
-    for fc in _channelbag(id_data):
-        for kp in fc.keyframe_points:
-            kp.interpolation = "LINEAR"
-
-
-def _curves_for(id_data, data_path: str) -> dict[int, object]:
-    return {fc.array_index: fc for fc in _channelbag(id_data) if fc.data_path == data_path}
-
-
-def _key_frames(id_data, data_paths: Iterable[str]) -> list[float]:
-    frames = set()
-    for fc in _channelbag(id_data):
-        if fc.data_path in data_paths:
-            frames.update(kp.co[0] for kp in fc.keyframe_points)
-    return sorted(frames)
-
-
-def _matrix_at(obj, frame: float) -> list[float]:
-    """The object's local matrix at ``frame``, evaluated from its F-curves (no scene frame change)."""
-    loc = list(obj.location)
-    scale = list(obj.scale)
-    mode = obj.rotation_mode
-    rot_path = "rotation_quaternion" if mode == "QUATERNION" else "rotation_euler"
-    rot = list(obj.rotation_quaternion) if mode == "QUATERNION" else list(obj.rotation_euler)
-    for path, values in (("location", loc), ("scale", scale), (rot_path, rot)):
-        for i, fc in _curves_for(obj, path).items():
-            values[i] = fc.evaluate(frame)
-    from mathutils import Euler, Quaternion, Vector
-
-    r = Quaternion(rot).normalized().to_matrix() if mode == "QUATERNION" else Euler(rot, mode).to_matrix()
-    m = Matrix.LocRotScale(Vector(loc), r, Vector(scale))
-    return from_blender(m)
-
-
-def _key_matrix(obj, m, frame: float, prev_quat=None):
-    """Key location, rotation (quaternion) and scale of ``obj`` to the document matrix ``m`` at ``frame``."""
-    obj.rotation_mode = "QUATERNION"
-    loc, quat, scale = to_blender(m).decompose()
-    if prev_quat is not None:
-        quat.make_compatible(prev_quat)
-    obj.location, obj.rotation_quaternion, obj.scale = loc, quat, scale
-    for path in ("location", "rotation_quaternion", "scale"):
-        obj.keyframe_insert(path, frame=frame)
-    return quat
-
-
-def _rna_signature(struct, h) -> None:
-    """Feed every plain, writable property of an RNA struct (a modifier, a constraint) to a hash."""
-    for prop in struct.bl_rna.properties:
-        if prop.identifier in ("rna_type", "name", "show_expanded", "is_override_data_editable") or prop.is_readonly:
-            continue
-        try:
-            value = getattr(struct, prop.identifier)
-        except AttributeError:
-            continue
-        if prop.type in ("BOOLEAN", "INT", "FLOAT", "STRING", "ENUM"):
-            try:
-                value = tuple(value) if getattr(prop, "array_length", 0) else value
-            except TypeError:
-                pass
-            h.update(repr((prop.identifier, value)).encode())
-        elif prop.type == "POINTER":
-            h.update(repr((prop.identifier, getattr(value, "name", None))).encode())
-
-
-def _fcurve_signature(id_data, h) -> None:
-    for fc in _channelbag(id_data):
-        h.update(fc.data_path.encode())
-        h.update(str(fc.array_index).encode())
-        n = len(fc.keyframe_points)
-        co = np.empty(n * 2, np.float32)
-        fc.keyframe_points.foreach_get("co", co)
-        h.update(co.tobytes())
 
 
 # -- the host -------------------------------------------------------------------------------------
@@ -362,10 +260,10 @@ class BlenderHost(HostAdapter):
                 obj = self._new_object(data["name"], None, "light", r["path"])
                 obj.empty_display_type = "SPHERE"
                 obj.empty_display_size = 0.3
-                self._build_dome(r)
+                lights.build_dome(self.scene, r)
             else:
-                obj = self._new_object(data["name"], self._light_data(data), "light", r["path"])
-                self._key_light(obj, data)
+                obj = self._new_object(data["name"], lights.light_data(data), "light", r["path"])
+                lights.key_light(obj, data)
             self._parent(obj, parent)
             if not (data.get("animation") or {}).get("transform"):
                 obj.matrix_basis = to_blender(data.get("transform"))
@@ -376,64 +274,6 @@ class BlenderHost(HostAdapter):
             _lock(obj, not editable)
             made[r["path"]] = obj
 
-    _TYPES = {"distant": "SUN", "point": "POINT", "sphere": "POINT", "spot": "SPOT", "rect": "AREA", "disk": "AREA"}
-
-    def _light_data(self, data):
-        light = bpy.data.lights.new(data["name"], self._TYPES[data["type"]])
-        exposure = float(data.get("exposure", 0.0))
-        light["sdf_exposure"] = exposure
-        light["sdf_type"] = data["type"]
-        light.color = data.get("color", (1.0, 1.0, 1.0))
-        light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure
-        t = data["type"]
-        if t == "distant":
-            light.angle = math.radians(data.get("angle", 0.53))
-        elif t in ("point", "sphere", "spot"):
-            light.shadow_soft_size = float(data.get("radius") or 0.0)
-            if t == "spot":
-                light.spot_size = math.radians(2.0 * data.get("cone_angle", 90.0))
-                light.spot_blend = float(data.get("cone_softness") or 0.0)
-        elif t == "rect":
-            light.shape = "RECTANGLE"
-            light.size, light.size_y = float(data.get("width", 1.0)), float(data.get("height", 1.0))
-        elif t == "disk":
-            light.shape = "DISK"
-            light.size = 2.0 * float(data.get("radius") or 0.5)
-        return light
-
-    def _key_light(self, obj, data) -> None:
-        anim = data.get("animation") or {}
-        light = obj.data
-        scale = 2.0 ** float(data.get("exposure", 0.0))
-        for key in anim.get("intensity", ()):
-            light.energy = key[1] * scale
-            light.keyframe_insert("energy", frame=key[0])
-        for key in anim.get("color", ()):
-            light.color = key[1:4]
-            light.keyframe_insert("color", frame=key[0])
-        prev = None
-        for key in anim.get("transform", ()):
-            prev = _key_matrix(obj, key[1:], key[0], prev)
-        _linear(light)
-        _linear(obj)
-        light.energy = float(data.get("intensity", 1.0)) * scale
-        light.color = data.get("color", (1.0, 1.0, 1.0))
-
-    def _build_dome(self, r) -> None:
-        data = r["data"]
-        world = bpy.data.worlds.new(f"{data['name']} (sdf dome)")
-        world.use_nodes = True
-        nt = world.node_tree
-        bg = next(n for n in nt.nodes if n.type == "BACKGROUND")
-        bg.inputs["Color"].default_value = (*data.get("color", (1.0, 1.0, 1.0)), 1.0)
-        bg.inputs["Strength"].default_value = float(data.get("intensity", 1.0)) * 2.0 ** float(data.get("exposure", 0))
-        if r.get("texture_file") and os.path.isfile(r["texture_file"]):
-            env = nt.nodes.new("ShaderNodeTexEnvironment")
-            env.image = bpy.data.images.load(r["texture_file"], check_existing=True)
-            nt.links.new(env.outputs["Color"], bg.inputs["Color"])
-        world["sdf_path"] = r["path"]
-        world["sdf_exposure"] = float(data.get("exposure", 0.0))
-        self.scene.world = world
 
     def _read_lights(self):
         out = []
@@ -443,17 +283,17 @@ class BlenderHost(HostAdapter):
             parent = obj.parent.get("sdf_path") if obj.parent is not None else None
             rec = {"path": path, "parent": None if parent in (None, "/") else parent, "data": data}
             anim = dict(data.get("animation") or {})
-            tkeys = _key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale"))
+            tkeys = key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale"))
             if tkeys:
-                anim["transform"] = [[f, *_matrix_at(obj, f)] for f in tkeys]
+                anim["transform"] = [[f, *matrix_at(obj, f)] for f in tkeys]
             else:
                 anim.pop("transform", None)
                 data["transform"] = from_blender(obj.matrix_basis)
             data["visible"] = not obj.hide_render
             if data["type"] == "dome":
-                self._read_dome(data)
+                lights.read_dome(self.scene, data)
             elif data["type"] != "group":
-                self._read_light_data(obj.data, data, anim)
+                lights.read_light_data(obj.data, data, anim)
             if anim:
                 data["animation"] = anim
             else:
@@ -463,51 +303,6 @@ class BlenderHost(HostAdapter):
             out.append(rec)
         return out
 
-    def _read_light_data(self, light, data, anim) -> None:
-        scale = 2.0 ** float(light.get("sdf_exposure", 0.0))
-        data["exposure"] = float(light.get("sdf_exposure", 0.0))
-        curves = _curves_for(light, "energy")
-        if curves:
-            fc = curves[0]
-            anim["intensity"] = [[kp.co[0], kp.co[1] / scale] for kp in fc.keyframe_points]
-        else:
-            anim.pop("intensity", None)
-            data["intensity"] = light.energy / scale
-        color_curves = _curves_for(light, "color")
-        if color_curves:
-            frames = _key_frames(light, ("color",))
-            anim["color"] = [[f, *(color_curves[i].evaluate(f) if i in color_curves else light.color[i]
-                                   for i in range(3))] for f in frames]
-        else:
-            anim.pop("color", None)
-            data["color"] = list(light.color)
-        t = data["type"]
-        if t == "distant":
-            data["angle"] = math.degrees(light.angle)
-        elif t in ("point", "sphere", "spot"):
-            if light.shadow_soft_size or data.get("radius") is not None:
-                data["radius"] = light.shadow_soft_size
-            if t == "spot":
-                data["cone_angle"] = math.degrees(light.spot_size) / 2.0
-                data["cone_softness"] = light.spot_blend
-        elif t == "rect":
-            data["width"], data["height"] = light.size, light.size_y
-        elif t == "disk":
-            data["radius"] = light.size / 2.0
-
-    def _read_dome(self, data) -> None:
-        world = self.scene.world
-        if world is None or world.get("sdf_path") is None or not world.node_tree:
-            return
-        bg = next((n for n in world.node_tree.nodes if n.type == "BACKGROUND"), None)
-        if bg is None:
-            return
-        scale = 2.0 ** float(world.get("sdf_exposure", 0.0))
-        data["intensity"] = bg.inputs["Strength"].default_value / scale
-        if not bg.inputs["Color"].is_linked:
-            data["color"] = list(bg.inputs["Color"].default_value)[:3]
-
-    # cameras
     def _build_cameras(self, records, editable):
         for obj in self.nodes("camera").values():
             self._remove(obj)
@@ -531,8 +326,8 @@ class BlenderHost(HostAdapter):
             if len(samples) > 1:
                 prev = None
                 for i, m in enumerate(samples):
-                    prev = _key_matrix(obj, m, start + i, prev)
-                _linear(obj)
+                    prev = key_matrix(obj, m, start + i, prev)
+                linear(obj)
             else:
                 obj.matrix_basis = to_blender(samples[0] if samples else None)
                 obj["sdf_start"] = start
@@ -547,10 +342,10 @@ class BlenderHost(HostAdapter):
         out = [{"path": "/cameras", "shot_camera": root.get("sdf_shot_camera") or None}]
         for path, obj in self.nodes("camera").items():
             cam = obj.data
-            frames = _key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale"))
+            frames = key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale"))
             if frames:
                 start, end = int(round(frames[0])), int(round(frames[-1]))
-                samples = [_matrix_at(obj, f) for f in range(start, end + 1)]
+                samples = [matrix_at(obj, f) for f in range(start, end + 1)]
             else:
                 start, samples = int(obj.get("sdf_start", self.settings.frame_start)), [from_blender(obj.matrix_basis)]
             d = {"name": path.rsplit("/", 1)[-1], "focal_length": cam.lens, "horizontal_aperture": cam.sensor_width,
@@ -634,7 +429,7 @@ class BlenderHost(HostAdapter):
         pos, counts, idx = read_alembic_mesh(item.file, item.object, self.settings.frame_start, fps)
         name = item.path.rsplit("/", 1)[-1]
         me = bpy.data.meshes.new(name)
-        _fill_polygons(me, pos, counts, _reverse_winding(counts, idx))
+        fill_polygons(me, pos, counts, reverse_winding(counts, idx))
         obj = self._new_object(name, me, "geometry", item.path)
         obj.data.materials.append(None)
         self._parent(obj, parent)
@@ -655,11 +450,11 @@ class BlenderHost(HostAdapter):
             basis = to_blender(o.world_at(f / fps).reshape(-1)) @ _ABC_TO_BLENDER.inverted()
             if animated:  # the Alembic transform, keyed: native data the animator can change
                 m = from_blender(basis)
-                prev = _key_matrix(obj, m, f, prev)
+                prev = key_matrix(obj, m, f, prev)
             else:
                 obj.matrix_basis = basis
         if animated:
-            _linear(obj)
+            linear(obj)
         obj["sdf_file"], obj["sdf_object"] = item.file, item.object
 
     def show_frame(self, item: GeometryItem, data: FrameData) -> None:
@@ -670,10 +465,10 @@ class BlenderHost(HostAdapter):
         topo = data.topology
         key = topo.key if topo is not None else f"points:{len(data.positions)}"
         if data.kind == "bounds" or (self.bounds_first and not obj.get("sdf_topology")):
-            _fill_box(me, data.positions)
+            fill_box(me, data.positions)
             obj["sdf_topology"] = ""  # still to fill with the real geometry
         elif obj.get("sdf_topology") != key or len(me.vertices) != len(data.positions):
-            _fill_from_frame(me, data)
+            fill_from_frame(me, data)
             obj["sdf_topology"] = key
         else:
             set_positions(me, data.positions)
@@ -707,22 +502,22 @@ class BlenderHost(HostAdapter):
         h = hashlib.sha256()
         me = obj.data
         h.update(get_positions(me).tobytes())
-        if not _key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale")):
+        if not key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale")):
             h.update(repr([tuple(r) for r in obj.matrix_basis]).encode())  # keyed: the keys say it all
         for mod in obj.modifiers:
             h.update(mod.type.encode())
-            _rna_signature(mod, h)
+            rna_signature(mod, h)
         for con in obj.constraints:
             h.update(con.type.encode())
-            _rna_signature(con, h)
+            rna_signature(con, h)
         if me.shape_keys is not None:
             for kb in me.shape_keys.key_blocks:
                 h.update(repr((kb.name, kb.value, kb.mute)).encode())
                 kco = np.empty(len(kb.data) * 3, np.float32)
                 kb.data.foreach_get("co", kco)
                 h.update(kco.tobytes())
-            _fcurve_signature(me.shape_keys, h)
-        _fcurve_signature(obj, h)
+            fcurve_signature(me.shape_keys, h)
+        fcurve_signature(obj, h)
         h.update(repr(obj.parent.get("sdf_path") if obj.parent else None).encode())
         return h.hexdigest()
 
@@ -749,8 +544,8 @@ class BlenderHost(HostAdapter):
                     pos = co.reshape(-1, 3).astype(np.float64) @ local[:3, :3].T + local[:3, 3]
                     counts = np.empty(len(me.polygons), np.int32)
                     me.polygons.foreach_get("loop_total", counts)
-                    loops = _get_corners(me)
-                    order = _winding_order(counts)
+                    loops = get_corners(me)
+                    order = winding_order(counts)
                     uvs = None
                     if me.uv_layers.active is not None:
                         uv = np.empty(len(me.loops) * 2, np.float32)
@@ -772,106 +567,3 @@ class BlenderHost(HostAdapter):
 
     def report(self, level: str, message: str) -> None:
         print(f"sdf {level}: {message}")
-
-
-# -- mesh filling -----------------------------------------------------------------------------------
-# Bulk data goes through the generic attribute API ("position", ".corner_vert", UV maps): in
-# Blender 5.0 ``attributes[...].data.foreach_set`` copies a buffer in one go (1.3 ms for a
-# million points), where the legacy ``vertices.foreach_set("co")`` and ``loops`` paths take a
-# hundred times longer.
-
-def set_positions(me, positions) -> None:
-    me.attributes["position"].data.foreach_set("vector", np.ascontiguousarray(positions, np.float32).reshape(-1))
-
-
-def get_positions(me) -> np.ndarray:
-    co = np.empty(len(me.vertices) * 3, np.float32)
-    if len(co):
-        me.attributes["position"].data.foreach_get("vector", co)
-    return co.reshape(-1, 3)
-
-
-def _set_corners(me, corner_verts) -> None:
-    me.attributes[".corner_vert"].data.foreach_set("value", np.ascontiguousarray(corner_verts, np.int32))
-
-
-def _get_corners(me) -> np.ndarray:
-    out = np.empty(len(me.loops), np.int32)
-    if len(out):
-        me.attributes[".corner_vert"].data.foreach_get("value", out)
-    return out
-
-
-def _winding_order(counts: np.ndarray) -> np.ndarray:
-    """Corner order that reverses each polygon's winding (it is its own inverse)."""
-    counts = np.asarray(counts, dtype=np.int64)
-    if not len(counts):
-        return np.zeros(0, np.int64)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    within = np.arange(int(counts.sum())) - starts
-    return starts + (np.repeat(counts, counts) - 1 - within)
-
-
-def _reverse_winding(counts, idx) -> np.ndarray:
-    return np.asarray(idx)[_winding_order(counts)]
-
-
-def _fill_polygons(me, pos, counts, idx) -> None:
-    me.clear_geometry()
-    me.vertices.add(len(pos))
-    set_positions(me, pos)
-    if counts is not None and len(counts):
-        me.loops.add(len(idx))
-        _set_corners(me, idx)
-        me.polygons.add(len(counts))
-        me.polygons.foreach_set("loop_start", (np.cumsum(counts) - counts).astype(np.int32))
-    me.update()
-
-
-def _fill_box(me, positions) -> None:
-    """The bounding box of ``positions`` as a wire-drawn box mesh."""
-    lo = positions.min(axis=0) if len(positions) else np.zeros(3, np.float32)
-    hi = positions.max(axis=0) if len(positions) else np.zeros(3, np.float32)
-    corners = np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])],
-                       np.float32)
-    counts = np.full(6, 4, np.int32)
-    faces = np.array([0, 1, 3, 2, 4, 6, 7, 5, 0, 4, 5, 1, 2, 3, 7, 6, 0, 2, 6, 4, 1, 5, 7, 3], np.int32)
-    _fill_polygons(me, corners, counts, faces)
-
-
-def _fill_from_frame(me, data: FrameData) -> None:
-    """Rebuild a proxy mesh from a frame's GPU-ready buffers (a new topology, or the first frame)."""
-    topo = data.topology
-    me.clear_geometry()
-    n = len(data.positions)
-    me.vertices.add(n)
-    set_positions(me, data.positions)
-    if topo is not None and topo.kind == "polygons":
-        counts = topo.face_counts
-        order = _winding_order(counts)  # Alembic's clockwise polygons, counter-clockwise in Blender
-        me.loops.add(len(topo.indices))
-        _set_corners(me, topo.indices[order])
-        me.polygons.add(len(counts))
-        me.polygons.foreach_set("loop_start", (np.cumsum(counts) - counts).astype(np.int32))
-        if topo.uvs is not None:
-            layer = me.uv_layers.new(name="uv")
-            me.attributes[layer.name].data.foreach_set(
-                "vector", np.ascontiguousarray(topo.uvs[order], dtype=np.float32).reshape(-1))
-        me.shade_smooth()
-    elif topo is not None and topo.kind == "triangles" and topo.indices is not None:
-        tris = topo.indices.astype(np.int32)
-        m = len(tris) // 3
-        me.loops.add(len(tris))
-        _set_corners(me, tris)
-        me.polygons.add(m)
-        me.polygons.foreach_set("loop_start", np.arange(0, 3 * m, 3, dtype=np.int32))
-        if topo.uvs is not None:
-            layer = me.uv_layers.new(name="uv")
-            me.attributes[layer.name].data.foreach_set(
-                "vector", np.ascontiguousarray(topo.uvs[tris], dtype=np.float32).reshape(-1))
-        me.shade_smooth()
-    elif topo is not None and topo.kind == "lines" and topo.indices is not None:
-        segs = topo.indices.astype(np.int32)
-        me.edges.add(len(segs) // 2)
-        me.edges.foreach_set("vertices", segs)
-    me.update()

@@ -130,7 +130,9 @@ def scenario_lighting(work):
     key = s.host.nodes("light")["/lights/key_group/key"]
     key.data.energy = 6.0
     lamp = s.host.nodes("light")["/lights/practicals/lamp"]
-    fc = next(f for f in sb.host._channelbag(lamp.data) if f.data_path == "energy")
+    from sdf.dcc_plugins.blender.keys import channelbag
+
+    fc = next(f for f in channelbag(lamp.data) if f.data_path == "energy")
     fc.keyframe_points[1].co[1] = 8.0  # the lamp's middle key
     facts["publish"] = op(bpy.ops.sdf.publish, message="brighter key")
     after = hashes(proj)

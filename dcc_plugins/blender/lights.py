@@ -1,0 +1,125 @@
+"""Lights between the documents and Blender: types, units, shapes, keyed animation and the dome.
+
+Blender's ``energy`` is the shot's ``intensity x 2^exposure`` (the exposure is kept on the
+light as ``sdf_exposure``), with no photometric conversion, so values round-trip exactly;
+UsdLux spot cone angles are half-angles, Blender's ``spot_size`` is the full angle. A dome
+light is the scene's World (a Background node, with an Environment Texture for its image).
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import bpy
+
+from .keys import curves_for, key_frames, key_matrix, linear
+
+TYPES = {"distant": "SUN", "point": "POINT", "sphere": "POINT", "spot": "SPOT", "rect": "AREA", "disk": "AREA"}
+
+
+def light_data(data):
+    light = bpy.data.lights.new(data["name"], TYPES[data["type"]])
+    exposure = float(data.get("exposure", 0.0))
+    light["sdf_exposure"] = exposure
+    light["sdf_type"] = data["type"]
+    light.color = data.get("color", (1.0, 1.0, 1.0))
+    light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure
+    t = data["type"]
+    if t == "distant":
+        light.angle = math.radians(data.get("angle", 0.53))
+    elif t in ("point", "sphere", "spot"):
+        light.shadow_soft_size = float(data.get("radius") or 0.0)
+        if t == "spot":
+            light.spot_size = math.radians(2.0 * data.get("cone_angle", 90.0))
+            light.spot_blend = float(data.get("cone_softness") or 0.0)
+    elif t == "rect":
+        light.shape = "RECTANGLE"
+        light.size, light.size_y = float(data.get("width", 1.0)), float(data.get("height", 1.0))
+    elif t == "disk":
+        light.shape = "DISK"
+        light.size = 2.0 * float(data.get("radius") or 0.5)
+    return light
+
+
+def key_light(obj, data) -> None:
+    anim = data.get("animation") or {}
+    light = obj.data
+    scale = 2.0 ** float(data.get("exposure", 0.0))
+    for key in anim.get("intensity", ()):
+        light.energy = key[1] * scale
+        light.keyframe_insert("energy", frame=key[0])
+    for key in anim.get("color", ()):
+        light.color = key[1:4]
+        light.keyframe_insert("color", frame=key[0])
+    prev = None
+    for key in anim.get("transform", ()):
+        prev = key_matrix(obj, key[1:], key[0], prev)
+    linear(light)
+    linear(obj)
+    light.energy = float(data.get("intensity", 1.0)) * scale
+    light.color = data.get("color", (1.0, 1.0, 1.0))
+
+
+def build_dome(scene, r) -> None:
+    data = r["data"]
+    world = bpy.data.worlds.new(f"{data['name']} (sdf dome)")
+    world.use_nodes = True
+    nt = world.node_tree
+    bg = next(n for n in nt.nodes if n.type == "BACKGROUND")
+    bg.inputs["Color"].default_value = (*data.get("color", (1.0, 1.0, 1.0)), 1.0)
+    bg.inputs["Strength"].default_value = float(data.get("intensity", 1.0)) * 2.0 ** float(data.get("exposure", 0))
+    if r.get("texture_file") and os.path.isfile(r["texture_file"]):
+        env = nt.nodes.new("ShaderNodeTexEnvironment")
+        env.image = bpy.data.images.load(r["texture_file"], check_existing=True)
+        nt.links.new(env.outputs["Color"], bg.inputs["Color"])
+    world["sdf_path"] = r["path"]
+    world["sdf_exposure"] = float(data.get("exposure", 0.0))
+    scene.world = world
+
+
+def read_light_data(light, data, anim) -> None:
+    scale = 2.0 ** float(light.get("sdf_exposure", 0.0))
+    data["exposure"] = float(light.get("sdf_exposure", 0.0))
+    curves = curves_for(light, "energy")
+    if curves:
+        fc = curves[0]
+        anim["intensity"] = [[kp.co[0], kp.co[1] / scale] for kp in fc.keyframe_points]
+    else:
+        anim.pop("intensity", None)
+        data["intensity"] = light.energy / scale
+    color_curves = curves_for(light, "color")
+    if color_curves:
+        frames = key_frames(light, ("color",))
+        anim["color"] = [[f, *(color_curves[i].evaluate(f) if i in color_curves else light.color[i]
+                               for i in range(3))] for f in frames]
+    else:
+        anim.pop("color", None)
+        data["color"] = list(light.color)
+    t = data["type"]
+    if t == "distant":
+        data["angle"] = math.degrees(light.angle)
+    elif t in ("point", "sphere", "spot"):
+        if light.shadow_soft_size or data.get("radius") is not None:
+            data["radius"] = light.shadow_soft_size
+        if t == "spot":
+            data["cone_angle"] = math.degrees(light.spot_size) / 2.0
+            data["cone_softness"] = light.spot_blend
+    elif t == "rect":
+        data["width"], data["height"] = light.size, light.size_y
+    elif t == "disk":
+        data["radius"] = light.size / 2.0
+
+
+def read_dome(scene, data) -> None:
+    world = scene.world
+    if world is None or world.get("sdf_path") is None or not world.node_tree:
+        return
+    bg = next((n for n in world.node_tree.nodes if n.type == "BACKGROUND"), None)
+    if bg is None:
+        return
+    scale = 2.0 ** float(world.get("sdf_exposure", 0.0))
+    data["intensity"] = bg.inputs["Strength"].default_value / scale
+    if not bg.inputs["Color"].is_linked:
+        data["color"] = list(bg.inputs["Color"].default_value)[:3]
+
+# cameras
