@@ -241,6 +241,48 @@ def scenario_animation(work):
     return facts
 
 
+def scenario_tracking_and_shading(work):
+    """Tracking edits a camera (lens and a keyed move); texture & shader assigns a material."""
+    shot = generate(os.path.join(work, "proj"), "small")
+    proj = os.path.join(work, "proj")
+    facts = {"open": op(bpy.ops.sdf.open_shot, filepath=shot, department="tracking")}
+    s = sb.session()
+    cam = s.host.nodes("camera")["/cameras/shotCam"]
+    facts["camera_editable"] = not cam.hide_select
+    facts["scene_camera"] = bpy.context.scene.camera.name
+    before = hashes(proj)
+    cam.data.lens = 50.0
+    from sdf.dcc_plugins.blender.keys import channelbag
+
+    loc_x = next(f for f in channelbag(cam) if f.data_path == "location" and f.array_index == 0)
+    loc_x.keyframe_points[10].co[1] += 0.5  # frame 1011 moves half a unit along x
+    facts["publish_tracking"] = op(bpy.ops.sdf.publish, message="longer lens, nudged")
+    facts["tracking_changed"] = changed_files(before, hashes(proj))
+    view = open_shot(shot, "tracking")
+    new = view.cameras.get("shotCam")
+    facts["lens"] = new.focal_length
+    facts["samples"] = len(new.transforms)
+    ref = open_shot(generate(os.path.join(work, "ref"), "small"), "tracking").cameras.get("shotCam")
+    delta = np.array(new.transforms) - np.array(ref.transforms)
+    facts["moved_frames"] = [int(i) for i in np.nonzero(np.abs(delta).max(axis=1) > 1e-4)[0]]
+    facts["moved_x"] = float(np.array(new.transforms[10])[12] - np.array(ref.transforms[10])[12])
+    # texture & shader, in a fresh scene
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    facts["open_shading"] = op(bpy.ops.sdf.open_shot, filepath=shot, department="texture_shader")
+    s = sb.session()
+    ball = s.host.nodes("proxy")["/props/ball"]
+    facts["ball_selectable"] = not ball.hide_select and all(ball.lock_location)
+    facts["ball_material"] = ball.material_slots[0].material.get("sdf_material")
+    mat = bpy.data.materials.new("rubber")
+    mat["sdf_material"] = "materials/shading.mtlx#cloth"
+    ball.material_slots[0].material = mat
+    before = hashes(proj)
+    facts["publish_shading"] = op(bpy.ops.sdf.publish, message="ball in cloth")
+    facts["shading_changed"] = changed_files(before, hashes(proj))
+    facts["ball_material_after"] = open_shot(shot, "texture_shader").model_tree.find("/props/ball").material
+    return facts
+
+
 def scenario_interchange(work):
     """A proxy and Blender's own Alembic import of the same file agree on the points at a frame."""
     shot = generate(os.path.join(work, "proj"), "small")

@@ -116,6 +116,23 @@ def test_animation_session_bakes_native_geometry(tmp_path, run):
     _validates(run, tmp_path)
 
 
+def test_tracking_and_shading_sessions(tmp_path, run):
+    f = run_scenario("tracking_and_shading", tmp_path)
+    assert f["camera_editable"] and f["scene_camera"] == "shotCam"
+    assert f["publish_tracking"][0] == ["FINISHED"]
+    assert set(f["tracking_changed"]) - {"shots/sh010/.sdf-shot.lock"} == {
+        "shots/sh010/tracking/cameras.v001.json", "shots/sh010/tracking/cameras.v001.meta.json", "shots/sh010/sh010.sdf"}
+    assert f["lens"] == pytest.approx(50.0) and f["samples"] == 48
+    assert f["moved_frames"] == [10] and f["moved_x"] == pytest.approx(0.5, abs=1e-4)
+    assert f["ball_selectable"] and f["ball_material"] == "materials/shading.mtlx#prop"
+    assert f["publish_shading"][0] == ["FINISHED"]
+    assert set(f["shading_changed"]) - {"shots/sh010/.sdf-shot.lock"} == {
+        "shots/sh010/texture_shader/materials.v001.json", "shots/sh010/texture_shader/materials.v001.meta.json",
+        "shots/sh010/sh010.sdf"}
+    assert f["ball_material_after"] == "materials/shading.mtlx#cloth"
+    _validates(run, tmp_path)
+
+
 def test_proxy_agrees_with_blenders_own_alembic_import(tmp_path):
     f = run_scenario("interchange", tmp_path)
     assert f["imported"]
