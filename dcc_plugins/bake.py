@@ -90,6 +90,20 @@ def write_cache(path: str, name: str, frames: Iterable[BakedFrame], fps: float, 
     return state["object"], state["count"]
 
 
+def winding_order(counts) -> np.ndarray:
+    """Corner order that reverses each polygon's winding (its own inverse): Alembic stores polygons
+    clockwise, Blender, Maya and Houdini counter-clockwise."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if not len(counts):
+        return np.zeros(0, np.int64)
+    if np.all(counts == counts[0]):  # all quads or all triangles: a reshape, no per-corner arithmetic
+        k = int(counts[0])
+        return np.arange(len(counts) * k, dtype=np.int64).reshape(-1, k)[:, ::-1].reshape(-1)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(int(counts.sum())) - starts
+    return starts + (np.repeat(counts, counts) - 1 - within)
+
+
 def _chain(first, rest):
     yield first
     yield from rest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sdf.dcc_plugins.bake import winding_order
 from sdf.frames import FrameData
 
 
@@ -33,16 +34,6 @@ def get_corners(me) -> np.ndarray:
     if len(out):
         me.attributes[".corner_vert"].data.foreach_get("value", out)
     return out
-
-
-def winding_order(counts: np.ndarray) -> np.ndarray:
-    """Corner order that reverses each polygon's winding (it is its own inverse)."""
-    counts = np.asarray(counts, dtype=np.int64)
-    if not len(counts):
-        return np.zeros(0, np.int64)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    within = np.arange(int(counts.sum())) - starts
-    return starts + (np.repeat(counts, counts) - 1 - within)
 
 
 def reverse_winding(counts, idx) -> np.ndarray:

@@ -232,3 +232,29 @@ def test_tolerant_compare_and_diff():
     assert close([1.0, {"a": 2.0}], [1.0 + 1e-7, {"a": 2.0}])
     before = [{"path": "/a", "transform": None}]
     assert diff("placement", before, [{"path": "/a", "transform": [1.0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]}]) == []
+
+
+def test_winding_order_reverses_each_polygon():
+    from sdf.dcc_plugins.bake import winding_order
+
+    assert winding_order([3, 4]).tolist() == [2, 1, 0, 6, 5, 4, 3]
+    assert winding_order([4, 4]).tolist() == [3, 2, 1, 0, 7, 6, 5, 4]
+    order = winding_order([3, 5, 4])
+    assert np.array_equal(order[order], np.arange(12))  # its own inverse
+
+
+def test_feed_resolves_elements_as_the_department_sees_them(demo):
+    from sdf.dcc_plugins import feed
+
+    _, shot = demo
+    path, obj, fps = feed.resolve(shot, "lighting", "/props/ball")
+    assert path.endswith("anim/props_anim.abc") and obj == "/ball/ballShape" and fps == 24.0
+    path, _, _ = feed.resolve(shot, "model", "/props/ball")  # model ignores animation: the rest pose
+    assert path.endswith("model/props.abc")
+    a = feed.frame(shot, "lighting", "/props/ball", 1010)
+    assert a is feed.frame(shot, "lighting", "/props/ball", 1010)  # the second pass comes from memory
+    lo, hi = feed.bounds(shot, "lighting", "/props/ball", 1010)
+    assert np.all(a.positions.min(axis=0) >= lo - 1e-4)
+    with pytest.raises(SdfError):
+        feed.resolve(shot, "lighting", "/props/nothing")
+    feed.forget(shot)
