@@ -10,6 +10,7 @@ process: the second pass plays from memory.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from sdf.errors import SdfError
 from sdf.frames import FrameData
@@ -17,10 +18,13 @@ from sdf.shot import open_shot
 
 _lock = threading.Lock()
 _resolved: dict[tuple[str, str, str], tuple[str, str, float]] = {}
-_cache = None
+if TYPE_CHECKING:
+    from sdf.cache.frame_cache import FrameCache
+
+_cache: "FrameCache | None" = None
 
 
-def frame_cache():
+def frame_cache() -> "FrameCache":
     """The process-wide frame cache of proxy nodes."""
     global _cache
     with _lock:
@@ -62,7 +66,7 @@ def frame(shot_file: str, department: str, element_path: str, frame_number: floa
     return frame_cache().get(path, obj, frame_number, fps, layout=layout)
 
 
-def bounds(shot_file: str, department: str, element_path: str, frame_number: float):
+def bounds(shot_file: str, department: str, element_path: str, frame_number: float) -> tuple | None:
     """The element's stored Alembic bounds at a frame (min, max) in its own space, or None."""
     path, obj, fps = resolve(shot_file, department, element_path)
     return frame_cache().reader(path).bounds(obj, frame_number, fps)
