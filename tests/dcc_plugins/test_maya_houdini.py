@@ -22,7 +22,7 @@ def test_strict_type_check_against_host_stubs():
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "check_dcc_types.py")],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "Success: no issues found in 13 source files" in proc.stdout
+    assert re.search(r"Success: no issues found in \d+ source files", proc.stdout)
 
 
 def test_maya_module_file():
