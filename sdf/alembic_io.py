@@ -24,9 +24,19 @@ def file_identity(path: str) -> tuple[str, int, int]:
     return os.path.realpath(path), st.st_mtime_ns, st.st_size
 
 
+def _open_regular(path: str):
+    """The file for reading, only if it is a regular file (a FIFO would hang alembic3d, a device feed it forever)."""
+    from .jsonio import open_regular
+
+    try:
+        return os.fdopen(open_regular(path, "an Alembic file"), "rb")
+    except FileNotFoundError:
+        raise AlembicError("Alembic file not found", path) from None
+
+
 def sniff(path: str) -> str:
     """'ogawa', 'hdf5' or 'unknown' from the file's first bytes."""
-    with open(path, "rb") as fh:
+    with _open_regular(path) as fh:
         head = fh.read(8)
     if head.startswith(OGAWA_MAGIC):
         return "ogawa"
@@ -37,8 +47,8 @@ def sniff(path: str) -> str:
 
 def _check_ogawa_complete(path: str) -> None:
     """An Ogawa file stores the offset of its root group at bytes 8..16; a truncated file's points past the end."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
+    with _open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
         head = fh.read(16)
     if len(head) < 16:
         raise AlembicError(f"truncated Alembic file ({size} bytes)", path)

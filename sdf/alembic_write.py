@@ -123,6 +123,9 @@ def write_archive(path: str, body, *, application: str = "sdf", description: str
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    from .jsonio import file_mode
+
+    os.fchmod(fd, file_mode())  # mkstemp makes 0600; shared storage needs what the umask allows
     os.close(fd)
     try:
         result = body(Abc.CreateArchiveWithInfo(tmp, application, description))

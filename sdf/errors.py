@@ -46,7 +46,14 @@ class SdfError(Exception):
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return _one_line(": ".join(parts))
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline inside a bad name...) shown escaped: an error is always one line;
+    undecodable file-name bytes (lone surrogates) shown as escapes, so the line can be printed."""
+    out = "".join(c if 0x20 <= ord(c) != 0x7F else c.encode("unicode_escape").decode("ascii") for c in text)
+    return out.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class FormatError(SdfError):

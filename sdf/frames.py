@@ -270,13 +270,14 @@ class AlembicReader:
             n = prop.getNumSamples()
             index = prop.getTimeSampling().getNearIndex(frame / fps, n) if n > 1 else 0
             box = prop.getValue(alembic_io.select(prop, index))
-            lo = np.array([box.min()[i] for i in range(3)], np.float32)
-            hi = np.array([box.max()[i] for i in range(3)], np.float32)
+            lo = np.array([box.min()[i] for i in range(3)], np.float64)
+            hi = np.array([box.max()[i] for i in range(3)], np.float64)
         except (RuntimeError, AttributeError):
             return None
-        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))) or np.any(lo > hi):
+        # An empty Imath box is +/-max double: no bounds stored in practice.
+        if not (np.all(np.abs(lo) < 1e30) and np.all(np.abs(hi) < 1e30)) or np.any(lo > hi):
             return None
-        return lo, hi
+        return lo.astype(np.float32), hi.astype(np.float32)
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",

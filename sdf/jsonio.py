@@ -14,10 +14,20 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from typing import Any
 
 from .errors import FormatError, SdfError
+
+#: The largest document read, in bytes (``SDF_MAX_DOCUMENT_MB`` changes it): a shot or part file is
+#: kilobytes to a few megabytes; anything near this is a mistake, or a device, not a document.
+MAX_DOCUMENT_BYTES = 256 << 20
+#: Deepest nesting of arrays and objects accepted in a document (a model tree 100 levels deep
+#: nests about 200); deeper input is refused before anything recurses over it.
+MAX_DEPTH = 400
+#: Longest integer literal accepted (digits): no field of a document needs more.
+MAX_INT_DIGITS = 30
 
 
 def _is_flat_numbers(value: list) -> bool:
@@ -81,26 +91,129 @@ def has_nonfinite(text: str) -> bool:
     return "NaN" in text or "Infinity" in text
 
 
+class _Refused(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"duplicate key '{key}'")
+        out[key] = value
+    return out
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"number out of range: {text}")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Refused(f"integer literal too long ({len(text)} digits)")
+    return int(text)
+
+
+def _depth_ok(value: Any) -> bool:
+    """True if no array or object is nested deeper than MAX_DEPTH (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if d > MAX_DEPTH:
+            return False
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return True
+
+
 def loads(text: str, file: str | None = None) -> Any:
-    """Parse document text; malformed text raises FormatError naming line and column."""
+    """Parse document text; malformed text raises FormatError naming line and column.
+
+    Stricter than JSON itself, in the ways that matter for documents people edit: duplicate
+    keys (the second silently winning), numbers that overflow to infinity (``1e400``), integer
+    literals thousands of digits long and absurdly deep nesting are refused, each with one
+    line naming the file.
+    """
     try:
-        return json.loads(text)
+        value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise FormatError(f"malformed document: {exc.msg} (line {exc.lineno}, column {exc.colno})", file) from None
+    except _Refused as exc:
+        raise FormatError(f"malformed document: {exc}", file) from None
+    except RecursionError:
+        raise FormatError(f"malformed document: nested more than {MAX_DEPTH} levels deep", file) from None
+    if not _depth_ok(value):
+        raise FormatError(f"malformed document: nested more than {MAX_DEPTH} levels deep", file)
+    return value
+
+
+def max_document_bytes() -> int:
+    env = os.environ.get("SDF_MAX_DOCUMENT_MB")
+    try:
+        return int(float(env) * 2**20) if env else MAX_DOCUMENT_BYTES
+    except ValueError:
+        return MAX_DOCUMENT_BYTES
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def open_regular(path: str, what: str = "a document") -> int:
+    """Open ``path`` for reading only if it is a regular file; returns the descriptor.
+
+    Opened non-blocking, so a FIFO cannot hang the open; the type is checked on the open
+    descriptor (``fstat``), so nothing can be swapped in between the check and the read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise FormatError(f"is a directory, not {what}", path) from None
+    except (OSError, ValueError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FormatError(f"cannot read: {reason}", _printable(path)) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise FormatError(f"is {_kind_of(st.st_mode)}, not {what}", path)
+    return fd
+
+
+def _printable(path: str) -> str:
+    """A path that can be printed: lone surrogates (undecodable bytes) shown escaped, long ones cut."""
+    text = path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 300 else text[:140] + " ... " + text[-140:]
 
 
 def read_bytes(path: str | os.PathLike, missing: type[SdfError] = FormatError) -> bytes:
     """A document's bytes; a missing, unreadable or empty file raises a one-line error (``missing`` if absent)."""
     path = os.fspath(path)
+    limit = max_document_bytes()
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = open_regular(path)
     except FileNotFoundError:
-        raise missing("file not found", path) from None
-    except IsADirectoryError:
-        raise FormatError("is a directory, not a document", path) from None
+        raise missing("file not found", _printable(path)) from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise FormatError(f"cannot read: {exc.strerror}", path) from None
+    if len(data) > limit:
+        raise FormatError(f"larger than {limit >> 20} MB: not a document (SDF_MAX_DOCUMENT_MB raises the limit)", path)
     if not data.strip():
         raise FormatError("empty document", path)
     return data
@@ -127,6 +240,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600; shared storage needs what the umask allows
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -144,6 +258,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
             pass
         raise
     _fsync_dir(directory)
+
+
+_UMASK: int | None = None
+
+
+def file_mode() -> int:
+    """The mode a new file gets from the process umask, as ``open()`` would give it (0666 & ~umask)."""
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)  # read it by setting it, then put it back
+        os.umask(_UMASK)
+    return 0o666 & ~_UMASK
 
 
 def _fsync_dir(directory: str) -> None:

@@ -22,7 +22,16 @@ LOCK_NAME = ".sdf-shot.lock"
 def shot_lock(shot_file: str, timeout: float = 30.0):
     """Exclusive lock on a shot's directory; raises PublishConflict after ``timeout`` seconds."""
     path = os.path.join(os.path.dirname(os.path.abspath(shot_file)), LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+    try:
+        # O_NOFOLLOW: a symbolic link planted as the lock file must not make us create or lock a
+        # file elsewhere (outside the project, say).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as exc:
+        from .errors import SdfError
+
+        if exc.errno == errno.ELOOP:
+            raise SdfError("the shot's lock file is a symbolic link; remove it", path) from None
+        raise SdfError(f"cannot create the shot's lock file: {exc.strerror}", path) from None
     try:
         deadline = time.monotonic() + timeout
         delay = 0.005

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -165,8 +166,11 @@ class _CheckedCache:
                     with open(source, "rb") as fh:
                         h.update(fh.read())
                 key = h.hexdigest()[:16]
-                self._dir = os.path.join(schema._cache_dir(), f"checked-{key}")
-                os.makedirs(self._dir, exist_ok=True)
+                base = schema._cache_dir()
+                if base is None:
+                    raise OSError("no private cache directory")
+                self._dir = os.path.join(base, f"checked-{key}")
+                os.makedirs(self._dir, mode=0o700, exist_ok=True)
             except OSError:
                 self._dir = ""
         return self._dir or None
@@ -214,6 +218,12 @@ def check_document(name: str, doc: dict, file: str | None, prefix: str = "", tex
         field = schema._field_path(doc, bad)
         raise FormatError("NaN or infinite number", file, f"{prefix}/{field}" if prefix else field)
     schema.check_structure(name, doc, file, prefix)
+    if text is None or _CONTROL_ESCAPES.search(text):
+        bad = _first_control_name(doc)
+        if bad is not None:
+            field = schema._field_path(doc, bad)
+            raise FormatError("a name or path cannot hold control characters (a newline, a tab...)", file,
+                              f"{prefix}/{field}" if prefix else field)
 
     def where(*parts: str) -> str:
         return "/".join(p for p in (prefix, *parts) if p)
@@ -281,6 +291,36 @@ def check_document(name: str, doc: dict, file: str | None, prefix: str = "", tex
             raise FormatError(f"end {fr['end']} is before start {fr['start']}", file, where("frame_range"))
         if fr["end"] - fr["start"] + 1 > MAX_FRAMES or max(abs(fr["start"]), abs(fr["end"])) > MAX_ABS_FRAME:
             raise FormatError(f"absurd frame range {fr['start']}-{fr['end']}", file, where("frame_range"))
+
+
+#: How JSON text spells a control character inside a string (raw ones are not valid JSON).
+_CONTROL_ESCAPES = re.compile(r"\\[nrtbf]|\\u00[01]")
+
+
+def _first_control_name(doc: Any) -> list | None:
+    """Path to the first name (a "name" value) or overlay path key holding a control character.
+
+    JSON Schema's ``$`` is matched by Python's re before a final newline, so ``"hero\n"``
+    passes the name pattern; this closes that gap for every name and element path.
+    """
+    stack: list[tuple[Any, list]] = [(doc, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and _has_control(k) and path and path[-1] == "opinions":
+                    return path + [k]
+                if k == "name" and isinstance(v, str) and _has_control(v):
+                    return path + [k]
+                if isinstance(v, (dict, list)):
+                    stack.append((v, path + [k]))
+        elif isinstance(value, list):
+            stack.extend((v, path + [i]) for i, v in enumerate(value) if isinstance(v, (dict, list)))
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
 
 
 _OVERLAY_FIELDS = {"placement": ("transform", "visible"), "materials": ("material",), "fx": ("effects",),

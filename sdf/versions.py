@@ -33,7 +33,7 @@ def list_versions(path: str) -> list[int]:
     rx = _pattern(path)
     try:
         names = os.listdir(directory)
-    except FileNotFoundError:
+    except (OSError, ValueError):  # missing, not a directory, a name the OS refuses: no versions
         return []
     return sorted(int(m.group(1)) for m in map(rx.match, names) if m)
 

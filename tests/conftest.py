@@ -53,6 +53,12 @@ def tree_hashes(root: str) -> dict[str, str]:
     for d, _, files in os.walk(root):
         for f in files:
             p = os.path.join(d, f)
+            if os.path.islink(p):  # a link (even a dangling one) is its target's name
+                out[os.path.relpath(p, root)] = "link:" + os.readlink(p)
+                continue
+            if not os.path.isfile(p):  # FIFOs, devices: never read them
+                out[os.path.relpath(p, root)] = "special"
+                continue
             with open(p, "rb") as fh:
                 out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
     return out

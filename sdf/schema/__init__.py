@@ -145,9 +145,23 @@ def _validator(name: str):
     return cls(root)
 
 
-def _cache_dir() -> str:
+def _cache_dir() -> str | None:
+    """The per-user cache directory, or None when it is not safe to use.
+
+    It holds compiled validators that are executed on load and markers that let checks be
+    skipped, so it must be this user's alone: it is created private (0700), and one that is
+    owned by someone else or that others can write is refused (then nothing is cached; only
+    speed is lost).
+    """
     base = os.environ.get("SDF_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sdf")
+    try:
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        st = os.stat(base)
+    except OSError:
+        return None
+    if not os.path.isdir(base) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
     return base
 
 
@@ -171,8 +185,11 @@ def _fast_validators() -> dict[str, Callable[[dict], Any]]:
 
     with open(SCHEMA_FILE, "rb") as fh:
         key = hashlib.sha256(fh.read() + fastjsonschema.VERSION.encode()).hexdigest()[:16]
-    path = os.path.join(_cache_dir(), f"validators-{key}.{sys.implementation.cache_tag}.marshal")
+    cache = _cache_dir()
+    path = os.path.join(cache, f"validators-{key}.{sys.implementation.cache_tag}.marshal") if cache else ""
     try:
+        if not path:
+            raise OSError("no private cache directory")
         with open(path, "rb") as fh:
             code = marshal.load(fh)
     except (OSError, EOFError, ValueError, TypeError):
@@ -180,7 +197,8 @@ def _fast_validators() -> dict[str, Callable[[dict], Any]]:
         root = dict(full, anyOf=[{"$ref": f"#/$defs/{n}"} for n in CURRENT])
         code = compile(fastjsonschema.compile_to_code(root), "<sdf validators>", "exec")
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if not path:
+                raise OSError("no private cache directory")
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 marshal.dump(code, fh)

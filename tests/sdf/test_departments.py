@@ -113,7 +113,14 @@ def test_ignored_data_is_never_read(demo, monkeypatch):
         opened.append(os.path.realpath(file) if isinstance(file, (str, os.PathLike)) else file)
         return real_open(file, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def os_spy(file, *args, **kwargs):  # documents are read through os.open (regular files only)
+        opened.append(os.path.realpath(file) if isinstance(file, (str, os.PathLike)) else file)
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(os, "open", os_spy)
     shot_dir = os.path.dirname(shot_path)
 
     def touched(*rel):
