@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from sdf import publish as sdf_publish
+from sdf.publish import NothingToPublish
 from sdf.errors import SdfError
 from sdf.shot import PART_SCHEMAS, Shot, check_document, open_shot
 
@@ -46,10 +47,6 @@ RECORD_SCHEMA = "DccSession.1"
 BUILD_ORDER = ("placement", "materials", "fx", "layout", "cameras", "lights")
 #: Positions of a proxy may differ from the cache by this much before it counts as edited.
 POSITION_TOL = 1e-5
-
-
-class NothingToPublish(SdfError):
-    """The department's data in the session is unchanged: no version is written."""
 
 
 class PublishRefused(SdfError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from . import jsonio, schema
 from .errors import FormatError, SdfError
@@ -30,10 +31,27 @@ class Department:
 
 
 class Policy:
+    """Who may edit what. Immutable: a view holds its policy, and nothing reachable from a view may
+    change who owns what (the policy decides every write)."""
+
+    __slots__ = ("_departments", "_source", "_owner")
+
     def __init__(self, departments: dict[str, Department], source: str):
-        self.departments = departments
-        self.source = source
-        self._owner = {kind: d.name for d in departments.values() for kind in d.owns}
+        object.__setattr__(self, "_departments", MappingProxyType(dict(departments)))
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_owner", MappingProxyType({kind: d.name for d in departments.values()
+                                                             for kind in d.owns}))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a department policy cannot be changed once loaded")
+
+    @property
+    def departments(self):
+        return self._departments
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     def require_department(self, name: str) -> Department:
         dept = self.departments.get(name)
@@ -97,6 +115,10 @@ def load_policy(config: str | None = None, shot_dir: str | None = None) -> Polic
         if os.path.isfile(project_file):
             project = jsonio.read(project_file)
             if isinstance(project, dict) and isinstance(project.get("departments"), str):
-                path = os.path.join(root, project["departments"])
+                # It decides who may edit what: held to the same rules as any reference (inside the
+                # project, a regular file of bounded size, read by jsonio).
+                from .resolve import Resolver
+
+                path = Resolver(root).resolve(project["departments"], root, project_file, "departments")
     path = path or DEFAULT_FILE
     return parse_policy(jsonio.read(path), path)

@@ -85,6 +85,8 @@ class Keys:
         keys = [tuple(float(x) for x in k) for k in keys]
         self.frames = np.array([k[0] for k in keys], dtype=np.float64)
         self.values = np.array([k[1:] for k in keys], dtype=np.float64)
+        self.frames.flags.writeable = False  # keys change by assigning new keys, which asks permission
+        self.values.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.frames)

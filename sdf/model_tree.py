@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Iterator
 
 from .elements import IDENTITY, ChildList, Element, GuardedDict, as_matrix, compose
@@ -265,17 +266,26 @@ def pattern_regex(pattern: str) -> re.Pattern:
 
 
 class Overlay(Element):
-    """One department's opinions on model-tree fields, keyed by element path."""
+    """One department's opinions on model-tree fields, keyed by element path.
 
-    _fields = ("opinions",)
+    ``opinions`` is a read-only mapping of read-only mappings: an opinion changes only through
+    :meth:`set_opinion` (what the composed node fields call), which asks the view for permission.
+    """
+
+    _fields = ()
 
     def __init__(self, kind: str, opinions: dict | None = None):
         super().__init__()
         object.__setattr__(self, "kind", kind)
         ops = {}
         for path, fields in (opinions or {}).items():
-            ops[path] = {k: _coerce_field(k, v) for k, v in fields.items()}
-        object.__setattr__(self, "opinions", ops)
+            ops[path] = MappingProxyType({k: _coerce_field(k, v) for k, v in fields.items()})
+        object.__setattr__(self, "_ops", ops)
+        object.__setattr__(self, "_view", MappingProxyType(ops))
+
+    @property
+    def opinions(self):
+        return self._view
 
     @property
     def path(self) -> str:
@@ -284,7 +294,9 @@ class Overlay(Element):
     def set_opinion(self, element_path: str, field: str, value: Any) -> None:
         if self._doc is not None:
             self._doc.before_edit_path(element_path, self.kind)
-        self.opinions.setdefault(element_path, {})[field] = value
+        fields = dict(self._ops.get(element_path, {}))
+        fields[field] = value
+        self._ops[element_path] = MappingProxyType(fields)
 
     def to_json(self) -> dict:
         out = {}

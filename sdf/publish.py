@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from . import jsonio, schema
 from .errors import SdfError
 from .locking import shot_lock
-from .shot import PART_SCHEMAS, Shot, open_shot
+from .shot import PART_SCHEMAS, PartRef, Shot, open_shot
 from .versions import latest_version, list_versions, versioned_name
 
 
@@ -64,6 +64,18 @@ class Published:
     sha256: str
 
 
+class NothingToPublish(SdfError):
+    """Every kind the department owns is identical to its last published version: nothing is written."""
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+
+
 def _meta_name(version_file: str) -> str:
     stem, ext = os.path.splitext(version_file)
     return f"{stem}.meta{ext}"
@@ -83,6 +95,7 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
         shot = _reopen_for(shot, department)
     dept = shot.policy.require_department(department)
     wanted = None
+    kinds_given = kinds
     if kinds is not None:
         for kind in kinds:
             if kind not in dept.owns:
@@ -100,55 +113,71 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
         payloads[kind] = jsonio.dumps(doc.to_json()).encode("utf-8")
     user = user or _user()
     results: list[Published] = []
+    refs: dict[str, str] = {}
     with shot_lock(shot.file, timeout):
         _pause("locked")
+        # Targets come from the policy and the shot document on disk, never from the view's
+        # memory: a view cannot make a publish land in another department's file.
+        on_disk = schema.upgrade_document(jsonio.read(shot.file), shot.file, "Shot").get("parts", {})
         for kind in kinds:
-            ref = shot.parts[kind]
-            rel = ref.ref if ref.ref is not None else f"{department}/{kind}.json"
-            unversioned = shot.resolve(rel, must_exist=False)
+            spec = on_disk.get(kind)
+            rel = spec["ref"] if isinstance(spec, dict) and "ref" in spec and schema.SCHEMA_KEY not in spec \
+                else f"{department}/{kind}.json"
+            unversioned = shot.resolve(rel, must_exist=False, field=f"parts/{kind}")
             os.makedirs(os.path.dirname(unversioned), exist_ok=True)
             data = payloads[kind]
             digest = hashlib.sha256(data).hexdigest()
-            version = (latest_version(unversioned) or 0) + 1
+            latest = latest_version(unversioned)
+            if latest is not None and kinds_given is None and _same_bytes(versioned_name(unversioned, latest), data):
+                continue  # unchanged since its last version: a publish never writes an identical version
+            version = (latest or 0) + 1
             while True:
                 target = versioned_name(unversioned, version)
                 meta = {"department": department, "kind": kind, "version": version, "sha256": digest,
                         "user": user, "host": socket.gethostname(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                         "message": message, "file": os.path.basename(target)}
-                jsonio.write(_meta_name(target), meta)
+                try:
+                    # The record claims the number: created exclusively, it can never be overwritten
+                    # (two shots sharing a part file take different shot locks).
+                    jsonio.write(_meta_name(target), meta, exclusive=True)
+                except FileExistsError:
+                    version += 1
+                    continue
                 _pause("meta_written")
                 try:
                     jsonio.atomic_write_bytes(target, data, exclusive=True)
                     break
-                except FileExistsError:  # someone got this number without the lock: take the next
+                except FileExistsError:  # a version with no record of ours: leave it, take the next
+                    os.unlink(_meta_name(target))
                     version += 1
             _pause("version_written")
             results.append(Published(department, kind, version, target, digest))
-        _point_shot_at(shot.file, {p.kind: (p, shot.parts[p.kind]) for p in results}, department)
+            refs[kind] = rel
+        if not results:
+            raise NothingToPublish(f"nothing to publish: {department}'s data is unchanged since its last published "
+                                   "versions", shot.file)
+        _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
         _pause("shot_written")
     # This view now reads the published versions.
     for p in results:
-        ref = shot.parts[p.kind]
-        if ref.version != "latest":
-            ref.version = p.version
-        if ref.ref is None:
-            ref.ref, ref.inline = f"{department}/{p.kind}.json", None
+        old = shot.parts[p.kind]
+        follows_latest = old.ref == refs[p.kind] and old.version == "latest"
+        shot._parts[p.kind] = PartRef(p.kind, ref=refs[p.kind], version="latest" if follows_latest else p.version)
         doc = shot._docs[p.kind]
         doc.path, doc.version, doc.digest, doc.dirty = p.file, p.version, p.sha256, False
     return results
 
 
-def _point_shot_at(shot_file: str, published: dict, department: str) -> None:
+def _point_shot_at(shot_file: str, published: dict) -> None:
     """Re-read the shot from disk (under the lock) and move only the published kinds' references."""
     raw = jsonio.read(shot_file)
     data = schema.upgrade_document(raw, shot_file, "Shot")
     changed = False
-    for kind, (pub, ref) in published.items():
+    for kind, (pub, rel) in published.items():
         current = data["parts"].get(kind, {})
-        if isinstance(current, dict) and current.get("version") == "latest":
+        if isinstance(current, dict) and current.get("version") == "latest" and current.get("ref") == rel:
             continue
-        data["parts"][kind] = {"ref": ref.ref if ref.ref is not None else f"{department}/{kind}.json",
-                               "version": pub.version}
+        data["parts"][kind] = {"ref": rel, "version": pub.version}
         changed = True
     if changed or raw.get(schema.SCHEMA_KEY) != data.get(schema.SCHEMA_KEY):
         jsonio.write(shot_file, data)

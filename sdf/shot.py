@@ -14,6 +14,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Callable, Iterator
 
 from . import jsonio, schema
@@ -63,7 +64,7 @@ class IgnoredError(SdfError):
     """Asking a department view for data the department ignores (it was never read)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class FrameRange:
     start: int
     end: int
@@ -78,9 +79,12 @@ class FrameRange:
         return self.start <= frame <= self.end
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartRef:
-    """Where a part lives: inline (``inline`` holds the document) or in a file (``ref``, ``version``)."""
+    """Where a part lives: inline (``inline`` holds the document) or in a file (``ref``, ``version``).
+
+    Immutable: where a part lives is the shot document's business, changed by publishing and
+    ``sdf update`` (which re-read the shot on disk), never by editing an object in memory."""
 
     kind: str
     ref: str | None = None
@@ -363,7 +367,9 @@ class Shot(Element):
         object.__setattr__(self, "metadata", GuardedDict(self, "metadata", data.get("metadata", {})))
         object.__setattr__(self, "department", department)
         object.__setattr__(self, "policy", policy)
-        object.__setattr__(self, "parts", {})
+        object.__setattr__(self, "_parts", {})
+        # Read-only to callers: a view cannot re-point a part in memory and have a save write it.
+        object.__setattr__(self, "parts", MappingProxyType(self._parts))
         object.__setattr__(self, "_docs", {})
         object.__setattr__(self, "_include_docs", {})
         object.__setattr__(self, "_listeners", [])
@@ -376,9 +382,9 @@ class Shot(Element):
         object.__setattr__(self, "resolver", resolver)
         for kind, spec in data.get("parts", {}).items():
             if "ref" in spec and schema.SCHEMA_KEY not in spec:
-                self.parts[kind] = PartRef(kind, ref=spec["ref"], version=spec.get("version"))
+                self._parts[kind] = PartRef(kind, ref=spec["ref"], version=spec.get("version"))
             else:
-                self.parts[kind] = PartRef(kind, inline=spec)
+                self._parts[kind] = PartRef(kind, inline=spec)
         object.__setattr__(self, "_doc", Document(self, "shot", "Shot", path, self, digest=digest))
 
     # -- policy --------------------------------------------------------------------------------
@@ -561,7 +567,7 @@ class Shot(Element):
 
     def _add_inline(self, kind: str, root: Element) -> Element:
         """An empty part created on first access (so ``shot.lights.children.append`` just works)."""
-        self.parts[kind] = PartRef(kind, inline={})
+        self._parts[kind] = PartRef(kind, inline={})
         doc = Document(self, kind, PART_SCHEMAS[kind], None, root)
         self._docs[kind] = doc
         return root
@@ -666,13 +672,12 @@ class Shot(Element):
             doc.dirty = False
 
     def _write_shot_document(self) -> None:
-        """Write the shot document under the shot lock, merging with what is on disk now.
+        """Write the shot document under the shot lock, merged with what is on disk now.
 
-        Other views publish into the same shot while this one is open, moving their pins in
-        the shot document. Writing our in-memory copy wholesale would undo those publishes,
-        so when the file changed since we read it, only what this view changed is taken
-        from memory (the shot's own fields if they were edited, inline parts we edited) and
-        everything else is kept as it is on disk.
+        Only what this view owns and changed comes from memory: the shot's own fields if it
+        edited them (they belong to layout), inline parts it edited (and owns). Everything else
+        is taken from the file as it is now, so other views' publishes are never undone and a
+        view can never write, through the shot document, anything its department does not own.
         """
         from .locking import shot_lock
 
@@ -682,27 +687,43 @@ class Shot(Element):
                 on_disk = _read_bytes(self.file)
             except SdfError:
                 on_disk = None
-            if on_disk is not None and _digest(on_disk) != self._doc.digest:
+            if on_disk is None:
+                data = ours
+            else:
                 disk = schema.upgrade_document(jsonio.loads(on_disk.decode("utf-8"), self.file), self.file, "Shot")
-                data = dict(ours) if self._doc.dirty else dict(disk)
+                data = dict(disk)
+                if self._doc.dirty and self.access(SHOT_KIND) == "edit":
+                    data.update({k: v for k, v in ours.items() if k != "parts"})
+                    for k in ("search_path", "intermediate", "metadata"):
+                        if k not in ours:
+                            data.pop(k, None)
                 parts = dict(disk.get("parts", {}))
                 for kind, doc in self._docs.items():
-                    if doc.path is None and doc.dirty:
+                    if doc.path is None and doc.dirty and self.access(kind) == "edit":
                         parts[kind] = ours["parts"][kind]
                 data["parts"] = parts
-            else:
-                data = ours
             text = jsonio.write(self.file, data)
             self._doc.digest = _digest(text.encode("utf-8"))
 
     def save_as(self, path: str) -> str:
-        """Write a self-contained copy of the shot (every non-ignored part inline) to ``path``."""
+        """Write a self-contained copy of the shot (every non-ignored part inline) to a new file ``path``.
+
+        It only ever creates a file: an existing one (another department's part, the shot
+        itself, a published version) is never replaced.
+        """
+        path = os.fspath(path)
+        if os.path.lexists(path):
+            raise SdfError("exists already; save_as writes a new file and never replaces one", path)
         self.load_all()
         data = self.to_json()
         for kind, doc in self._docs.items():
             data["parts"][kind] = doc.to_json()
         data = {schema.SCHEMA_KEY: schema.tag("Shot"), **data}
-        jsonio.write(path, data)
+        check_document("Shot", data, path)
+        try:
+            jsonio.write(path, data, exclusive=True)
+        except FileExistsError:
+            raise SdfError("exists already; save_as writes a new file and never replaces one", path) from None
         return path
 
     def _coerce(self, name: str, value: Any) -> Any:

@@ -53,7 +53,7 @@ def test_publish_from_python_includes_unsaved_edits(demo):
     again.lights.find("key_group/key").intensity = 1.0
     with pytest.raises(sdf.SdfError, match="immutable"):
         again.save()
-    assert [p.version for p in pub.publish(again)] == [2, 2]
+    assert [(p.kind, p.version) for p in pub.publish(again)] == [("lights", 2)]  # render layers unchanged
     assert sdf.open(shot_path).lights.find("key_group/key").intensity == 1.0
 
 
@@ -116,13 +116,21 @@ def test_latest_follows_upstream_publishes_and_pins_are_reported(demo, run):
     assert "model\n  model_tree     v001" in run("log", shot_path).stdout
 
 
+def _changed_view(shot_path, department, note):
+    """A view with one edit of the department's own data (an identical version is never published)."""
+    view = sdf.open(shot_path, department=department)
+    target = view.lights.find("key_group/key") if department == "lighting" else view.model_tree.find("/env/rock")
+    target.metadata["note"] = note
+    return view
+
+
 def test_update_respects_department_scope(demo, run):
     _, shot_path = demo
-    pub.publish(sdf.open(shot_path, department="lighting"))
-    pub.publish(sdf.open(shot_path, department="model"))
+    pub.publish(_changed_view(shot_path, "lighting", "a"))
+    pub.publish(_changed_view(shot_path, "model", "a"))
     down = _downstream(shot_path, "anim.sdf", {"lights": 1, "model_tree": 1})
-    pub.publish(sdf.open(shot_path, department="lighting"))
-    pub.publish(sdf.open(shot_path, department="model"))
+    pub.publish(_changed_view(shot_path, "lighting", "b"))
+    pub.publish(_changed_view(shot_path, "model", "b"))
     out = run("update", down, "--department", "animation").stdout  # animation ignores lights
     assert "model_tree: v001 -> v002" in out and "lights" not in out
     assert _shot_parts(down)["lights"]["version"] == 1
@@ -142,12 +150,23 @@ def test_publishing_an_inline_part_moves_it_into_the_departments_folder(tmp_path
 
 def test_saving_a_view_opened_before_a_publish_keeps_that_publish(demo):
     _, shot_path = demo
-    pub.publish(sdf.open(shot_path, department="model"), message="v1")
+    pub.publish(_changed_view(shot_path, "model", "1"), message="v1")
     layout = sdf.open(shot_path, department="layout")      # opened while model is at v001
-    pub.publish(sdf.open(shot_path, department="model"), message="v2")  # model moves to v002
+    pub.publish(_changed_view(shot_path, "model", "2"), message="v2")  # model moves to v002
     layout.fps = 25.0                                       # layout owns the shot's settings
     layout.metadata["note"] = "retimed"
     layout.save()
     data = json.load(open(shot_path))
     assert data["fps"] == 25.0 and data["metadata"]["note"] == "retimed"
     assert data["parts"]["model_tree"]["version"] == 2     # the model publish was not undone
+
+
+def test_publishing_nothing_new_writes_nothing(demo):
+    proj, shot_path = demo
+    pub.publish(_changed_view(shot_path, "lighting", "x"), message="first")
+    from conftest import tree_hashes
+
+    before = tree_hashes(proj)
+    with pytest.raises(pub.NothingToPublish, match="nothing to publish"):
+        pub.publish(sdf.open(shot_path, department="lighting"), message="again")
+    assert tree_hashes(proj) == before
