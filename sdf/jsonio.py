@@ -251,11 +251,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path  # a failed write names the file it was writing, not a temporary one
         raise
     _fsync_dir(directory)
 

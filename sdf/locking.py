@@ -25,7 +25,12 @@ def shot_lock(shot_file: str, timeout: float = 30.0):
     try:
         # O_NOFOLLOW: a symbolic link planted as the lock file must not make us create or lock a
         # file elsewhere (outside the project, say).
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o666)
+        flags = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
+        except PermissionError:
+            # Another user's lock file (mode from their umask): flock needs no write access.
+            fd = os.open(path, os.O_RDONLY | flags)
     except OSError as exc:
         from .errors import SdfError
 

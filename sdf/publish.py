@@ -116,48 +116,23 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
     refs: dict[str, str] = {}
     with shot_lock(shot.file, timeout):
         _pause("locked")
-        # Targets come from the policy and the shot document on disk, never from the view's
-        # memory: a view cannot make a publish land in another department's file.
-        on_disk = schema.upgrade_document(jsonio.read(shot.file), shot.file, "Shot").get("parts", {})
-        for kind in kinds:
-            spec = on_disk.get(kind)
-            rel = spec["ref"] if isinstance(spec, dict) and "ref" in spec and schema.SCHEMA_KEY not in spec \
-                else f"{department}/{kind}.json"
-            unversioned = shot.resolve(rel, must_exist=False, field=f"parts/{kind}")
-            os.makedirs(os.path.dirname(unversioned), exist_ok=True)
-            data = payloads[kind]
-            digest = hashlib.sha256(data).hexdigest()
-            latest = latest_version(unversioned)
-            if latest is not None and kinds_given is None and _same_bytes(versioned_name(unversioned, latest), data):
-                continue  # unchanged since its last version: a publish never writes an identical version
-            version = (latest or 0) + 1
-            while True:
-                target = versioned_name(unversioned, version)
-                meta = {"department": department, "kind": kind, "version": version, "sha256": digest,
-                        "user": user, "host": socket.gethostname(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                        "message": message, "file": os.path.basename(target)}
+        written: list[str] = []  # everything this publish created, taken back if it cannot complete
+        try:
+            _publish_locked(shot, department, kinds, kinds_given, payloads, message, user, results, refs, written)
+        except BaseException as exc:
+            # All or nothing: until the shot points at them nobody references the new versions, so a
+            # publish that cannot finish (a full disk, a read-only folder) removes what it wrote.
+            for path in reversed(written):
                 try:
-                    # The record claims the number: created exclusively, it can never be overwritten
-                    # (two shots sharing a part file take different shot locks).
-                    jsonio.write(_meta_name(target), meta, exclusive=True)
-                except FileExistsError:
-                    version += 1
-                    continue
-                _pause("meta_written")
-                try:
-                    jsonio.atomic_write_bytes(target, data, exclusive=True)
-                    break
-                except FileExistsError:  # a version with no record of ours: leave it, take the next
-                    os.unlink(_meta_name(target))
-                    version += 1
-            _pause("version_written")
-            results.append(Published(department, kind, version, target, digest))
-            refs[kind] = rel
-        if not results:
-            raise NothingToPublish(f"nothing to publish: {department}'s data is unchanged since its last published "
-                                   "versions", shot.file)
-        _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
-        _pause("shot_written")
+                    os.unlink(path)
+                except OSError:
+                    pass
+            if isinstance(exc, OSError):
+                where = exc.filename if isinstance(exc.filename, str) else shot.file
+                raise SdfError(f"publish failed, nothing was published: cannot write ({exc.strerror or exc})",
+                               where) from None
+            raise
+        _pause("shot_written")  # the shot points at the new versions: from here on they are kept
     # This view now reads the published versions.
     for p in results:
         old = shot.parts[p.kind]
@@ -166,6 +141,77 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
         doc = shot._docs[p.kind]
         doc.path, doc.version, doc.digest, doc.dirty = p.file, p.version, p.sha256, False
     return results
+
+
+def _publish_locked(shot: Shot, department: str, kinds: list[str], kinds_given, payloads: dict, message: str,
+                    user: str, results: list, refs: dict, written: list[str]) -> None:
+    """The part of a publish done under the shot lock; every file it creates is listed in ``written``."""
+    # Targets come from the policy and the shot document on disk, never from the view's
+    # memory: a view cannot make a publish land in another department's file.
+    on_disk = schema.upgrade_document(jsonio.read(shot.file), shot.file, "Shot").get("parts", {})
+    for kind in kinds:
+        spec = on_disk.get(kind)
+        rel = spec["ref"] if isinstance(spec, dict) and "ref" in spec and schema.SCHEMA_KEY not in spec \
+            else f"{department}/{kind}.json"
+        unversioned = shot.resolve(rel, must_exist=False, field=f"parts/{kind}")
+        os.makedirs(os.path.dirname(unversioned), exist_ok=True)
+        _clean_leftovers(os.path.dirname(unversioned))
+        data = payloads[kind]
+        digest = hashlib.sha256(data).hexdigest()
+        latest = latest_version(unversioned)
+        if latest is not None and kinds_given is None and _same_bytes(versioned_name(unversioned, latest), data):
+            continue  # unchanged since its last version: a publish never writes an identical version
+        version = (latest or 0) + 1
+        while True:
+            target = versioned_name(unversioned, version)
+            meta = {"department": department, "kind": kind, "version": version, "sha256": digest,
+                    "user": user, "host": socket.gethostname(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "message": message, "file": os.path.basename(target)}
+            try:
+                # The record claims the number: created exclusively, it can never be overwritten
+                # (two shots sharing a part file take different shot locks).
+                jsonio.write(_meta_name(target), meta, exclusive=True)
+            except FileExistsError:
+                version += 1
+                continue
+            written.append(_meta_name(target))
+            _pause("meta_written")
+            try:
+                jsonio.atomic_write_bytes(target, data, exclusive=True)
+                written.append(target)
+                break
+            except FileExistsError:  # a version with no record of ours: leave it, take the next
+                os.unlink(_meta_name(target))
+                written.remove(_meta_name(target))
+                version += 1
+        _pause("version_written")
+        results.append(Published(department, kind, version, target, digest))
+        refs[kind] = rel
+    if not results:
+        raise NothingToPublish(f"nothing to publish: {department}'s data is unchanged since its last published "
+                               "versions", shot.file)
+    _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
+
+
+#: A temporary file older than this is a leftover of a killed writer (a write takes milliseconds).
+LEFTOVER_AGE = 600.0
+
+
+def _clean_leftovers(directory: str) -> None:
+    """Remove the ``.name.XXXX.tmp`` files killed writers left in a publish folder (old ones only)."""
+    now = time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(".") and name.endswith(".tmp"):
+            path = os.path.join(directory, name)
+            try:
+                if now - os.lstat(path).st_mtime > LEFTOVER_AGE:
+                    os.unlink(path)
+            except OSError:
+                pass
 
 
 def _point_shot_at(shot_file: str, published: dict) -> None:
