@@ -56,6 +56,9 @@ _BUILDERS: dict[str, Callable[[dict], Element]] = {
     "RenderLayerSet": RenderLayerSet.from_json,
 }
 
+#: Include expansions per shot (``SDF_MAX_INCLUDES`` changes it): files that include each other
+#: several times multiply, and 17 small files that each include the next twice expand 131,072 times.
+MAX_INCLUDES = 1000
 MAX_FRAMES = 1_000_000
 MAX_ABS_FRAME = 10_000_000
 
@@ -503,6 +506,13 @@ class Shot(Element):
                 field = (child.path.lstrip("/") + "/include")
                 inc_path = self.resolve(child.include, os.path.dirname(file), file, field)
                 real = os.path.realpath(inc_path)
+                count = self.__dict__.get("_include_count", 0) + 1
+                object.__setattr__(self, "_include_count", count)
+                limit = int(os.environ.get("SDF_MAX_INCLUDES") or MAX_INCLUDES)
+                if count > limit:
+                    raise ResolveError(f"more than {limit} includes expanded: included files multiply (a file "
+                                       "included several times by files that are themselves included several "
+                                       "times); SDF_MAX_INCLUDES raises the limit", file, field)
                 if real in stack:
                     chain = " -> ".join(os.path.basename(p) for p in stack + [real])
                     raise ResolveError(f"reference cycle: {chain}", file, field)

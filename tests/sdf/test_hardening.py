@@ -172,3 +172,21 @@ def test_paths_the_os_refuses_are_user_errors(demo, ref):
         fh.write(json.dumps(data, ensure_ascii=True))
     res = sdf_cli("validate", shot)
     assert res.returncode == 2 and "Traceback" not in res.stderr and "internal error" not in res.stderr, res.stderr
+
+
+def test_include_expansion_is_bounded(demo):
+    """17 small files that each include the next twice: refused quickly, naming a file, not 39 s and 800 MB."""
+    import time
+
+    _, shot = demo
+    model = os.path.join(os.path.dirname(shot), "model")
+    leaf = {"name": "rock", "source": {"file": "../../../assets/model/rock.abc", "object": "/rock/rockShape"}}
+    for i in range(17):
+        children = [{"name": "a", "include": f"inc{i + 1}.json"}, {"name": "b", "include": f"inc{i + 1}.json"}] \
+            if i < 16 else [leaf]
+        json.dump({"sdf_schema": "ModelTree.1", "children": children}, open(os.path.join(model, f"inc{i}.json"), "w"))
+    json.dump({"sdf_schema": "ModelTree.1", "children": [{"name": "top", "include": "inc0.json"}]},
+              open(os.path.join(model, "model_tree.json"), "w"))
+    t = time.monotonic()
+    _one_line_exit_2(sdf_cli("validate", shot, timeout=60), "more than 1000 includes", "inc")
+    assert time.monotonic() - t < 30
