@@ -18,10 +18,12 @@ _lock = threading.Lock()
 _open: dict[tuple[str, int, int], object] = {}
 
 
-def file_identity(path: str) -> tuple[str, int, int]:
-    """(real path, mtime in ns, size): changes whenever the file is replaced or rewritten."""
+def file_identity(path: str) -> tuple:
+    """(real path, inode, mtime, ctime in ns, size): changes whenever the file is replaced or rewritten,
+    including by a file of the same size whose modification time was set back (its inode or change
+    time still differs, and change time cannot be set by a user)."""
     st = os.stat(path)
-    return os.path.realpath(path), st.st_mtime_ns, st.st_size
+    return os.path.realpath(path), st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size
 
 
 def _open_regular(path: str):
@@ -58,6 +60,62 @@ def _check_ogawa_complete(path: str) -> None:
         raise AlembicError(f"truncated or unfinished Alembic file (root group at byte {root}, file has {size})", path)
 
 
+_DATA_BIT = 1 << 63
+#: Most groups and data blocks walked in one archive before the structure is called implausible.
+MAX_OGAWA_NODES = 50_000_000
+
+
+def check_ogawa_structure(path: str) -> None:
+    """Walk an Ogawa archive's group tree and check every offset and size against the file.
+
+    alembic3d trusts these numbers: a corrupted size makes it allocate without bound (the
+    process is killed) and a corrupted offset makes it read outside the file (SIGSEGV). An
+    Ogawa file is groups (a count, then one 8-byte child offset each; the top bit marks data)
+    and data blocks (an 8-byte size, then the bytes), so the whole structure can be checked
+    cheaply, before the library sees it, without reading any payload.
+    """
+    import mmap
+    import struct
+
+    with _open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < 16:
+            raise AlembicError(f"truncated Alembic file ({size} bytes)", path)
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            root = struct.unpack_from("<Q", mm, 8)[0]
+            stack = [root]
+            seen = set()
+            unpack = struct.unpack_from
+            while stack:
+                group = stack.pop()
+                if group == 0 or group in seen:
+                    continue  # an empty group; a group reached twice is shared, not walked again
+                seen.add(group)
+                if len(seen) > MAX_OGAWA_NODES:
+                    raise AlembicError("corrupt Alembic file: implausibly many groups", path)
+                if group + 8 > size:
+                    raise AlembicError(f"corrupt Alembic file: a group at byte {group} lies past the end ({size})",
+                                       path)
+                count = unpack("<Q", mm, group)[0]
+                if count > (size - group - 8) // 8:
+                    raise AlembicError(f"corrupt Alembic file: a group at byte {group} claims {count} children",
+                                       path)
+                for child in unpack(f"<{count}Q", mm, group + 8) if count else ():
+                    if child & _DATA_BIT:
+                        data = child & ~_DATA_BIT
+                        if data == 0:
+                            continue
+                        if data + 8 > size:
+                            raise AlembicError(f"corrupt Alembic file: data at byte {data} lies past the end ({size})",
+                                               path)
+                        length = unpack("<Q", mm, data)[0]
+                        if length > size - data - 8:
+                            raise AlembicError(f"corrupt Alembic file: data at byte {data} claims {length} bytes, "
+                                               f"more than the file holds", path)
+                    else:
+                        stack.append(child)
+
+
 def open_archive(path: str, *, cached: bool = True):
     """An ``alembic3d.Abc.IArchive`` for ``path``, or AlembicError with a clear reason.
 
@@ -83,6 +141,7 @@ def open_archive(path: str, *, cached: bool = True):
     if kind != "ogawa":
         raise AlembicError("not an Alembic file (no Ogawa header)", path)
     _check_ogawa_complete(path)
+    check_ogawa_structure(path)
     try:
         archive = Abc.IArchive(path)
     except Exception as exc:  # alembic3d raises RuntimeError for every failure

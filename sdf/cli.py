@@ -106,8 +106,9 @@ def _open_options(fn):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--no-alembic", is_flag=True, help="Skip opening Alembic archives (structure and files only).")
+@click.option("--deep", is_flag=True, help="Also read every sample of every referenced Alembic object.")
 @_open_options
-def validate(paths, as_json, no_alembic, allow_outside_root):
+def validate(paths, as_json, no_alembic, deep, allow_outside_root):
     """Check shots and every reference they make, down to each Alembic object.
 
     Prints one line per problem; exits 2 if any shot has an error.
@@ -115,10 +116,12 @@ def validate(paths, as_json, no_alembic, allow_outside_root):
     \b
     Example:
       sdf validate shots/sh010/sh010.sdf shots/sh020/sh020.sdf
+      sdf validate --deep shots/sh010/sh010.sdf     # also read every Alembic sample
     """
     from .validate import validate as run
 
-    reports = [run(p, check_alembic=not no_alembic, allow_outside_root=allow_outside_root) for p in paths]
+    reports = [run(p, check_alembic=not no_alembic, allow_outside_root=allow_outside_root, deep=deep)
+               for p in paths]
     if as_json:
         emit_json([{"file": r.file, "ok": r.ok, "errors": [str(e) for e in r.errors], "warnings": r.warnings}
                    for r in reports])

@@ -209,6 +209,46 @@ def _unique_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)
 
 
+def _expanded(param, index: int) -> np.ndarray | None:
+    """A geometry parameter's values expanded through its indices, or None if the indices are corrupt.
+
+    alembic3d expands in C++ without checking the indices against the values (a corrupted
+    index reads outside the array: SIGSEGV), so they are checked first; the comparison runs in
+    imath and comes back as an int array numpy reads without a copy (imath's unsigned arrays
+    have no buffer of their own).
+    """
+    sel = alembic_io.select(param, index)
+    if param.isIndexed():
+        iv = param.getIndexedValue(sel)
+        n = len(iv.getVals())
+        idx = iv.getIndices()
+        if len(idx) and np.asarray(idx >= n).any():
+            return None
+    return _np(param.getExpandedValue(sel).getVals(), np.float32)
+
+
+#: Most points or face corners accepted in one sample: far beyond any production mesh, far below
+#: what a corrupted count would make the reader allocate.
+MAX_ELEMENTS = 1 << 31
+
+
+def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, obj: str, index: int,
+                    path: str) -> None:
+    """Everything the topology code relies on, checked before it allocates or indexes anything."""
+    where = f"object '{obj}' sample {index}"
+    if len(counts) and int(counts.min()) < 0:
+        raise AlembicError(f"{where}: a negative face vertex count ({int(counts.min())})", path)
+    total = int(counts.sum(dtype=np.int64))
+    if total != len(corners):
+        raise AlembicError(f"{where}: face counts add up to {total} corners, but {len(corners)} face indices "
+                           "are stored", path)
+    if total > MAX_ELEMENTS:
+        raise AlembicError(f"{where}: {total} face corners is more than this reader accepts", path)
+    if len(corners) and (int(corners.min()) < 0 or int(corners.max()) >= point_count):
+        bad = int(corners.min()) if int(corners.min()) < 0 else int(corners.max())
+        raise AlembicError(f"{where}: face index {bad} is out of range for its {point_count} points", path)
+
+
 def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
     counts = counts.astype(np.int64)
@@ -237,7 +277,15 @@ class AlembicReader:
             o = self._objects.get(object_path)
             if o is None:
                 obj = alembic_io.find_object(self.archive, object_path, self.path, None)
-                o = self._objects[object_path] = _Object(self.path, obj)
+                try:
+                    o = _Object(self.path, obj)
+                except AlembicError:
+                    raise
+                except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError) as exc:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({reason})",
+                                       self.path) from None
+                self._objects[object_path] = o
             return o
 
     def objects(self) -> list[str]:
@@ -294,7 +342,18 @@ class AlembicReader:
         """
         if layout not in LAYOUTS:
             raise ValueError(f"layout is one of {', '.join(LAYOUTS)}")
-        data = self._read(object_path, frame, fps, interpolation, allocator, layout)
+        try:
+            data = self._read(object_path, frame, fps, interpolation, allocator, layout)
+        except AlembicError:
+            raise
+        except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
+            # The library's own errors, or data that broke an assumption the checks above did not
+            # cover: one error naming the file and the object, never a raw exception.
+            if isinstance(exc, ValueError) and str(exc).startswith(("interpolation is", "layout is")):
+                raise
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data ({reason})",
+                               self.path) from None
         if allocator is not None:
             # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
             # alembic3d's transient memory is freed and reused for the next read.
@@ -356,6 +415,9 @@ class AlembicReader:
                     normals = _placed(allocator.take(raw, topology.normal_of_vertex))
                 else:
                     normals = np.take(raw, topology.normal_of_vertex, axis=0)
+        if len(positions) != topology.source_point_count:
+            raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
+                               f"{topology.source_point_count}", self.path)
         if topology.point_of_vertex is not None:
             positions = _placed(allocator.take(positions, topology.point_of_vertex)) if allocator is not None \
                 else np.take(positions, topology.point_of_vertex, axis=0)
@@ -378,10 +440,9 @@ class AlembicReader:
                                    f"{len(positions)} points", self.path)
             uvs = None
             uvp = o.schema.getUVsParam()
-            if uvp.valid() and uvp.getNumSamples():
-                # Expanded in C++ (one value per index), so unsigned index arrays never reach numpy.
-                vals = _np(uvp.getExpandedValue(alembic_io.select(uvp, min(topo_index, uvp.getNumSamples() - 1)))
-                           .getVals(), np.float32)
+            vals = _expanded(uvp, min(topo_index, uvp.getNumSamples() - 1)) \
+                if uvp.valid() and uvp.getNumSamples() else None
+            if vals is not None:
                 if len(vals) == len(corners):
                     uvs = vals
                 elif len(vals) == len(positions):
@@ -416,6 +477,7 @@ class AlembicReader:
             ss = alembic_io.select(o.schema, index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(ss), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(ss), np.int32).astype(np.int64)
+            _check_polygons(counts, corners, point_count, o.path, index, self.path)
             uv_idx, uv_vals = None, None
             uvp = o.schema.getUVsParam()
             if uvp.valid() and uvp.getNumSamples():
@@ -432,7 +494,7 @@ class AlembicReader:
                     uv_idx = corners if uv_idx is None else uv_idx[corners]
                 elif uv_idx is None:
                     uv_idx = np.arange(len(corners))
-                if len(uv_idx) != len(corners) or (len(uv_idx) and uv_idx.max() >= len(uv_vals)):
+                if len(uv_idx) != len(corners) or (len(uv_idx) and (uv_idx.max() >= len(uv_vals) or uv_idx.min() < 0)):
                     uv_idx, uv_vals = None, None  # malformed UVs: draw without them rather than crash
             n_idx, n_scope = None, None
             nparam = self._normals_param(o)
@@ -442,10 +504,12 @@ class AlembicReader:
                 if nparam.isIndexed():
                     iv = nparam.getIndexedValue(alembic_io.select(nparam, min(index, nparam.getNumSamples() - 1)))
                     ind = _np(iv.getIndices()).astype(np.int64)
-                    n_idx = ind if n_scope == "facevarying" else ind[corners]
+                    if n_scope != "facevarying" and len(corners) and len(ind) <= corners.max():
+                        ind = np.zeros(0, np.int64)  # fewer per-point indices than points: drop the normals
+                    n_idx = ind if n_scope == "facevarying" else (ind[corners] if len(ind) else ind)
                 else:
                     n_idx = np.arange(len(corners)) if n_scope == "facevarying" else corners
-                if len(n_idx) != len(corners):
+                if len(n_idx) != len(corners) or (len(n_idx) and n_idx.min() < 0):
                     n_idx, n_scope = None, None
             key = _topology_key(counts, corners, uv_idx, n_idx)
             shared = next((t for t in o.topologies.values() if t.key == key), None)
@@ -499,6 +563,9 @@ class AlembicReader:
         sample = o.schema.getValue(ss)
         positions = _np(sample.getPositions(), np.float32)
         nverts = _np(sample.getCurvesNumVertices(), np.int32)
+        if len(nverts) and (int(nverts.min()) < 0 or int(nverts.sum(dtype=np.int64)) != len(positions)):
+            raise AlembicError(f"object '{o.path}' sample {index}: curve vertex counts add up to "
+                               f"{int(nverts.sum(dtype=np.int64))}, but it has {len(positions)} points", self.path)
         key = _topology_key(nverts)
         with o.lock:
             topo = next((t for t in o.topologies.values() if t.key == key), None)
@@ -514,8 +581,7 @@ class AlembicReader:
         widths = None
         wp = o.schema.getWidthsParam()
         if wp.valid() and wp.getNumSamples():
-            widths = _np(wp.getExpandedValue(alembic_io.select(wp, min(index, wp.getNumSamples() - 1))).getVals(),
-                         np.float32)
+            widths = _expanded(wp, min(index, wp.getNumSamples() - 1))
         return FrameData(o.path, 0, index, "curves", positions, None, topo, np.identity(4), widths=widths)
 
     def _points(self, o: _Object, index: int) -> FrameData:
@@ -528,8 +594,7 @@ class AlembicReader:
         widths = None
         wp = o.schema.getWidthsParam()
         if wp.valid() and wp.getNumSamples():
-            widths = _np(wp.getExpandedValue(alembic_io.select(wp, min(index, wp.getNumSamples() - 1))).getVals(),
-                         np.float32)
+            widths = _expanded(wp, min(index, wp.getNumSamples() - 1))
         topo = Topology("points", "points", None, None, None, None, None, None, {}, len(positions), len(positions))
         return FrameData(o.path, 0, index, "points", positions, None, topo, np.identity(4), widths=widths, ids=ids,
                          velocities=velocities)

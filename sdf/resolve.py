@@ -47,6 +47,24 @@ def expand(text: str, env: Mapping[str, str], file: str | None, field: str | Non
     return _VAR.sub(sub, text)
 
 
+#: Longest path accepted in a document (Linux's PATH_MAX).
+MAX_PATH = 4096
+
+
+def _check_path_text(text: str, file: str | None, field: str | None) -> None:
+    """A path the operating system can be asked about: no NUL or other control character, encodable as a
+    file name, not absurdly long; otherwise one clear error instead of the OS's ValueError."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise ResolveError("a path cannot contain control characters (NUL, newline...)", file, field)
+    if len(text) > MAX_PATH:
+        raise ResolveError(f"a path of {len(text)} characters is longer than any file name can be", file, field)
+    try:
+        os.fsencode(text)
+    except UnicodeError:
+        raise ResolveError("a path with characters no file name can hold (an unpaired surrogate)", file,
+                           field) from None
+
+
 class Resolver:
     def __init__(self, project_root: str, search_path: Iterable[str] = (), env: Mapping[str, str] | None = None,
                  allow_outside_root: bool = False):
@@ -54,9 +72,14 @@ class Resolver:
         self.env = dict(os.environ if env is None else env)
         self.search_path = [p for p in search_path if p]
         self.allow_outside_root = allow_outside_root
+        # Successful resolutions, by (text, base, must_exist): a large model tree names the same few
+        # files from thousands of leaves, and each resolution costs stats and a realpath.
+        self._resolved: dict[tuple[str, str, bool], str] = {}
 
     def candidates(self, text: str, base_dir: str, file: str | None, field: str | None) -> list[str]:
+        _check_path_text(text, file, field)
         expanded = os.path.expanduser(expand(text, self.env, file, field))
+        _check_path_text(expanded, file, field)
         if os.path.isabs(expanded):
             return [os.path.normpath(expanded)]
         out = [os.path.normpath(os.path.join(base_dir, expanded))]
@@ -67,6 +90,10 @@ class Resolver:
     def resolve(self, text: str, base_dir: str, file: str | None = None, field: str | None = None,
                 must_exist: bool = True) -> str:
         """The absolute path for ``text`` written in a document in ``base_dir``."""
+        key = (text, base_dir, must_exist)
+        hit = self._resolved.get(key)
+        if hit is not None:
+            return hit
         cands = self.candidates(text, base_dir, file, field)
         chosen = next((c for c in cands if os.path.exists(c)), None)
         if chosen is None:
@@ -74,6 +101,8 @@ class Resolver:
                 raise ResolveError(f"referenced file '{text}' not found", file, field)
             chosen = cands[0]
         self.check_inside(chosen, text, file, field)
+        if len(self._resolved) < 100_000:
+            self._resolved[key] = chosen
         return chosen
 
     def check_inside(self, path: str, text: str, file: str | None, field: str | None) -> None:

@@ -37,7 +37,9 @@ def _node_location(shot: Shot, node) -> tuple[str, str]:
 
 
 def validate(path: str, *, department: str | None = None, config: str | None = None,
-             allow_outside_root: bool = False, check_alembic: bool = True) -> Report:
+             allow_outside_root: bool = False, check_alembic: bool = True, deep: bool = False) -> Report:
+    """Check a shot; ``deep`` also reads every sample of every referenced Alembic object through the
+    frame reader (whose checks catch corrupted counts, indices and sizes), one error per bad object."""
     report = Report(path)
     try:
         shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
@@ -58,6 +60,8 @@ def validate(path: str, *, department: str | None = None, config: str | None = N
     cameras = loaded.get("cameras")
     if tree is not None:
         _check_model_tree(shot, tree, report, check_alembic)
+        if deep and check_alembic:
+            _read_every_sample(shot, tree, report)
         paths = {n.path for n in tree.walk()}
         for kind in ("placement", "materials", "fx", "animation"):
             overlay = loaded.get(kind)
@@ -99,6 +103,24 @@ def validate(path: str, *, department: str | None = None, config: str | None = N
     for item in shot.intermediate:
         _check_file(shot, item.path, shot.directory, shot.file, f"intermediate/{item.name}/path", report)
     return report
+
+
+def _read_every_sample(shot: Shot, tree, report: Report) -> None:
+    """Every sample of every referenced object, read in a worker process (see :mod:`sdf.deep_check`)."""
+    from .deep_check import read_all_samples
+
+    items: list[tuple[str, str]] = []
+    for node in tree.leaves():
+        for which, src in (("source", node.source), ("animation", node.animation)):
+            if src is None:
+                continue
+            try:
+                path = shot.geometry_path(node, which)
+            except SdfError:
+                continue  # reported by the reference checks
+            if (path, src.object) not in items:
+                items.append((path, src.object))
+    report.errors.extend(read_all_samples(items, shot.fps))
 
 
 def _doc_file(shot: Shot, kind: str) -> str:

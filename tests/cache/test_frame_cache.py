@@ -147,3 +147,23 @@ def _wait(pf, timeout=30):
         assert time.time() < deadline
         time.sleep(0.01)
     time.sleep(0.2)
+
+
+def test_a_file_replaced_with_the_same_size_and_mtime_is_seen(demo, tmp_path):
+    """File identity includes the inode and change time: a same-size replacement with its modification
+    time set back is still a different file, and no playback mixes frames of the two."""
+    from sdf.cache.frame_cache import FrameCache
+
+    proj, _ = demo
+    a = os.path.join(proj, "assets", "anim", "props_anim.abc")
+    cache = FrameCache(64 << 20, check_interval=0.0)
+    first = cache.get(a, "/ball/ballShape", 1001, 24.0)
+    st = os.stat(a)
+    other = tmp_path / "other.abc"
+    shutil.copy(a, other)
+    # Same size, mtime set back: a replacement a (path, mtime, size) key cannot see.
+    os.replace(other, a)
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(a).st_size == st.st_size and os.stat(a).st_mtime_ns == st.st_mtime_ns
+    again = cache.get(a, "/ball/ballShape", 1001, 24.0)
+    assert again is not first and cache.stats.invalidations >= 1
