@@ -48,7 +48,7 @@ def shot_lock(shot_file: str, timeout: float = 30.0):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise PublishConflict(f"another publish holds the shot lock; retry", shot_file) from None
+                    raise PublishConflict("another publish holds the shot lock; retry", shot_file) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
         yield

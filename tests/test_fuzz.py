@@ -5,7 +5,6 @@ Every outcome must be success, or exit status 2 with exactly one line; never a t
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import re

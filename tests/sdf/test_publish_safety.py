@@ -79,7 +79,6 @@ def test_eight_concurrent_publishers(demo):
     shot_dir = os.path.dirname(shot)
     expect = {"lights": ("lighting", "lights.json"), "render_layers": ("lighting", "render_layers.json"),
               "model_tree": ("model", "model_tree.json"), "animation": ("animation", "animation.json")}
-    owner = {"lights": "lighting", "render_layers": "lighting", "model_tree": "model", "animation": "animation"}
     changes = {"lights": ok.count("lighting"), "model_tree": ok.count("model"),  # each of these edits its part
                "render_layers": min(1, ok.count("lighting")), "animation": min(1, ok.count("animation"))}
     for kind, rel in expect.items():
