@@ -238,7 +238,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        if exc.filename is None or str(exc.filename).endswith(".tmp"):
+            exc.filename = path  # name the file being written, not the temporary one
+        raise
     try:
         os.fchmod(fd, file_mode())  # mkstemp makes 0600; shared storage needs what the umask allows
         with os.fdopen(fd, "wb") as fh:

@@ -777,8 +777,9 @@ class Shot(Element):
                     base = os.path.dirname(self._docs["lights"].path or self.file)
                     out.append(("texture", light.texture, self.resolve(light.texture, base, must_exist=False)))
         if "rig" in self.parts and self.access("rig") != "ignore":
+            rigs = self.rigs  # loads the part, so its document (and folder) is known
             base = os.path.dirname(self._docs["rig"].path or self.file)
-            for rig in self.rigs:
+            for rig in rigs:
                 out.append(("rig", rig.path, self.resolve(rig.path, base, must_exist=False)))
         for item in self.intermediate:
             out.append(("intermediate", item.path, self.resolve(item.path, must_exist=False)))
