@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-from sdf.demo import generate
 
 SDF = [sys.executable, "-m", "sdf.cli"]
 
