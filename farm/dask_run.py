@@ -22,6 +22,9 @@ from sdf.errors import SdfError
 
 from .job import Job, Task
 
+#: Seconds of the last run(): starting the cluster, running the tasks (first submit to last result), closing.
+TIMING: dict[str, float] = {}
+
 #: The marker a running task writes (for a test, or an operator, to see which worker runs what).
 RUNNING_DIR = ".farm-running"
 
@@ -94,7 +97,9 @@ def run(job: Job, out: str, *, workers: int | None = None, scheduler: str | None
     from .steps import outputs_of
 
     os.makedirs(out, exist_ok=True)
+    t_start = time.perf_counter()
     client, cluster = cluster_client(workers, scheduler)
+    t_submit = time.perf_counter()
     try:
         futures = {}
         by_future = {}
@@ -123,11 +128,14 @@ def run(job: Job, out: str, *, workers: int | None = None, scheduler: str | None
             results[task.key] = res
             if progress is not None:
                 progress(res)
+        TIMING.update(start=t_submit - t_start, work=time.perf_counter() - t_submit)
         return [results[t.key] for t in job.tasks]
     finally:
+        t_close = time.perf_counter()
         client.close()
         if cluster is not None:
             cluster.close()
+        TIMING["close"] = time.perf_counter() - t_close
 
 
 def _resumed(key: str) -> dict:
