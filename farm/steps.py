@@ -108,8 +108,17 @@ def _need_frames(frames, step: str) -> tuple[int, int]:
     return frames
 
 
+def _task_env() -> dict[str, str]:
+    """One core per task: a farm runs one task per core, so a task's own threads (Mesa's llvmpipe
+    rasteriser, BLAS) would only fight the task next to it. Set a variable to override."""
+    env = dict(os.environ)
+    for name in ("LP_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
+    return env
+
+
 def _sdf(*args: str, ok=(0,)) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*sdf_command(), *args], capture_output=True, text=True)
+    proc = subprocess.run([*sdf_command(), *args], capture_output=True, text=True, env=_task_env())
     if proc.returncode not in ok:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()] or [f"exit status {proc.returncode}"]
         raise SdfError(f"sdf {args[0]}: {lines[-1].removeprefix('error: ')}")
