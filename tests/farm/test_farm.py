@@ -164,3 +164,17 @@ def test_bad_input_is_one_line(tmp_path):
         res = farm(*args)
         assert res.returncode == 2 and "Traceback" not in res.stderr
         assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr
+
+
+def test_an_existing_cluster_through_scheduler(shots, tmp_path):
+    """--scheduler sends the tasks to a cluster that is already running (here one started by the test)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        res = farm("run", shots[1], "--step", "validate", "--out", tmp_path / "s", "--scheduler",
+                   cluster.scheduler_address, "--json")
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert json.loads(res.stdout)["tasks"][0]["status"] == "ok"
+    res = farm("run", shots[1], "--step", "validate", "--out", tmp_path / "t", "--scheduler", "tcp://127.0.0.1:9")
+    assert res.returncode == 2 and "cannot reach the Dask scheduler" in res.stderr
