@@ -34,7 +34,9 @@ def _human(n: float) -> str:
 @click.option("--interpolation", type=click.Choice(["nearest", "floor", "linear"]), default="nearest",
               show_default=True, help="Which sample a frame between samples gets.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetch, interpolation, as_json):
+@click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
+def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetch, interpolation, as_json,
+         allow_outside_root):
     """Run the playback data path (no window) and print frames per second per pass.
 
     Every visible animated object is read through the frame cache and copied into an
@@ -49,7 +51,7 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     from .frame_cache import FrameCache
     from .playback import parse_frames, play as run, playable_items
 
-    shot = open_shot(shot_path, department, config=config)
+    shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(_budget(cache_mb))
     frames = parse_frames(frame_spec, shot)
     items, problems = playable_items(shot, cache)

@@ -292,7 +292,8 @@ def publish(shot_path, department, message, config, timeout, as_json):
 @cli.command(context_settings=CONTEXT)
 @click.argument("shot_path", metavar="SHOT", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(shot_path, as_json):
+@click.option("--all", "show_all", is_flag=True, help="List every part, not only the outdated ones.")
+def status(shot_path, as_json, show_all):
     """List references whose pinned version is older than the newest published one.
 
     Exits 1 when something is outdated, so scripts can test it.
@@ -300,11 +301,15 @@ def status(shot_path, as_json):
     \b
     Example:
       sdf status shots/sh010/sh010.sdf && echo up to date
+      sdf status shots/sh010/sh010.sdf --all      # every part, with what it uses
     """
     from .publish import status as run
     from .shot import open_shot
 
-    rows = run(open_shot(shot_path))
+    all_rows = run(open_shot(shot_path))
+    rows = all_rows if show_all else [r for r in all_rows if r["outdated"]]
+    if not rows and not as_json:
+        click.echo(f"{display_path(shot_path)}: every part is up to date")
     if as_json:
         emit_json(rows)
     else:
@@ -317,7 +322,7 @@ def status(shot_path, as_json):
             newest = f"v{r['latest']:03d}" if r["latest"] else "-"
             flag = "  OUTDATED" if r["outdated"] else ""
             click.echo(f"{r['kind']:<14} {used:<24} newest {newest}{flag}")
-    if any(r["outdated"] for r in rows):
+    if any(r["outdated"] for r in all_rows):
         sys.exit(1)
 
 

@@ -56,8 +56,11 @@ class Policy:
     def require_department(self, name: str) -> Department:
         dept = self.departments.get(name)
         if dept is None:
-            raise SdfError(f"unknown department '{name}' (known: {', '.join(sorted(self.departments))})",
-                           self.source, "departments")
+            import difflib
+
+            close = difflib.get_close_matches(name, list(self.departments), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SdfError(f"unknown department '{name}'{hint} (departments: {', '.join(sorted(self.departments))})")
         return dept
 
     def access(self, department: str, kind: str) -> str:

@@ -790,6 +790,27 @@ def _read_bytes(path: str) -> bytes:
     return jsonio.read_bytes(path, missing=ResolveError)
 
 
+_NOT_A_SHOT_HINT = {
+    "an Alembic archive": "reference it from a model tree, or try: sdf convert FILE out.usda",
+    "an Alembic archive (HDF5)": "convert it with abcconvert -toOgawa, then reference it from a model tree",
+    "an OpenEXR image": "try: sdf exr info FILE",
+    "a USD crate file": "to make a shot of it: sdf convert FILE shot.sdf",
+}
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """What a binary file given as a shot really is, for an error that names the user's mistake."""
+    if head.startswith(b"Ogawa"):
+        return "an Alembic archive"
+    if head.startswith(b"\x89HDF"):
+        return "an Alembic archive (HDF5)"
+    if head.startswith(b"\x76\x2f\x31\x01"):
+        return "an OpenEXR image"
+    if head.startswith(b"PXR-USDC"):
+        return "a USD crate file"
+    return None
+
+
 def open_shot(path: str | os.PathLike, department: str | None = None, *, config: str | None = None,
               allow_outside_root: bool = False, search_path=(), env=None, policy=None) -> Shot:
     """Open a shot. With ``department``, the view enforces the studio's department policy."""
@@ -797,6 +818,9 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
     if os.path.isdir(path):
         raise FormatError("is a directory; give the shot's .sdf file", path)
     raw_bytes = _read_bytes(path)
+    kind = _binary_kind(raw_bytes[:16])
+    if kind is not None:
+        raise FormatError(f"{kind}, not a shot (.sdf); {_NOT_A_SHOT_HINT[kind]}", path)
     try:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:

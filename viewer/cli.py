@@ -22,7 +22,9 @@ from sdf.errors import SdfError, display_path
 @click.option("--format", "fmt", type=click.Choice(["png", "exr"]), default="png", show_default=True)
 @click.option("--size", default="960x540", show_default=True, help="Image size WxH for --snapshot/--playblast.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
-def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, cache_mb):
+@click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
+def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, cache_mb,
+         allow_outside_root):
     """Play a shot in a window, or render it without one.
 
     \b
@@ -37,7 +39,9 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
 
     from .scene import build_scene
 
-    shot = open_shot(shot_path, department, config=config)
+    if snapshot and os.path.splitext(snapshot)[1].lower() not in (".png", ".exr"):
+        raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
+    shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
     scene = build_scene(shot, cache)
     for m in scene.missing:
