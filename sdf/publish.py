@@ -68,6 +68,14 @@ class NothingToPublish(SdfError):
     """Every kind the department owns is identical to its last published version: nothing is written."""
 
 
+def _digest_of(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def _same_bytes(path: str, data: bytes) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -191,6 +199,11 @@ def _publish_locked(shot: Shot, department: str, kinds: list[str], kinds_given, 
         raise NothingToPublish(f"nothing to publish: {department}'s data is unchanged since its last published "
                                "versions", shot.file)
     _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
+    for p in results:  # the working copy follows the publish, unless it holds other edits of its own
+        working = shot.resolve(refs[p.kind], must_exist=False, field=f"parts/{p.kind}")
+        doc = shot._docs[p.kind]
+        if os.path.exists(working) and doc.digest is not None and _digest_of(working) == doc.digest:
+            jsonio.atomic_write_bytes(working, payloads[p.kind])
 
 
 #: A temporary file older than this is a leftover of a killed writer (a write takes milliseconds).

@@ -645,8 +645,7 @@ class Shot(Element):
                 if self.access(doc.kind) != "edit":
                     raise ReadOnlyError(doc.root.path, self.policy.owner(doc.kind), self.department, doc.kind)
                 if doc.version is not None:
-                    raise SdfError("published versions are immutable; publish a new version instead",
-                                   doc.path, doc.kind)
+                    self._to_working_copy(doc)
                 self._write_part_document(doc)
                 written.append(doc.path)
         if self._shot_needs_write():
@@ -660,6 +659,28 @@ class Shot(Element):
                     d.dirty = False
             written.append(self.file)
         return written
+
+    def _to_working_copy(self, doc: "Document") -> None:
+        """Point an edited document read from a published version at the part's working copy.
+
+        Published versions never change: a view edits the working copy (the part's unversioned
+        file), and publishing makes the next version of it. The shot keeps its pin, so other views
+        see the published version until then. If the working copy holds edits of its own (it
+        differs from the version this view read), they are not overwritten: the view must reopen.
+        """
+        ref = self._parts.get(doc.kind)
+        if ref is None or ref.ref is None:
+            raise SdfError("published versions are immutable; publish a new version instead", doc.path, doc.kind)
+        working = self.resolve(ref.ref, must_exist=False, field=f"parts/{doc.kind}")
+        try:
+            current = _digest(_read_bytes(working))
+        except SdfError:
+            current = None  # no working copy yet: this save creates it
+        if current is not None and current != doc.digest:
+            raise SdfError(f"the working copy holds edits that are not in v{doc.version:03d}, which this view "
+                           "read; publish or discard them, or reopen the shot to edit the working copy", working,
+                           doc.kind)
+        doc.path, doc.version = working, None
 
     def _write_part_document(self, doc: "Document") -> None:
         """Write one part file, refusing if it changed on disk since this view read it.

@@ -69,7 +69,7 @@ def test_lighting_session(tmp_path, run):
     assert f["publish"][0] == ["FINISHED"]
     changed = set(f["published_changed"]) - {"shots/sh010/.sdf-shot.lock"}
     assert changed == {"shots/sh010/lighting/lights.v001.json", "shots/sh010/lighting/lights.v001.meta.json",
-                       "shots/sh010/sh010.sdf"}
+                       "shots/sh010/lighting/lights.json", "shots/sh010/sh010.sdf"}  # the working copy follows
     assert f["key_intensity"] == pytest.approx(6.0)
     assert f["lamp_keys"] == [[1001, 2], [1024, 8], [1048, 1]]
     assert "nothing to publish" in f["second_publish"][1]
@@ -94,7 +94,7 @@ def test_final_layout_session(tmp_path, run):
     assert f["ball_editable"]
     assert f["publish"][0] == ["FINISHED"]
     changed = set(f["changed"]) - {"shots/sh010/.sdf-shot.lock"}
-    assert changed == {"shots/sh010/final_layout/placement.v001.json",
+    assert changed == {"shots/sh010/final_layout/placement.v001.json", "shots/sh010/final_layout/placement.json",
                        "shots/sh010/final_layout/placement.v001.meta.json", "shots/sh010/sh010.sdf"}
     assert f["ball_transform"][12:15] == pytest.approx([1.5, 0.0, -0.5], abs=1e-6)
     _validates(run, tmp_path)
@@ -109,6 +109,7 @@ def test_animation_session_bakes_native_geometry(tmp_path, run):
     assert f["publish"][0] == ["FINISHED"]
     changed = set(f["changed"]) - {"shots/sh010/.sdf-shot.lock"}
     assert changed == {"shots/sh010/animation/animation.v001.json", "shots/sh010/animation/animation.v001.meta.json",
+                       "shots/sh010/animation/animation.json",
                        "shots/sh010/animation/caches/chars_hero_body.v001.abc", "shots/sh010/sh010.sdf"}
     assert f["new_cache"] == "caches/chars_hero_body.v001.abc"
     assert f["baked_samples"] == 48 and f["baked_error"] < 1e-5
@@ -121,14 +122,15 @@ def test_tracking_and_shading_sessions(tmp_path, run):
     assert f["camera_editable"] and f["scene_camera"] == "shotCam"
     assert f["publish_tracking"][0] == ["FINISHED"]
     assert set(f["tracking_changed"]) - {"shots/sh010/.sdf-shot.lock"} == {
-        "shots/sh010/tracking/cameras.v001.json", "shots/sh010/tracking/cameras.v001.meta.json", "shots/sh010/sh010.sdf"}
+        "shots/sh010/tracking/cameras.v001.json", "shots/sh010/tracking/cameras.v001.meta.json",
+        "shots/sh010/tracking/cameras.json", "shots/sh010/sh010.sdf"}
     assert f["lens"] == pytest.approx(50.0) and f["samples"] == 48
     assert f["moved_frames"] == [10] and f["moved_x"] == pytest.approx(0.5, abs=1e-4)
     assert f["ball_selectable"] and f["ball_material"] == "materials/shading.mtlx#prop"
     assert f["publish_shading"][0] == ["FINISHED"]
     assert set(f["shading_changed"]) - {"shots/sh010/.sdf-shot.lock"} == {
         "shots/sh010/texture_shader/materials.v001.json", "shots/sh010/texture_shader/materials.v001.meta.json",
-        "shots/sh010/sh010.sdf"}
+        "shots/sh010/texture_shader/materials.json", "shots/sh010/sh010.sdf"}
     assert f["ball_material_after"] == "materials/shading.mtlx#cloth"
     _validates(run, tmp_path)
 

@@ -80,6 +80,7 @@ def test_light_edit_publishes_only_lighting(demo):
     assert [p.kind for p in published] == ["lights"]  # render layers unchanged: no empty version
     assert _changed(before, tree_hashes(proj)) == {"shots/sh010/lighting/lights.v001.json",
                                                     "shots/sh010/lighting/lights.v001.meta.json",
+                                                    "shots/sh010/lighting/lights.json",  # the working copy follows
                                                     "shots/sh010/sh010.sdf"}
     assert open_shot(shot).lights.find("key_group/key").intensity == 5.0
     with pytest.raises(NothingToPublish):

@@ -49,10 +49,12 @@ def test_publish_from_python_includes_unsaved_edits(demo):
     assert [(p.kind, p.version) for p in done] == [("lights", 1), ("render_layers", 1)]
     again = sdf.open(shot_path, department="lighting")
     assert again.lights.find("key_group/key").intensity == 8.25
-    # Published versions are immutable: edit and publish again, never rewrite v001.
+    # Published versions are immutable: a view edits the working copy (which followed the publish),
+    # and the next publish makes v002; v001 is never rewritten.
+    v001 = open(os.path.join(os.path.dirname(shot_path), "lighting", "lights.v001.json"), "rb").read()
     again.lights.find("key_group/key").intensity = 1.0
-    with pytest.raises(sdf.SdfError, match="immutable"):
-        again.save()
+    assert again.save() == [os.path.join(os.path.dirname(shot_path), "lighting", "lights.json")]
+    assert open(os.path.join(os.path.dirname(shot_path), "lighting", "lights.v001.json"), "rb").read() == v001
     assert [(p.kind, p.version) for p in pub.publish(again)] == [("lights", 2)]  # render layers unchanged
     assert sdf.open(shot_path).lights.find("key_group/key").intensity == 1.0
 
