@@ -49,13 +49,53 @@ def archive_units(archive) -> float:
 
 
 def archive_fps(archive) -> float | None:
-    """Frames per second from the archive's uniform time samplings (the most common one)."""
-    rates = []
-    for i in range(archive.getNumTimeSamplings()):
-        tst = archive.getTimeSampling(i).getTimeSamplingType()
-        if tst.isUniform() and tst.getTimePerCycle() > 0 and i > 0:
-            rates.append(round(1.0 / tst.getTimePerCycle(), 6))
-    return max(set(rates), key=rates.count) if rates else None
+    """Frames per second from the archive's time samplings, weighted by how many samples use each.
+
+    Uniform samplings give their rate; an acyclic one (a tracked camera written frame by frame)
+    gives the rate of its typical interval. Each candidate counts as many times as the most
+    samples any property takes from it, so a sampling used once (Maya's one-second default, say)
+    does not outvote the one every animated object uses.
+    """
+    weights: dict[float, int] = {}
+    for i in range(1, archive.getNumTimeSamplings()):
+        ts = archive.getTimeSampling(i)
+        tst = ts.getTimeSamplingType()
+        try:
+            used = int(archive.getMaxNumSamplesForTimeSamplingIndex(i))
+        except Exception:
+            used = 1
+        rate = None
+        if tst.isUniform() and tst.getTimePerCycle() > 0:
+            rate = 1.0 / tst.getTimePerCycle()
+        elif tst.isAcyclic():
+            times = np.asarray(ts.getStoredTimes(), dtype=np.float64)
+            steps = np.diff(times)
+            steps = steps[steps > 1e-9]
+            if len(steps):
+                rate = 1.0 / float(np.median(steps))
+        if rate is not None and used > 1:
+            rate = _nice_rate(rate)
+            weights[rate] = weights.get(rate, 0) + used
+    return max(weights, key=weights.get) if weights else None
+
+
+#: Frame rates as productions name them: a measured rate this close to one is that one.
+_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 47.952, 48.0, 50.0, 59.94, 60.0, 12.0, 15.0, 120.0)
+
+
+def _nice_rate(rate: float) -> float:
+    for r in _RATES:
+        if abs(rate - r) < 1e-3 * r:
+            return 24000 / 1001 if r == 23.976 else 30000 / 1001 if r == 29.97 else \
+                48000 / 1001 if r == 47.952 else 60000 / 1001 if r == 59.94 else r
+    return round(rate, 6)
+
+
+def snap_code(tc: float) -> float:
+    """A time code (seconds x fps) snapped to its frame when floating point is all that separates them:
+    5.999999999999999 becomes 6.0, a real sub-frame sample (5.5, 5.25) stays where it is."""
+    nearest = round(tc)
+    return float(nearest) if abs(tc - nearest) <= 1e-6 * max(1.0, abs(tc)) else tc
 
 
 def _vt(kind: str, a):
@@ -153,7 +193,7 @@ class _Writer:
         ts = source.getTimeSampling()
         out = []
         for i in range(n):
-            tc = ts.getSampleTime(i) * self.fps
+            tc = snap_code(ts.getSampleTime(i) * self.fps)
             if self.options.in_range(tc):
                 out.append((i, tc))
         self.codes.extend(tc for _, tc in out)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sdf import alembic_io
+from sdf.converters.alembic_usd import snap_code
 from sdf.converters.options import ConvertOptions, usd_safe_name
 from sdf.converters.registry import convert
 from conftest import corpus_files
@@ -44,7 +45,7 @@ def _compare_archive_with_stage(abc, usd_file):
             pts = UsdGeom.PointBased(prim).GetPointsAttr()
             for i in range(n):
                 t = schema.getTimeSampling().getSampleTime(i)
-                tc = Usd.TimeCode(t * fps) if n > 1 else Usd.TimeCode.Default()
+                tc = Usd.TimeCode(snap_code(t * fps)) if n > 1 else Usd.TimeCode.Default()
                 s = schema.getValue(alembic_io.select(schema, i))
                 np.testing.assert_array_equal(np.asarray(pts.Get(tc)), np.asarray(s.getPositions()),
                                               err_msg=f"{path} sample {i}")
@@ -71,7 +72,7 @@ def _compare_archive_with_stage(abc, usd_file):
             xf = UsdGeom.Xformable(prim)
             for i in range(n):
                 t = schema.getTimeSampling().getSampleTime(i)
-                tc = Usd.TimeCode(t * fps) if n > 1 else Usd.TimeCode.Default()
+                tc = Usd.TimeCode(snap_code(t * fps)) if n > 1 else Usd.TimeCode.Default()
                 m = schema.getValue(alembic_io.select(schema, i)).getMatrix()
                 expect = np.array([[m[r][c] for c in range(4)] for r in range(4)])
                 np.testing.assert_allclose(np.array(xf.GetLocalTransformation(tc)), expect, atol=1e-12,
@@ -81,7 +82,7 @@ def _compare_archive_with_stage(abc, usd_file):
             schema = AbcGeom.ICamera(obj, wrap).getSchema()
             s = schema.getValue(alembic_io.select(schema, 0))
             cam = UsdGeom.Camera(prim)
-            tc = Usd.TimeCode(schema.getTimeSampling().getSampleTime(0) * fps) if schema.getNumSamples() > 1 \
+            tc = Usd.TimeCode(snap_code(schema.getTimeSampling().getSampleTime(0) * fps)) if schema.getNumSamples() > 1 \
                 else Usd.TimeCode.Default()
             # Maya writes centimetres: USD's tenths of a unit are millimetres.
             assert cam.GetFocalLengthAttr().Get(tc) == pytest.approx(s.getFocalLength())
@@ -410,3 +411,61 @@ def test_blender_shape_keys_become_point_samples(tmp_path):
     z = [float(np.asarray(mesh.getValue(alembic_io.select(mesh, i)).getPositions())[0][2])
          for i in range(mesh.getNumSamples())]
     assert z == pytest.approx([0.0, 0.5, 1.0])  # the key's weight 0 -> 1 over frames 1-3
+
+
+@pytest.mark.parametrize("fps", [24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0])
+def test_time_codes_land_on_frames_at_every_rate(tmp_path, fps):
+    """Sample times are frame/fps seconds in floating point: their codes must come back as whole frames."""
+    from alembic3d import AbcGeom
+    from pxr import Usd
+
+    from sdf.alembic_write import frame_sampling, m44d, put, write_archive
+
+    src = str(tmp_path / "rate.abc")
+    first = 1001
+
+    def body(archive):
+        ts = frame_sampling(archive, fps, first)
+        xf = AbcGeom.OXform(archive.getTop(), "moving", ts)
+        for i in range(40):
+            sample = AbcGeom.XformSample()
+            sample.setMatrix(m44d(np.eye(4) + np.array([[0, 0, 0, 0]] * 3 + [[i * 0.1, 0, 0, 0]])))
+            put(xf.getSchema(), sample)
+
+    write_archive(src, body)
+    usd = str(tmp_path / "rate.usda")
+    convert(src, usd, ConvertOptions())
+    stage = Usd.Stage.Open(usd)
+    codes = stage.GetPrimAtPath("/rate/moving").GetAttribute("xformOp:transform").GetTimeSamples()
+    assert len(codes) == 40 and codes == [float(first + i) for i in range(40)], codes[:5]
+    assert abs(stage.GetTimeCodesPerSecond() - fps) < 1e-9
+
+
+def test_frame_rate_from_an_acyclic_camera_beside_a_one_second_sampling(tmp_path):
+    from alembic3d import AbcCoreAbstract, AbcGeom
+
+    from sdf.alembic_write import m44d, put, write_archive
+    from sdf.converters.alembic_usd import archive_fps
+
+    src = str(tmp_path / "cam.abc")
+
+    def body(archive):
+        times = AbcCoreAbstract.TimeVector()
+        for i in range(30):
+            times.append((1001 + i) / 24.0)
+        tst = AbcCoreAbstract.TimeSamplingType(AbcCoreAbstract.AcyclicFlag.kAcyclic)
+        acyclic = archive.addTimeSampling(AbcCoreAbstract.TimeSampling(tst, times))
+        second = archive.addTimeSampling(AbcCoreAbstract.TimeSampling(1.0, 0.0))
+        cam = AbcGeom.OXform(archive.getTop(), "camera", acyclic)
+        for i in range(30):
+            sample = AbcGeom.XformSample()
+            sample.setMatrix(m44d(np.eye(4) + np.array([[0, 0, 0, 0]] * 3 + [[i * 0.1, 0, 0, 0]])))
+            put(cam.getSchema(), sample)
+        other = AbcGeom.OXform(archive.getTop(), "other", second)
+        for i in range(2):
+            sample = AbcGeom.XformSample()
+            sample.setMatrix(m44d(np.eye(4) + np.array([[0, 0, 0, 0]] * 3 + [[i * 1.0, 0, 0, 0]])))
+            put(other.getSchema(), sample)
+
+    write_archive(src, body)
+    assert archive_fps(alembic_io.open_archive(src, cached=False)) == 24.0
