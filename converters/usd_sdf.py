@@ -462,20 +462,28 @@ def usd_to_sdf(src: str, dst: str, options: ConvertOptions) -> dict:
             jsonio.write(staging.path(os.path.join(reader.parts_dir, PART_FILES[kind])), doc)
             part_specs[kind] = {"ref": rel}
         search_path = list(shot.get("search_path") or [])
+        intermediate = [dict(i) for i in shot.get("intermediate") or []]
         if own:
-            # The shot's own relative paths still resolve from the new shot's folder via its search path.
-            search_path = [os.path.relpath(os.path.join(os.path.dirname(_cd(root_prim, "sdf:shot") and
-                                                                        stage.GetRootLayer().customLayerData.get(
-                                                                            "sdf:source", dst)), p),
-                                           os.path.dirname(os.path.abspath(dst))).replace(os.sep, "/")
-                           for p in search_path]
+            # The shot's own relative paths (search path, intermediate data) are rebased from the
+            # original shot's folder to the new shot's, so the shot written anywhere still validates.
+            source = stage.GetRootLayer().customLayerData.get("sdf:source", dst) if _cd(root_prim, "sdf:shot") else dst
+            old_dir, new_dir = os.path.dirname(source), os.path.dirname(os.path.abspath(dst))
+
+            def rebase(p: str) -> str:
+                if os.path.isabs(p) or p.startswith(("${", "~")):
+                    return p
+                return os.path.relpath(os.path.join(old_dir, p), new_dir).replace(os.sep, "/")
+
+            search_path = [rebase(p) for p in search_path]
+            for item in intermediate:
+                item["path"] = rebase(item["path"])
         data = {schema.SCHEMA_KEY: schema.tag("Shot"), "name": usd_safe_name(shot["name"]),
                 "frame_range": {"start": int(frame_range[0]), "end": int(frame_range[1])}, "fps": float(fps),
                 "up_axis": shot["up_axis"], "meters_per_unit": float(shot["meters_per_unit"]), "parts": part_specs}
         if search_path:
             data["search_path"] = search_path
-        if shot.get("intermediate"):
-            data["intermediate"] = shot["intermediate"]
+        if intermediate:
+            data["intermediate"] = intermediate
         if shot.get("metadata"):
             data["metadata"] = shot["metadata"]
         sdf.shot.check_document("Shot", data, dst)

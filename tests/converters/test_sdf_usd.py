@@ -228,3 +228,17 @@ def test_department_recorded_by_convert_is_used_when_opening(demo, tmp_path):
     assert os.path.basename(stage.GetEditTarget().GetLayer().identifier) == "lighting.usda"
     model = next(l for l in stage.GetLayerStack() if l.identifier.endswith("model.usda"))
     assert not model.permissionToEdit
+
+
+def test_a_shot_written_back_from_usd_anywhere_in_the_project_validates(demo, run):
+    """Relative references (search path, intermediate data) are rebased to the new shot's folder."""
+    proj, shot = demo
+    os.makedirs(os.path.join(proj, "out"))
+    usd = os.path.join(proj, "out", "sh010.usda")
+    assert run("convert", shot, usd).exit_code == 0
+    for target in (os.path.join(proj, "back.sdf"), os.path.join(proj, "shots", "sh010", "v2", "back.sdf")):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        res = run("convert", usd, target)
+        assert res.exit_code == 0, res.output
+        res = run("validate", target)
+        assert res.exit_code == 0, res.output
