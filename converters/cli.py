@@ -34,8 +34,11 @@ def _frames(spec):
 @click.option("--flatten", is_flag=True, help="SDF -> USD: write one flattened layer instead of a layer stack.")
 @click.option("--department", "-d", help="SDF -> USD: lock every other department's layer (read-only).")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
+@click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage has no "
+              "geometry (a stage of overrides only).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, force, as_json):
+def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, force, allow_empty,
+            as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
     \b
@@ -69,7 +72,8 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
         bar.refresh()
 
     options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
-                             flatten=flatten, force=force, department=department, progress=progress)
+                             flatten=flatten, force=force, department=department, progress=progress,
+                             allow_empty=allow_empty)
     try:
         result = run(src, dst, options)
     finally:

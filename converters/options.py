@@ -35,6 +35,7 @@ class ConvertOptions:
     progress: Callable[[str, int, int], None] | None = None
     warnings: list[str] = field(default_factory=list)
     skel_baked: bool = False                   # set by the USD readers when UsdSkel animation was baked
+    allow_empty: bool = False                  # USD -> Alembic: write an archive even with no geometry
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -117,8 +117,10 @@ class _Converter:
         self.codes = self._time_codes()
 
     def _time_codes(self) -> list[float]:
+        from pxr import Usd
+
         codes = set()
-        for prim in self.stage.Traverse():
+        for prim in self.stage.Traverse(Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)):
             for attr in prim.GetAttributes():
                 for t in attr.GetTimeSamples():
                     if self.options.in_range(t):
@@ -138,13 +140,36 @@ class _Converter:
 
     # -- hierarchy -----------------------------------------------------------------------------
     def run(self, archive) -> int:
-        self.ts = frame_sampling(archive, self.fps, self.codes[0] if self.codes else 1.0)
+        self.ts = self._sampling(archive)
         count = 0
-        roots = list(self.stage.GetPseudoRoot().GetChildren())
+        self.geometry = 0
+        roots = list(self._children(self.stage.GetPseudoRoot()))
         for i, prim in enumerate(roots):
             count += self.prim(prim, archive.getTop(), top=True)
             self.options.tick(os.path.basename(self.stage.GetRootLayer().identifier), i + 1, len(roots))
         return count
+
+    def _sampling(self, archive) -> int:
+        """One sample per time code: uniform when the codes are consecutive frames, else acyclic at the
+        stage's own codes (keys at 0 and 100 stay at frames 0 and 100)."""
+        from alembic3d import AbcCoreAbstract
+
+        codes = self.codes
+        if len(codes) < 2 or np.allclose(np.diff(codes), 1.0, atol=1e-9):
+            return frame_sampling(archive, self.fps, codes[0] if codes else 1.0)
+        times = AbcCoreAbstract.TimeVector()
+        for c in codes:
+            times.append(c / self.fps)
+        tst = AbcCoreAbstract.TimeSamplingType(AbcCoreAbstract.AcyclicFlag.kAcyclic)
+        return archive.addTimeSampling(AbcCoreAbstract.TimeSampling(tst, times))
+
+    @staticmethod
+    def _children(prim):
+        """Children including instance proxies: an instanceable prim's prototype is written expanded,
+        as a copy per instance (``GetChildren`` alone skips them and their meshes are lost)."""
+        from pxr import Usd
+
+        return prim.GetFilteredChildren(Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate))
 
     def prim(self, prim, parent, top: bool) -> int:
         from alembic3d import AbcGeom
@@ -158,8 +183,10 @@ class _Converter:
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
             self.xform(prim, xf, top)
             getattr(self, type_name.lower() if type_name != "BasisCurves" else "curves")(prim, xf)
+            if type_name != "Camera":
+                self.geometry += 1
             n = 1
-            for child in prim.GetChildren():
+            for child in self._children(prim):
                 if child.GetTypeName() != "GeomSubset":
                     n += self.prim(child, xf, False)
             return n
@@ -171,7 +198,7 @@ class _Converter:
                                   "(its children are kept)")
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
             self.xform(prim, xf, top)
-            return 1 + sum(self.prim(c, xf, False) for c in prim.GetChildren())
+            return 1 + sum(self.prim(c, xf, False) for c in self._children(prim))
         self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}'")
         return 0
 
@@ -426,6 +453,9 @@ def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
         staging.check_targets([dst])
         target = staging.path(dst)
         count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)}")
+        if not conv.geometry and not options.allow_empty:
+            raise ConvertError("the stage has no geometry to write (a stage of overrides only: a look file, "
+                               "variant selections?); --allow-empty writes the archive anyway", src)
         staging.commit()
     return {"output": dst, "objects": count, "fps": conv.fps, "time_codes": len(conv.codes),
             "up_axis_in": conv.up, "meters_per_unit_in": conv.mpu, "warnings": list(options.warnings)}

@@ -263,7 +263,7 @@ def test_alembic_usd_alembic_round_trip(demo_master, tmp_path):
 
 def test_unsupported_prims_are_named(tmp_path):
     src = _maya_usd("sphereLight.usda")
-    opts = ConvertOptions()
+    opts = ConvertOptions(allow_empty=True)  # lights only: no geometry for Alembic
     convert(src, str(tmp_path / "l.abc"), opts)
     assert any("SphereLight" in w and "SpotLight23" in w for w in opts.warnings)
 
@@ -469,3 +469,78 @@ def test_frame_rate_from_an_acyclic_camera_beside_a_one_second_sampling(tmp_path
 
     write_archive(src, body)
     assert archive_fps(alembic_io.open_archive(src, cached=False)) == 24.0
+
+
+def _stage(path, build):
+    from pxr import Usd, UsdGeom
+
+    stage = Usd.Stage.CreateNew(path)
+    UsdGeom.SetStageUpAxis(stage, "Y")
+    stage.SetTimeCodesPerSecond(24)
+    build(stage)
+    stage.GetRootLayer().Save()
+    return path
+
+
+def _triangle(stage, path):
+    from pxr import UsdGeom
+
+    mesh = UsdGeom.Mesh.Define(stage, path)
+    mesh.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.GetFaceVertexCountsAttr().Set([3])
+    mesh.GetFaceVertexIndicesAttr().Set([0, 1, 2])
+    return mesh
+
+
+def test_instanced_prims_are_written_as_expanded_copies(tmp_path):
+    from pxr import Sdf, UsdGeom
+
+    def build(stage):
+        UsdGeom.Xform.Define(stage, "/proto")
+        _triangle(stage, "/proto/tri")
+        stage.GetPrimAtPath("/proto").SetSpecifier(Sdf.SpecifierClass)
+        for i in range(3):
+            inst = UsdGeom.Xform.Define(stage, f"/world/inst{i}").GetPrim()
+            inst.GetReferences().AddInternalReference("/proto")
+            inst.SetInstanceable(True)
+
+    src = _stage(str(tmp_path / "inst.usda"), build)
+    out = str(tmp_path / "inst.abc")
+    convert(src, out, ConvertOptions())
+    _, objects = _abc_objects(out)
+    meshes = [p for p, o in objects if alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
+    assert len(meshes) == 3 and all("/world/inst" in p for p in meshes), meshes
+
+
+def test_sparse_time_samples_keep_their_frames(tmp_path):
+    from pxr import UsdGeom
+
+    def build(stage):
+        xf = UsdGeom.Xform.Define(stage, "/mover")
+        op = xf.AddTranslateOp()
+        op.Set((0, 0, 0), 0)
+        op.Set((10, 0, 0), 100)
+        _triangle(stage, "/mover/tri")
+
+    src = _stage(str(tmp_path / "sparse.usda"), build)
+    out = str(tmp_path / "sparse.abc")
+    convert(src, out, ConvertOptions())
+    archive, objects = _abc_objects(out)
+    from alembic3d import Abc, AbcGeom
+
+    obj = dict(objects)["/sparse/mover"] if "/sparse/mover" in dict(objects) else \
+        next(o for p, o in objects if p.endswith("/mover"))
+    schema = AbcGeom.IXform(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    times = [schema.getTimeSampling().getSampleTime(i) * 24 for i in range(schema.getNumSamples())]
+    assert times == [0.0, 100.0]
+
+
+def test_a_stage_of_overrides_only_is_refused_unless_asked(tmp_path, run):
+    def build(stage):
+        stage.OverridePrim("/chars/hero").CreateAttribute("primvars:displayColor",
+                                                           __import__("pxr").Sdf.ValueTypeNames.Color3fArray)
+
+    src = _stage(str(tmp_path / "look.usda"), build)
+    res = run("convert", src, tmp_path / "look.abc")
+    assert res.exit_code == 2 and "no geometry" in res.output and not (tmp_path / "look.abc").exists()
+    assert run("convert", src, tmp_path / "look.abc", "--allow-empty").exit_code == 0
