@@ -30,6 +30,8 @@ from sdf.alembic_write import (bool_array, color_array, double_array, float_arra
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
 GPRIMS = ("Mesh", "BasisCurves", "Points")
+#: Implicit surfaces, written as polygon meshes (tessellated here: Alembic has no implicit shapes).
+IMPLICIT = ("Cube", "Sphere", "Cylinder", "Cone", "Capsule")
 
 # USD primvar type -> (alembic3d geom param class prefix, converter to an imath array)
 PRIMVAR_TYPES = {
@@ -190,6 +192,12 @@ class _Converter:
                 if child.GetTypeName() != "GeomSubset":
                     n += self.prim(child, xf, False)
             return n
+        if type_name in IMPLICIT:
+            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self.xform(prim, xf, top)
+            self.implicit(prim, xf, type_name)
+            self.geometry += 1
+            return 1 + sum(self.prim(c, xf, False) for c in self._children(prim))
         if type_name in SKEL_TYPES and self.options.skel_baked:
             return 0  # consumed: their animation was baked into the meshes' points
         if imageable or type_name in ("", "Scope"):
@@ -291,6 +299,23 @@ class _Converter:
                 if faces is not None:
                     fs = schema.createFaceSet(subset.GetPrim().GetName())
                     put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+
+    def implicit(self, prim, oxf, type_name: str) -> None:
+        """A Cube, Sphere, Cylinder, Cone or Capsule as a polygon mesh (its size animated if it is)."""
+        from alembic3d import AbcGeom
+
+        attrs = [prim.GetAttribute(n) for n in ("size", "radius", "height", "axis")]
+        shape = AbcGeom.OPolyMesh(oxf, prim.GetName() + "Shape", self.ts)
+        schema = shape.getSchema()
+        for tc in self.times_for(*[a for a in attrs if a]):
+            def get(name, default):
+                a = prim.GetAttribute(name)
+                v = a.Get(tc) if a else None
+                return default if v is None else v
+            points, counts, indices = tessellate(type_name, float(get("size", 2.0)), float(get("radius", 1.0)),
+                                                 float(get("height", 2.0)), str(get("axis", "Z")))
+            order = _corner_reversal(counts)  # tessellated counter-clockwise; Alembic is clockwise
+            put(schema, AbcGeom.OPolyMeshSchemaSample(v3f(points), int_array(indices[order]), int_array(counts)))
 
     def arb_params(self, prim, schema, times, order_of=None, skip=()) -> None:
         """Other primvars as arbitrary geometry parameters, with their interpolation and indices.
@@ -444,6 +469,58 @@ class _Converter:
             s.setFStop(float(cam.GetFStopAttr().Get(tc) or 0))
             s.setFocusDistance(float(cam.GetFocusDistanceAttr().Get(tc) or 0) * self.scale)
             put(schema, s)
+
+
+def tessellate(kind: str, size: float, radius: float, height: float, axis: str, segments: int = 24,
+               rings: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points, face counts and counter-clockwise face indices of an implicit USD shape (its own axis)."""
+    if kind == "Cube":
+        h = size / 2.0
+        pts = np.array([(x, y, z) for x in (-h, h) for y in (-h, h) for z in (-h, h)], np.float32)
+        faces = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+        return pts, np.full(6, 4, np.int32), np.array(faces, np.int32).reshape(-1)
+    angles = np.linspace(0.0, 2.0 * np.pi, segments, endpoint=False)
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    if kind in ("Sphere", "Capsule"):
+        half = 0.0 if kind == "Sphere" else height / 2.0
+        lat = np.linspace(-np.pi / 2, np.pi / 2, rings + 1)[1:-1]
+        rows = []
+        for a in lat:  # a capsule is a sphere split at its equator and pulled apart by its height
+            z = radius * np.sin(a) + (half if a > 0 else -half if a < 0 else 0.0)
+            rows.append(np.column_stack([radius * np.cos(a) * ring, np.full(segments, z)]))
+        body = np.concatenate(rows)
+        pts = np.concatenate([body, [(0, 0, -radius - half), (0, 0, radius + half)]]).astype(np.float32)
+        bottom, top = len(body), len(body) + 1
+        counts, idx = [], []
+        for r in range(len(lat) - 1):
+            for s in range(segments):
+                a, b = r * segments + s, r * segments + (s + 1) % segments
+                counts.append(4)
+                idx += [a, b, b + segments, a + segments]
+        for s in range(segments):
+            counts += [3, 3]
+            idx += [bottom, (s + 1) % segments, s]
+            last = (len(lat) - 1) * segments
+            idx += [top, last + s, last + (s + 1) % segments]
+    else:  # Cylinder, Cone: side, and caps
+        top_r = radius if kind == "Cylinder" else 0.0
+        lo = np.column_stack([radius * ring, np.full(segments, -height / 2.0)])
+        hi = np.column_stack([top_r * ring, np.full(segments, height / 2.0)])
+        pts = np.concatenate([lo, hi, [(0, 0, -height / 2.0), (0, 0, height / 2.0)]]).astype(np.float32)
+        counts, idx = [], []
+        for s in range(segments):
+            a, b = s, (s + 1) % segments
+            counts.append(4)
+            idx += [a, b, b + segments, a + segments]
+            counts += [3, 3]
+            idx += [2 * segments, b, a]
+            idx += [2 * segments + 1, a + segments, b + segments]
+    pts = np.asarray(pts, np.float32)
+    if axis == "X":
+        pts = pts[:, [2, 0, 1]]
+    elif axis == "Y":
+        pts = pts[:, [1, 2, 0]]
+    return pts, np.asarray(counts, np.int32), np.asarray(idx, np.int32)
 
 
 def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:

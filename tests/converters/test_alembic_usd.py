@@ -544,3 +544,30 @@ def test_a_stage_of_overrides_only_is_refused_unless_asked(tmp_path, run):
     res = run("convert", src, tmp_path / "look.abc")
     assert res.exit_code == 2 and "no geometry" in res.output and not (tmp_path / "look.abc").exists()
     assert run("convert", src, tmp_path / "look.abc", "--allow-empty").exit_code == 0
+
+
+@pytest.mark.parametrize("kind", ["Cube", "Sphere", "Cylinder", "Cone", "Capsule"])
+def test_implicit_prims_become_meshes(tmp_path, kind):
+    from alembic3d import Abc, AbcGeom
+    from pxr import UsdGeom
+
+    def build(stage):
+        prim = getattr(UsdGeom, kind).Define(stage, f"/shape{kind}")
+        if kind == "Cube":
+            prim.GetSizeAttr().Set(4.0)
+        else:
+            prim.GetRadiusAttr().Set(2.0)
+
+    src = _stage(str(tmp_path / f"{kind}.usda"), build)
+    out = str(tmp_path / f"{kind}.abc")
+    opts = ConvertOptions()
+    convert(src, out, opts)
+    assert not any("unsupported" in w for w in opts.warnings)
+    _, objects = _abc_objects(out)
+    obj = next(o for p, o in objects if alembic_io.object_schema(o) == "AbcGeom_PolyMesh")
+    sample = AbcGeom.IPolyMesh(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema().getValue()
+    pts = np.asarray(sample.getPositions())
+    counts, idx = np.asarray(sample.getFaceCounts()), np.asarray(sample.getFaceIndices())
+    assert counts.sum() == len(idx) and idx.max() < len(pts)
+    extent = 2.0 if kind == "Cube" else 2.0  # half of the cube's size 4, or the radius 2
+    assert np.isclose(np.abs(pts[:, :2]).max(), extent, atol=1e-5)
