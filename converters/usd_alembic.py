@@ -192,6 +192,10 @@ class _Converter:
                 if child.GetTypeName() != "GeomSubset":
                     n += self.prim(child, xf, False)
             return n
+        if type_name == "PointInstancer":
+            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self.xform(prim, xf, top)
+            return 1 + self.point_instancer(prim, xf)
         if type_name in IMPLICIT:
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
             self.xform(prim, xf, top)
@@ -299,6 +303,39 @@ class _Converter:
                 if faces is not None:
                     fs = schema.createFaceSet(subset.GetPrim().GetName())
                     put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
+
+    def point_instancer(self, prim, oxf) -> int:
+        """Each instance as an Xform (its instance transform, animated if it is) holding an expanded copy
+        of its prototype; the prototypes themselves are written only through their instances."""
+        from alembic3d import AbcGeom
+        from pxr import Usd, UsdGeom
+
+        pi = UsdGeom.PointInstancer(prim)
+        protos = [self.stage.GetPrimAtPath(t) for t in pi.GetPrototypesRel().GetTargets()]
+        attrs = [pi.GetPositionsAttr(), pi.GetOrientationsAttr(), pi.GetScalesAttr(), pi.GetProtoIndicesAttr()]
+        times = self.times_for(*attrs)
+        first = times[0]
+        indices = list(pi.GetProtoIndicesAttr().Get(first) or [])
+        per_time = []
+        for tc in times:
+            code = tc if isinstance(tc, Usd.TimeCode) else Usd.TimeCode(tc)
+            per_time.append(pi.ComputeInstanceTransformsAtTime(code, code))
+        count = 0
+        for i, proto_index in enumerate(indices):
+            if not 0 <= proto_index < len(protos) or not protos[proto_index]:
+                self.options.warn(f"{prim.GetPath()}: instance {i} names no prototype ({proto_index})")
+                continue
+            ixf = AbcGeom.OXform(oxf, f"instance_{i}", self.ts)
+            schema = ixf.getSchema()
+            for mats in per_time:
+                s = AbcGeom.XformSample()
+                s.setMatrix(m44d(np.array(mats[i], dtype=np.float64).reshape(4, 4) if i < len(mats)
+                                 else np.identity(4)))
+                put(schema, s)
+            count += 1 + self.prim(protos[proto_index], ixf, False)
+        if indices:
+            self.geometry += 1
+        return count
 
     def implicit(self, prim, oxf, type_name: str) -> None:
         """A Cube, Sphere, Cylinder, Cone or Capsule as a polygon mesh (its size animated if it is)."""

@@ -571,3 +571,29 @@ def test_implicit_prims_become_meshes(tmp_path, kind):
     assert counts.sum() == len(idx) and idx.max() < len(pts)
     extent = 2.0 if kind == "Cube" else 2.0  # half of the cube's size 4, or the radius 2
     assert np.isclose(np.abs(pts[:, :2]).max(), extent, atol=1e-5)
+
+
+def test_point_instancer_instances_become_expanded_copies(tmp_path):
+    from pxr import Gf, UsdGeom
+
+    def build(stage):
+        pi = UsdGeom.PointInstancer.Define(stage, "/scatter")
+        UsdGeom.Scope.Define(stage, "/scatter/protos")
+        _triangle(stage, "/scatter/protos/leaf")
+        pi.GetPrototypesRel().AddTarget("/scatter/protos/leaf")
+        pi.GetProtoIndicesAttr().Set([0, 0, 0, 0])
+        pi.GetPositionsAttr().Set([Gf.Vec3f(i * 2.0, 0, 0) for i in range(4)])
+
+    src = _stage(str(tmp_path / "pi.usda"), build)
+    out = str(tmp_path / "pi.abc")
+    opts = ConvertOptions()
+    convert(src, out, opts)
+    assert not any("PointInstancer" in w for w in opts.warnings)
+    _, objects = _abc_objects(out)
+    shapes = [p for p, o in objects if alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
+    assert len(shapes) == 4, shapes
+    from sdf.frames import AlembicReader
+
+    r = AlembicReader(out)
+    xs = sorted(round(float(r.read(p, 0, 24.0).world[3, 0]), 4) for p in shapes)
+    assert xs == [0.0, 2.0, 4.0, 6.0]
