@@ -84,6 +84,15 @@ def _channel_suffixes(data_type: str, n: int, aov_name: str) -> list[str]:
     return list("RGBA"[:n]) if n <= 4 else [str(i) for i in range(n)]
 
 
+#: Attributes the library computes for each part it writes: never copied from a source.
+_COMPUTED = ("channels", "name", "chunkCount", "version")
+
+
+def _kept_header(header) -> dict:
+    """A part's header as a new part's: every attribute but the ones the library computes itself."""
+    return {k: v for k, v in header.items() if k not in _COMPUTED}
+
+
 def _read_planes(path: str) -> tuple[list[tuple[str, np.ndarray]], dict]:
     f = open_exr(path)
     part = f.parts[0]
@@ -129,7 +138,10 @@ def pack(inputs: dict[str, str], out: str, *, aovs=None, compression: str = "zip
         else:
             suffixes = [n.rsplit(".", 1)[-1] for n, _ in planes]
         channels = {f"{name}.{s}": np.ascontiguousarray(p) for s, (_, p) in zip(suffixes, planes)}
-        h = {"compression": comp, "type": OpenEXR.scanlineimage}
+        # Every attribute of the input survives (windows, tiling, views, camera, writer metadata);
+        # only the compression is the pack's own choice.
+        h = _kept_header(header)
+        h["compression"] = comp
         parts.append(OpenEXR.Part(h, channels, name))
     with Staging(out, force) as staging:
         staging.check_targets([out])
@@ -157,7 +169,7 @@ def split(path: str, out_dir: str, *, force: bool = False) -> dict:
             for ch_name, ch in part.channels.items():
                 short = ch_name[len(name) + 1:] if ch_name.startswith(name + ".") else ch_name
                 channels[short] = np.ascontiguousarray(ch.pixels)
-            h = {"compression": part.header.get("compression"), "type": OpenEXR.scanlineimage}
+            h = _kept_header(part.header)  # windows, tiling, compression, views, every attribute
             with OpenEXR.File(h, channels) as out:
                 out.write(staging.path(target))
         staging.check_targets(targets)

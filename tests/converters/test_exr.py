@@ -92,3 +92,42 @@ def test_truncated_and_non_exr_files(run, aov_images, tmp_path):
     result = run("exr", "info", other)
     assert result.exit_code == 2 and "photo.exr: not an OpenEXR file" in result.stderr
     assert run("exr", "info", tmp_path / "none.exr").exit_code == 2
+
+
+def _tiled_windowed(path, seed, view):
+    import OpenEXR
+
+    td = OpenEXR.TileDescription()
+    td.xSize, td.ySize, td.mode = 16, 16, OpenEXR.ONE_LEVEL
+    h = {"compression": OpenEXR.PIZ_COMPRESSION, "type": OpenEXR.tiledimage, "tiles": td,
+         "dataWindow": (np.array([10, 20], np.int32), np.array([41, 51], np.int32)),
+         "displayWindow": (np.array([0, 0], np.int32), np.array([63, 63], np.int32)),
+         "owner": "sdf tests", "view": view, "cameraFocalLength": 35.0}
+    rgb = np.random.default_rng(seed).random((32, 32, 3)).astype(np.float32)
+    with OpenEXR.File(h, {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("RGB")}) as f:
+        f.write(str(path))
+    return rgb
+
+
+def test_pack_and_split_keep_every_header_attribute(tmp_path, run):
+    import OpenEXR
+
+    a = _tiled_windowed(tmp_path / "beauty.exr", 1, "left")
+    b = _tiled_windowed(tmp_path / "diffuse.exr", 2, "left")
+    packed = tmp_path / "packed.exr"
+    res = run("exr", "pack", packed, "--aov", f"beauty={tmp_path / 'beauty.exr'}", "--aov",
+              f"diffuse={tmp_path / 'diffuse.exr'}", "--compression", "piz")
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "split"
+    out.mkdir()
+    assert run("exr", "split", packed, out).exit_code == 0
+    for name, rgb in (("beauty", a), ("diffuse", b)):
+        src = OpenEXR.File(str(tmp_path / f"{name}.exr")).parts[0].header
+        got = OpenEXR.File(str(out / f"{name}.exr"), separate_channels=True).parts[0]
+        for key in ("type", "dataWindow", "displayWindow", "owner", "view", "cameraFocalLength", "compression"):
+            assert repr(got.header[key]) == repr(src[key]), key
+        assert str(got.header["tiles"]) == str(src["tiles"])
+        source = OpenEXR.File(str(tmp_path / f"{name}.exr"), separate_channels=True).parts[0]
+        for i, c in enumerate("RGB"):
+            assert np.array_equal(got.channels[c].pixels, source.channels[c].pixels)  # bit-exact
+            assert np.array_equal(got.channels[c].pixels, rgb[..., i])
