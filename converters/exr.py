@@ -20,6 +20,104 @@ _COMPRESSION = {"none": "NO_COMPRESSION", "rle": "RLE_COMPRESSION", "zips": "ZIP
                 "dwab": "DWAB_COMPRESSION"}
 
 
+def _headers(path: str) -> tuple[int, list[dict[str, bytes]], int]:
+    """(parts the file's headers list, each header's raw attributes, offset after the headers), parsed
+    from the bytes: the binding itself returns fewer parts, silently, for a truncated multi-part file."""
+    import struct
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if len(data) < 8:
+        raise ConvertError("truncated OpenEXR file (no header)", path)
+    flags = struct.unpack_from("<I", data, 4)[0]
+    multipart = bool(flags & 0x1000)
+    pos, headers = 8, []
+    while True:
+        attrs: dict[str, bytes] = {}
+        while True:
+            end = data.find(b"\0", pos)
+            if end < 0:
+                raise ConvertError("truncated OpenEXR file (inside a header)", path)
+            name = data[pos:end].decode("latin-1")
+            pos = end + 1
+            if not name:
+                break
+            end = data.find(b"\0", pos)
+            if end < 0 or end + 5 > len(data):
+                raise ConvertError("truncated OpenEXR file (inside a header)", path)
+            size = struct.unpack_from("<i", data, end + 1)[0]
+            pos = end + 5
+            if size < 0 or pos + size > len(data):
+                raise ConvertError(f"truncated or corrupt OpenEXR file (attribute '{name}')", path)
+            attrs[name] = data[pos:pos + size]
+            pos += size
+        if not attrs:
+            break  # the empty header that ends a multi-part file's list
+        headers.append(attrs)
+        if not multipart:
+            break
+    return len(headers), headers, pos
+
+
+def _check_chunk_tables(path: str, headers: list[dict[str, bytes]], pos: int) -> None:
+    """Every chunk offset of a multi-part file must lie inside the file."""
+    import struct
+
+    size = os.path.getsize(path)
+    if len(headers) < 2:
+        return
+    for i, h in enumerate(headers):
+        count_bytes = h.get("chunkCount")
+        if count_bytes is None or len(count_bytes) != 4:
+            raise ConvertError(f"corrupt multi-part OpenEXR file: part {i} has no chunk count", path)
+        count = struct.unpack("<i", count_bytes)[0]
+        if count < 0 or pos + 8 * count > size:
+            raise ConvertError(f"truncated OpenEXR file: the chunk table of part {i} runs past the end", path)
+        with open(path, "rb") as fh:
+            fh.seek(pos)
+            offsets = np.frombuffer(fh.read(8 * count), dtype="<u8")
+        if len(offsets) and (offsets.max() >= size or offsets.min() == 0):
+            raise ConvertError(f"truncated OpenEXR file: part {i} has chunks past the end ({len(headers)} parts "
+                               "in its header)", path)
+        pos += 8 * count
+
+
+class _Quiet:
+    """Standard output and error redirected (at the file-descriptor level) while the OpenEXR library runs:
+    it prints warnings to stdout (breaking ``--json``) and, for a damaged file, thousands of lines of
+    errors. What it printed is kept, so an error can quote its first line."""
+
+    def __enter__(self):
+        import sys
+        import tempfile
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, ValueError):
+                pass
+        self.sink = tempfile.TemporaryFile()
+        self.saved = [os.dup(1), os.dup(2)]
+        os.dup2(self.sink.fileno(), 1)
+        os.dup2(self.sink.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        os.dup2(self.saved[0], 1)
+        os.dup2(self.saved[1], 2)
+        for fd in self.saved:
+            os.close(fd)
+        self.sink.seek(0)
+        self.text = self.sink.read().decode("utf-8", "replace")
+        self.sink.close()
+        return False
+
+    @property
+    def first_line(self) -> str:
+        lines = [ln.strip() for ln in self.text.splitlines() if ln.strip()]
+        return lines[0][:200] if lines else ""
+
+
 def open_exr(path: str):
     """An OpenEXR.File with every channel separate, or a clear error (missing, not EXR, truncated)."""
     import OpenEXR
@@ -30,18 +128,24 @@ def open_exr(path: str):
         magic = fh.read(4)
     if magic != EXR_MAGIC:
         raise ConvertError("not an OpenEXR file", path)
+    quiet = _Quiet()
     try:
-        f = OpenEXR.File(path, separate_channels=True)
+        with quiet:
+            f = OpenEXR.File(path, separate_channels=True)
+            n_parts = len(f.parts)
+            for part in f.parts:
+                for ch in part.channels.values():
+                    _ = ch.pixels.shape
     except Exception:
-        raise ConvertError("truncated or corrupt OpenEXR file (cannot read its header)", path) from None
-    if len(f.parts) == 0:  # the binding returns no parts, without raising, for some truncated files
+        why = f" ({quiet.first_line})" if getattr(quiet, "text", "") else ""
+        raise ConvertError(f"truncated or corrupt OpenEXR file (cannot read it){why}", path) from None
+    if n_parts == 0:  # the binding returns no parts, without raising, for some truncated files
         raise ConvertError("truncated OpenEXR file (no readable parts)", path)
-    try:
-        for part in f.parts:
-            for ch in part.channels.values():
-                _ = ch.pixels.shape
-    except Exception:
-        raise ConvertError("truncated OpenEXR file (pixel data missing)", path) from None
+    listed, headers, pos = _headers(path)
+    if len(f.parts) != listed:
+        raise ConvertError(f"truncated OpenEXR file: its header lists {listed} parts, {len(f.parts)} are readable",
+                           path)
+    _check_chunk_tables(path, headers, pos)
     return f
 
 

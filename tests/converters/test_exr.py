@@ -131,3 +131,47 @@ def test_pack_and_split_keep_every_header_attribute(tmp_path, run):
         for i, c in enumerate("RGB"):
             assert np.array_equal(got.channels[c].pixels, source.channels[c].pixels)  # bit-exact
             assert np.array_equal(got.channels[c].pixels, rgb[..., i])
+
+
+def test_a_truncated_multi_part_file_is_refused(tmp_path, run):
+    import OpenEXR
+
+    parts = [OpenEXR.Part({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage},
+                          {f"aov{i}.R": np.full((64, 64), float(i), np.float32)}, f"aov{i}") for i in range(10)]
+    full = tmp_path / "ten.exr"
+    with OpenEXR.File(parts) as f:
+        f.write(str(full))
+    assert run("exr", "info", full).exit_code == 0
+    data = full.read_bytes()
+    for cut in (len(data) - 200, len(data) // 2, len(data) // 5):
+        bad = tmp_path / f"cut{cut}.exr"
+        bad.write_bytes(data[:cut])
+        out = tmp_path / f"split{cut}"
+        out.mkdir()
+        for args in (["exr", "info", bad], ["exr", "split", bad, out]):
+            res = run(*args)
+            assert res.exit_code == 2 and "truncated" in res.output, (cut, args, res.output)
+        assert not any(out.iterdir())
+
+
+def test_library_noise_never_reaches_the_output(tmp_path):
+    """The OpenEXR library prints to stdout and stderr; --json stays JSON and an error stays one line."""
+    import json
+    import subprocess
+    import sys
+
+    import OpenEXR
+
+    good = tmp_path / "good.exr"
+    with OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage},
+                      {"R": np.zeros((8, 8), np.float32)}) as f:
+        f.write(str(good))
+    res = subprocess.run([sys.executable, "-m", "sdf.cli", "exr", "info", "--json", str(good)], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0 and json.loads(res.stdout)
+    bad = tmp_path / "bad.exr"
+    bad.write_bytes(good.read_bytes()[:60])
+    res = subprocess.run([sys.executable, "-m", "sdf.cli", "exr", "info", "--json", str(bad)], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 2 and res.stdout == ""
+    assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr
