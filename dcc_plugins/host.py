@@ -68,13 +68,29 @@ class HostAdapter(ABC):
         """The host's current frame."""
 
     # -- records: native nodes for lights, cameras, placement... -------------------------------
-    @abstractmethod
-    def build_records(self, kind: str, records: list[dict], editable: bool) -> None:
-        """Create (or replace) the native nodes of one record kind. ``editable`` False: lock them."""
+    #: The scene settings the host follows (set by :meth:`apply_settings`, or read back from the record).
+    settings: SceneSettings | None = None
 
-    @abstractmethod
+    def build_records(self, kind: str, records: list[dict], editable: bool) -> None:
+        """Create (or replace) the native nodes of one record kind. ``editable`` False: lock them.
+
+        Dispatches to the host's ``_build_<kind>(records, editable)``."""
+        self._ensure_settings()
+        getattr(self, f"_build_{kind}")(records, editable)
+
     def read_records(self, kind: str) -> list[dict]:
-        """The native nodes of one record kind, read back as records of the same shape."""
+        """The native nodes of one record kind, read back as records of the same shape.
+
+        Dispatches to the host's ``_read_<kind>()``."""
+        self._ensure_settings()
+        return getattr(self, f"_read_{kind}")()
+
+    def _ensure_settings(self) -> None:
+        """A host created to resume a saved scene learns the shot's settings from the session record."""
+        if self.settings is None:
+            rec = self.load_record()
+            if rec:
+                self.settings = SceneSettings(**rec["settings"])
 
     # -- geometry: proxies and native geometry ----------------------------------------------
     @abstractmethod

@@ -145,20 +145,9 @@ class BlenderHost(HostAdapter):
     def current_frame(self) -> float:
         return float(self.scene.frame_current)
 
-    def _ensure_settings(self) -> None:
-        if self.settings is None:
-            rec = self.load_record()
-            if rec:
-                self.settings = SceneSettings(**rec["settings"])
 
     # -- records ------------------------------------------------------------------------------------
-    def build_records(self, kind: str, records: list[dict], editable: bool) -> None:
-        self._ensure_settings()
-        getattr(self, f"_build_{kind}")(records, editable)
-
-    def read_records(self, kind: str) -> list[dict]:
-        self._ensure_settings()
-        return getattr(self, f"_read_{kind}")()
+    # (build_records / read_records dispatch to the _build_<kind> / _read_<kind> below)
 
     # placement: the model tree's transform hierarchy
     def _build_placement(self, records, editable):

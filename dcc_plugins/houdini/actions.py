@@ -11,47 +11,33 @@ from typing import Any, Callable
 
 import hou
 
-from .. import feed
-from ..session import Session, format_status
+from ..actions import SceneActions
+from ..session import Session
 from .host import HoudiniHost
 from sdf.errors import SdfError
 
-_session: Session | None = None
+#: The scene's session and what the shelf and menu do with it (shared with Maya: sdf.dcc_plugins.actions).
+ACTIONS = SceneActions(HoudiniHost, "sdf")
 
 
 def current() -> Session | None:
-    """The session of the open scene, resumed from the scene's record when needed."""
-    global _session
-    if _session is None:
-        _session = Session.resume(HoudiniHost(), cache=feed.frame_cache())
-    return _session
+    return ACTIONS.current()
 
 
 def open_shot(path: str, department: str | None = None) -> Session:
-    global _session
-    _session = Session.open(HoudiniHost(), path, department or None, cache=feed.frame_cache())
-    return _session
-
-
-def _require() -> Session:
-    s = current()
-    if s is None:
-        raise SdfError("no shot is open in this scene: use sdf > Open Shot as Department first")
-    return s
+    return ACTIONS.open_shot(path, department)
 
 
 def update() -> dict[str, Any]:
-    s = _require()
-    feed.forget(s.shot_file)
-    return s.update()
+    return ACTIONS.update()
 
 
 def publish(message: str) -> list[str]:
-    return [p.file for p in _require().publish(message)]
+    return ACTIONS.publish(message)
 
 
 def status() -> list[str]:
-    return format_status(_require().status())
+    return ACTIONS.status()
 
 
 def _guard(fn: Callable[[], None]) -> None:

@@ -176,24 +176,9 @@ class MayaHost(HostAdapter):
     def current_frame(self) -> float:
         return float(cast(float, cmds.currentTime(query=True)))
 
-    def _ensure_settings(self) -> None:
-        if self.settings is None:
-            rec = self.load_record()
-            if rec:
-                self.settings = SceneSettings(**rec["settings"])
 
     # -- records ----------------------------------------------------------------------------------
-    def build_records(self, kind: str, records: list[dict[str, Any]], editable: bool) -> None:
-        self._ensure_settings()
-        {"placement": self._build_placement, "materials": self._build_materials, "fx": self._build_fx,
-         "lights": self._build_lights, "cameras": self._build_cameras,
-         "layout": self._build_layout}[kind](records, editable)
-
-    def read_records(self, kind: str) -> list[dict[str, Any]]:
-        self._ensure_settings()
-        readers = {"placement": self._read_placement, "materials": self._read_materials, "fx": self._read_fx,
-                   "lights": self._read_lights, "cameras": self._read_cameras, "layout": self._read_layout}
-        return readers[kind]()
+    # (build_records / read_records dispatch to the _build_<kind> / _read_<kind> below)
 
     def _build_placement(self, records: list[dict[str, Any]], editable: bool) -> None:
         existing = self.nodes("node")

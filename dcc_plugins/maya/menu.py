@@ -13,60 +13,39 @@ from typing import Any, Callable
 import maya.api.OpenMaya as om
 import maya.cmds as cmds
 
-from ..session import Session, format_status
+from ..actions import SceneActions
+from ..session import Session
 from .host import MayaHost
 from sdf.errors import SdfError
 
 MENU = "sdfMenu"
-_session: Session | None = None
+#: The scene's session and what the menu does with it (shared with Houdini: sdf.dcc_plugins.actions).
+ACTIONS = SceneActions(MayaHost, "sdf")
 
 
 def current() -> Session | None:
-    """The session of the open scene, resumed from the scene's record when needed."""
-    global _session
-    if _session is None:
-        from .. import feed
-
-        _session = Session.resume(MayaHost(), cache=feed.frame_cache())
-    return _session
+    return ACTIONS.current()
 
 
-def forget() -> None:
-    """Called when another scene is opened: its session (if any) is resumed on demand."""
-    global _session
-    _session = None
+def forget(*_args: Any) -> None:
+    ACTIONS.forget()
 
 
 def open_shot(path: str, department: str | None = None) -> Session:
-    global _session
-    from .. import feed
-
     cmds.loadPlugin("sdfMaya", quiet=True)
-    _session = Session.open(MayaHost(), path, department or None, cache=feed.frame_cache())
-    return _session
-
-
-def _require() -> Session:
-    s = current()
-    if s is None:
-        raise SdfError("no shot is open in this scene: use sdf > Open Shot as Department first")
-    return s
+    return ACTIONS.open_shot(path, department)
 
 
 def update() -> dict[str, Any]:
-    from .. import feed
-
-    s = _require()
-    feed.forget(s.shot_file)
-    return s.update()
+    return ACTIONS.update()
 
 
 def publish(message: str) -> list[str]:
-    return [p.file for p in _require().publish(message)]
+    return ACTIONS.publish(message)
 
 
 def status() -> list[str]:
-    return format_status(_require().status())
+    return ACTIONS.status()
 
 
 def _guard(fn: Callable[[], None]) -> Callable[..., None]:
