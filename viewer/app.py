@@ -26,6 +26,11 @@ from .view_camera import OrbitCamera
 ACCESS = {"edit": "editable", "read": "read-only", "ignore": "ignored"}
 
 
+def _mb(n: float) -> str:
+    """Bytes for a status line: MB below a gigabyte, GB above (never "2 of 6026 MB")."""
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+
 def _qt():
     from PySide6 import QtCore, QtGui, QtWidgets
     return QtCore, QtGui, QtWidgets
@@ -164,6 +169,10 @@ def make_window_class():
             self.outliner.setHeaderLabels(["element", "access"])
             self.outliner.itemChanged.connect(self._visibility_changed)
             self._fill_outliner()
+            # Names readable at a glance: the element column fits its names, the access column is narrow.
+            self.outliner.expandAll()
+            self.outliner.resizeColumnToContents(0)
+            self.outliner.setMinimumWidth(min(420, self.outliner.columnWidth(0) + 110))
             left = QtWidgets.QWidget()
             lay = QtWidgets.QVBoxLayout(left)
             self.camera_box = QtWidgets.QComboBox()
@@ -394,9 +403,10 @@ def make_window_class():
 
         def update_stats(self):
             s = self.cache.snapshot()
-            self.stats_label.setText(f"{self.fps_measured:5.1f} fps (shot {self.shot.fps:g})   cache: "
-                                     f"{100 * s.hit_rate:.0f}% hits, {s.bytes_held / 2**20:.0f} of "
-                                     f"{s.budget / 2**20:.0f} MB, {s.entries} frames")
+            rate = f"{self.fps_measured:5.1f} fps" if self.playing else "stopped"
+            self.stats_label.setText(f"{rate} (shot {self.shot.fps:g} fps)   cache: "
+                                     f"{100 * s.hit_rate:.0f}% hits, {_mb(s.bytes_held)} of "
+                                     f"{_mb(s.budget)}, {s.entries} frames")
             self.cache_bar.update()
 
         def closeEvent(self, event):
