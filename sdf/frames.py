@@ -434,10 +434,7 @@ class AlembicReader:
             sel = alembic_io.select(o.schema, topo_index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(sel), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(sel), np.int32)
-            if int(counts.sum()) != len(corners) or (len(corners) and (corners.min() < 0
-                                                                        or corners.max() >= len(positions))):
-                raise AlembicError(f"object '{o.path}': face counts and indices do not match its "
-                                   f"{len(positions)} points", self.path)
+            _check_polygons(counts, corners, len(positions), o.path, topo_index, self.path)
             uvs = None
             uvp = o.schema.getUVsParam()
             vals = _expanded(uvp, min(topo_index, uvp.getNumSamples() - 1)) \
