@@ -249,6 +249,12 @@ def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, o
         raise AlembicError(f"{where}: face index {bad} is out of range for its {point_count} points", path)
 
 
+def _reason(exc: BaseException) -> str:
+    """The first line of a library exception, or its type when it carries no message."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
     counts = counts.astype(np.int64)
@@ -282,8 +288,7 @@ class AlembicReader:
                 except AlembicError:
                     raise
                 except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError) as exc:
-                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({reason})",
+                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({_reason(exc)})",
                                        self.path) from None
                 self._objects[object_path] = o
             return o
@@ -342,6 +347,8 @@ class AlembicReader:
         """
         if layout not in LAYOUTS:
             raise ValueError(f"layout is one of {', '.join(LAYOUTS)}")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"interpolation is one of {', '.join(INTERPOLATIONS)}")
         try:
             data = self._read(object_path, frame, fps, interpolation, allocator, layout)
         except AlembicError:
@@ -349,10 +356,8 @@ class AlembicReader:
         except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
             # The library's own errors, or data that broke an assumption the checks above did not
             # cover: one error naming the file and the object, never a raw exception.
-            if isinstance(exc, ValueError) and str(exc).startswith(("interpolation is", "layout is")):
-                raise
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data ({reason})",
+            raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data "
+                               f"({_reason(exc)})",
                                self.path) from None
         if allocator is not None:
             # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
@@ -364,8 +369,6 @@ class AlembicReader:
         return data
 
     def _read(self, object_path, frame, fps, interpolation, allocator, layout="draw") -> FrameData:
-        if interpolation not in INTERPOLATIONS:
-            raise ValueError(f"interpolation is one of {', '.join(INTERPOLATIONS)}")
         o = self.object(object_path)
         time = frame / fps
         world = o.world_at(time)
