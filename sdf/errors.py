@@ -49,10 +49,19 @@ class SdfError(Exception):
         return _one_line(": ".join(parts))
 
 
+def is_control(c: str) -> bool:
+    """An ASCII control character (NUL, newline, DEL...): never valid in a name or a path."""
+    return ord(c) < 0x20 or ord(c) == 0x7F
+
+
+def has_control_characters(text: str) -> bool:
+    return any(is_control(c) for c in text)
+
+
 def _one_line(text: str) -> str:
     """Control characters (a newline inside a bad name...) shown escaped: an error is always one line;
     undecodable file-name bytes (lone surrogates) shown as escapes, so the line can be printed."""
-    out = "".join(c if 0x20 <= ord(c) != 0x7F else c.encode("unicode_escape").decode("ascii") for c in text)
+    out = "".join(c.encode("unicode_escape").decode("ascii") if is_control(c) else c for c in text)
     return out.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

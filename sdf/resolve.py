@@ -17,7 +17,7 @@ import os
 import re
 from typing import Iterable, Mapping
 
-from .errors import ResolveError
+from .errors import ResolveError, has_control_characters
 
 PROJECT_FILE = "sdf-project.json"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -54,7 +54,7 @@ MAX_PATH = 4096
 def _check_path_text(text: str, file: str | None, field: str | None) -> None:
     """A path the operating system can be asked about: no NUL or other control character, encodable as a
     file name, not absurdly long; otherwise one clear error instead of the OS's ValueError."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+    if has_control_characters(text):
         raise ResolveError("a path cannot contain control characters (NUL, newline...)", file, field)
     if len(text) > MAX_PATH:
         raise ResolveError(f"a path of {len(text)} characters is longer than any file name can be", file, field)

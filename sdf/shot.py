@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from . import jsonio, schema
 from .cameras import CameraSet
 from .elements import Element, GuardedDict, first_bad_matrix, matrix_problem
-from .errors import FormatError, ReadOnlyError, ResolveError, SdfError
+from .errors import FormatError, ReadOnlyError, ResolveError, SdfError, has_control_characters
 from .lights import LightTree
 from .model_tree import ModelNode, ModelTree, Overlay
 from .references import Intermediate, Layout, RigList
@@ -315,19 +315,15 @@ def _first_control_name(doc: Any) -> list | None:
         value, path = stack.pop()
         if isinstance(value, dict):
             for k, v in value.items():
-                if isinstance(k, str) and _has_control(k) and path and path[-1] == "opinions":
+                if isinstance(k, str) and has_control_characters(k) and path and path[-1] == "opinions":
                     return path + [k]
-                if k == "name" and isinstance(v, str) and _has_control(v):
+                if k == "name" and isinstance(v, str) and has_control_characters(v):
                     return path + [k]
                 if isinstance(v, (dict, list)):
                     stack.append((v, path + [k]))
         elif isinstance(value, list):
             stack.extend((v, path + [i]) for i, v in enumerate(value) if isinstance(v, (dict, list)))
     return None
-
-
-def _has_control(text: str) -> bool:
-    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
 
 
 _OVERLAY_FIELDS = {"placement": ("transform", "visible"), "materials": ("material",), "fx": ("effects",),
