@@ -72,9 +72,6 @@ class Resolver:
         self.env = dict(os.environ if env is None else env)
         self.search_path = [p for p in search_path if p]
         self.allow_outside_root = allow_outside_root
-        # Successful resolutions, by (text, base, must_exist): a large model tree names the same few
-        # files from thousands of leaves, and each resolution costs stats and a realpath.
-        self._resolved: dict[tuple[str, str, bool], str] = {}
 
     def candidates(self, text: str, base_dir: str, file: str | None, field: str | None) -> list[str]:
         _check_path_text(text, file, field)
@@ -90,10 +87,6 @@ class Resolver:
     def resolve(self, text: str, base_dir: str, file: str | None = None, field: str | None = None,
                 must_exist: bool = True) -> str:
         """The absolute path for ``text`` written in a document in ``base_dir``."""
-        key = (text, base_dir, must_exist)
-        hit = self._resolved.get(key)
-        if hit is not None:
-            return hit
         cands = self.candidates(text, base_dir, file, field)
         chosen = next((c for c in cands if os.path.exists(c)), None)
         if chosen is None:
@@ -101,8 +94,6 @@ class Resolver:
                 raise ResolveError(f"referenced file '{text}' not found", file, field)
             chosen = cands[0]
         self.check_inside(chosen, text, file, field)
-        if len(self._resolved) < 100_000:
-            self._resolved[key] = chosen
         return chosen
 
     def check_inside(self, path: str, text: str, file: str | None, field: str | None) -> None:
