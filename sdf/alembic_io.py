@@ -50,8 +50,11 @@ def sniff(path: str) -> str:
 def _check_ogawa_complete(path: str) -> None:
     """An Ogawa file stores the offset of its root group at bytes 8..16; a truncated file's points past the end."""
     with _open_regular(path) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        head = fh.read(16)
+        _check_header(fh.read(16), os.fstat(fh.fileno()).st_size, path)
+
+
+def _check_header(head: bytes, size: int, path: str) -> None:
+    """The first 16 bytes of an Ogawa file of ``size`` bytes: finished (frozen), root group inside the file."""
     if len(head) < 16:
         raise AlembicError(f"truncated Alembic file ({size} bytes)", path)
     frozen = head[5]
@@ -66,7 +69,8 @@ MAX_OGAWA_NODES = 50_000_000
 
 
 def check_ogawa_structure(path: str) -> None:
-    """Walk an Ogawa archive's group tree and check every offset and size against the file.
+    """Check the header as :func:`_check_ogawa_complete` does, then walk the group tree and check
+    every offset and size against the file.
 
     alembic3d trusts these numbers: a corrupted size makes it allocate without bound (the
     process is killed) and a corrupted offset makes it read outside the file (SIGSEGV). An
@@ -79,8 +83,7 @@ def check_ogawa_structure(path: str) -> None:
 
     with _open_regular(path) as fh:
         size = os.fstat(fh.fileno()).st_size
-        if size < 16:
-            raise AlembicError(f"truncated Alembic file ({size} bytes)", path)
+        _check_header(fh.read(16), size, path)
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             root = struct.unpack_from("<Q", mm, 8)[0]
             stack = [root]
@@ -140,7 +143,6 @@ def open_archive(path: str, *, cached: bool = True):
                            "'abcconvert -toOgawa IN OUT'", path)
     if kind != "ogawa":
         raise AlembicError("not an Alembic file (no Ogawa header)", path)
-    _check_ogawa_complete(path)
     check_ogawa_structure(path)
     try:
         archive = Abc.IArchive(path)
