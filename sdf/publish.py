@@ -211,7 +211,8 @@ LEFTOVER_AGE = 600.0
 
 
 def _clean_leftovers(directory: str) -> None:
-    """Remove the ``.name.XXXX.tmp`` files killed writers left in a publish folder (old ones only)."""
+    """Remove the temporary files (``.<name>.<random>.tmp``, as the atomic writers name them) that killed
+    writers left in a publish folder; only ones older than :data:`LEFTOVER_AGE`, never a live write's."""
     now = time.time()
     try:
         names = os.listdir(directory)
