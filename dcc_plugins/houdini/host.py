@@ -446,7 +446,7 @@ class HoudiniHost(HostAdapter):
         for item in items:
             parent = nodes.get(item.path)
             if item.is_proxy:
-                found = self.nodes("proxy").get(item.path)
+                found = proxies.get(item.path)
                 if found is None:
                     node = self._new("geo", f"{item.path.rsplit('/', 1)[-1]}_proxy", "proxy", item.path, parent)
                     sop = node.createNode("python", "packed_alembic")

@@ -556,10 +556,9 @@ class MayaHost(HostAdapter):
         return ProxyState(tuple(float(v) for v in combined.reshape(-1)), None, frame)
 
     def geometry_signature(self, item: GeometryItem) -> str:
-        shapes = [s for p, s in self.nodes("geometry").items() if p == item.path]
-        if not shapes:
+        shape = self.nodes("geometry").get(item.path)
+        if shape is None:
             return "deleted"
-        shape = shapes[0]
         h = hashlib.sha256()
         xform = cast(list[str], cmds.listRelatives(shape, parent=True, fullPath=True))[0]
         h.update(repr(_matrix(xform)).encode())
@@ -578,8 +577,8 @@ class MayaHost(HostAdapter):
         return h.hexdigest()
 
     def bake_geometry(self, item: GeometryItem, frames: Iterable[float]) -> Iterator[BakedFrame]:
-        shapes = [s for p, s in self.nodes("geometry").items() if p == item.path]
-        return self._bake(shapes[0], list(frames)) if shapes else iter(())
+        shape = self.nodes("geometry").get(item.path)
+        return self._bake(shape, list(frames)) if shape is not None else iter(())
 
     def _bake(self, shape: str, frames: list[float]) -> Iterator[BakedFrame]:
         keep = self.current_frame()
