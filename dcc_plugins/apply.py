@@ -13,7 +13,7 @@ from sdf.lights import Light, LightGroup, light_from_json
 from sdf.references import Proxy
 from sdf.shot import Shot
 
-from .records import Change
+from .records import Change, transform_kind
 
 #: Record kinds whose "add"/"remove" would change the model tree's structure (model's data):
 #: a host deleting a display node is not an edit of the shot, so these are dropped, not applied.
@@ -42,7 +42,7 @@ def _placement(view: Shot, change: Change) -> set[str]:
         return set()
     node = _node(view, change.path)
     setattr(node, change.field, change.new)
-    return {"placement" if "placement" in view.parts and view.access("placement") != "ignore" else "model_tree"}
+    return {transform_kind(view)}
 
 
 def _leaf_field(field: str):
