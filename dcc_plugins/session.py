@@ -411,8 +411,10 @@ class Session:
         read_kinds = [k for k, a in access.items() if a == "read"]
         view = self.view()
         outdated = [r["kind"] for r in sdf_publish.status(view) if r["outdated"] and r["kind"] in read_kinds]
-        moved = sdf_publish.update(self.shot_file, outdated) if outdated else {}
-        view = self.view()
+        moved = {}
+        if outdated:
+            moved = sdf_publish.update(self.shot_file, outdated)
+            view = self.view()  # the shot now points at the new versions
         plan = plan_session(view, self.cache)
         rebuilt = []
         own = {g.path: g for g in self.native_geometry}
