@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shlex
 from dataclasses import dataclass, field
 
 from sdf.errors import SdfError
@@ -183,15 +182,10 @@ def openjd_template(job: Job, name: str = "sdf batch") -> dict:
 
 def check_template(template: dict) -> None:
     """Validate a template with the reference implementation (openjd-model); one-line error if invalid."""
-    from openjd.model import DecodeValidationError, TemplateSpecificationVersion, decode_job_template
+    from openjd.model import DecodeValidationError, decode_job_template
 
     try:
         decode_job_template(template=template, supported_extensions=None)
     except DecodeValidationError as exc:
         first = str(exc).strip().splitlines()
         raise SdfError(f"invalid OpenJD job template: {' '.join(first[:3])}") from None
-    del TemplateSpecificationVersion
-
-
-def shell_line(task: Task, out: str) -> str:
-    return " ".join(shlex.quote(a) for a in ["sdf", *task.argv(out)])
