@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import struct
+import tempfile
 import zlib
 
 import numpy as np
+
+from sdf.jsonio import atomic_write_bytes, file_mode
 
 
 def write_png(path: str, rgba: np.ndarray) -> None:
@@ -22,10 +25,7 @@ def write_png(path: str, rgba: np.ndarray) -> None:
 
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)) + \
         chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(png)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, png)
 
 
 def read_png(path: str) -> np.ndarray:
@@ -51,8 +51,20 @@ def write_exr(path: str, rgba: np.ndarray, camera: str, frame: int) -> None:
 
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
               "camera": camera, "frame": int(frame)}
-    tmp = path + ".tmp.exr"
     channels = {c: np.ascontiguousarray(rgba[..., i].astype(np.float16)) for i, c in enumerate("RGBA")}
-    with OpenEXR.File(header, channels) as f:
-        f.write(tmp)
-    os.replace(tmp, path)
+    # A temporary name of its own: two writers of one frame (a farm task retried while the first
+    # attempt's process still runs) must not share one, or one renames the other's file away.
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp.exr",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        try:
+            os.fchmod(fd, file_mode())  # mkstemp makes 0600; a frame is shared like any other output
+        finally:
+            os.close(fd)
+        with OpenEXR.File(header, channels) as f:
+            f.write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
