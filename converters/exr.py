@@ -20,13 +20,11 @@ _COMPRESSION = {"none": "NO_COMPRESSION", "rle": "RLE_COMPRESSION", "zips": "ZIP
                 "dwab": "DWAB_COMPRESSION"}
 
 
-def _headers(path: str) -> tuple[int, list[dict[str, bytes]], int]:
-    """(parts the file's headers list, each header's raw attributes, offset after the headers), parsed
-    from the bytes: the binding itself returns fewer parts, silently, for a truncated multi-part file."""
+def _headers(data: bytes, path: str) -> tuple[list[dict[str, bytes]], int]:
+    """(each header's raw attributes, offset after the headers), parsed from the file's bytes: the
+    binding itself returns fewer parts, silently, for a truncated multi-part file."""
     import struct
 
-    with open(path, "rb") as fh:
-        data = fh.read()
     if len(data) < 8:
         raise ConvertError("truncated OpenEXR file (no header)", path)
     flags = struct.unpack_from("<I", data, 4)[0]
@@ -56,16 +54,16 @@ def _headers(path: str) -> tuple[int, list[dict[str, bytes]], int]:
         headers.append(attrs)
         if not multipart:
             break
-    return len(headers), headers, pos
+    return headers, pos
 
 
-def _check_chunk_tables(path: str, headers: list[dict[str, bytes]], pos: int) -> None:
+def _check_chunk_tables(data: bytes, headers: list[dict[str, bytes]], pos: int, path: str) -> None:
     """Every chunk offset of a multi-part file must lie inside the file."""
     import struct
 
-    size = os.path.getsize(path)
     if len(headers) < 2:
         return
+    size = len(data)
     for i, h in enumerate(headers):
         count_bytes = h.get("chunkCount")
         if count_bytes is None or len(count_bytes) != 4:
@@ -73,9 +71,7 @@ def _check_chunk_tables(path: str, headers: list[dict[str, bytes]], pos: int) ->
         count = struct.unpack("<i", count_bytes)[0]
         if count < 0 or pos + 8 * count > size:
             raise ConvertError(f"truncated OpenEXR file: the chunk table of part {i} runs past the end", path)
-        with open(path, "rb") as fh:
-            fh.seek(pos)
-            offsets = np.frombuffer(fh.read(8 * count), dtype="<u8")
+        offsets = np.frombuffer(data, dtype="<u8", count=count, offset=pos)
         if len(offsets) and (offsets.max() >= size or offsets.min() == 0):
             raise ConvertError(f"truncated OpenEXR file: part {i} has chunks past the end ({len(headers)} parts "
                                "in its header)", path)
@@ -141,11 +137,13 @@ def open_exr(path: str):
         raise ConvertError(f"truncated or corrupt OpenEXR file (cannot read it){why}", path) from None
     if n_parts == 0:  # the binding returns no parts, without raising, for some truncated files
         raise ConvertError("truncated OpenEXR file (no readable parts)", path)
-    listed, headers, pos = _headers(path)
-    if len(f.parts) != listed:
-        raise ConvertError(f"truncated OpenEXR file: its header lists {listed} parts, {len(f.parts)} are readable",
-                           path)
-    _check_chunk_tables(path, headers, pos)
+    with open(path, "rb") as fh:
+        data = fh.read()  # headers and chunk tables, read once for both checks
+    headers, pos = _headers(data, path)
+    if len(f.parts) != len(headers):
+        raise ConvertError(f"truncated OpenEXR file: its header lists {len(headers)} parts, {len(f.parts)} are "
+                           "readable", path)
+    _check_chunk_tables(data, headers, pos, path)
     return f
 
 
