@@ -22,30 +22,20 @@ from .host import BakedFrame, HostAdapter, ProxyState
 from .plan import GeometryItem, SceneSettings
 
 
+def mesh_arrays(data: FrameData) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Points, face counts and face indices (Alembic's clockwise order) of a frame read in the
+    reader's point layout; no counts or indices for points."""
+    t = data.topology
+    if t is None or t.kind != "polygons":
+        return data.positions, None, None
+    return data.positions, t.face_counts, t.indices
+
+
 def read_alembic_mesh(path: str, object_path: str, frame: float, fps: float):
-    """Points, face counts and face indices of a PolyMesh (or points) in Alembic's own layout."""
-    from alembic3d import AbcGeom
+    """:func:`mesh_arrays` of a PolyMesh, SubD or points object at ``frame`` (nearest sample)."""
+    from sdf.frames import AlembicReader
 
-    from sdf import alembic_io
-
-    archive = alembic_io.open_archive(path)
-    obj = alembic_io.find_object(archive, object_path, path, None)
-    schema_name = alembic_io.object_schema(obj)
-    wrap = __import__("alembic3d").Abc.WrapExistingFlag.kWrapExisting
-    if schema_name == "AbcGeom_Points":
-        schema = AbcGeom.IPoints(obj, wrap).getSchema()
-    elif schema_name == "AbcGeom_SubD":
-        schema = AbcGeom.ISubD(obj, wrap).getSchema()
-    else:
-        schema = AbcGeom.IPolyMesh(obj, wrap).getSchema()
-    n = schema.getNumSamples()
-    index = schema.getTimeSampling().getNearIndex(frame / fps, n) if n > 1 else 0
-    sample = schema.getValue(alembic_io.select(schema, index))
-    pos = np.array(sample.getPositions(), dtype=np.float32).reshape(-1, 3)
-    if schema_name == "AbcGeom_Points":
-        return pos, None, None
-    return (pos, np.array(sample.getFaceCounts(), dtype=np.int32),
-            np.array(sample.getFaceIndices(), dtype=np.int32))
+    return mesh_arrays(AlembicReader(path).read(object_path, frame, fps, layout="points"))
 
 
 class MemoryHost(HostAdapter):
@@ -113,8 +103,9 @@ class MemoryHost(HostAdapter):
 
         reader = AlembicReader(item.file)
         for f in frames:
-            pos, counts, idx = read_alembic_mesh(item.file, item.object, f, fps)
-            world = reader.object(item.object).world_at(f / fps)  # the object's own Alembic transforms
+            data = reader.read(item.object, f, fps, layout="points")
+            pos, counts, idx = mesh_arrays(data)
+            world = data.world  # the object's own Alembic transforms
             pos = (pos @ world[:3, :3] + world[3, :3]).astype(np.float32)
             if fn is not None:
                 pos = np.asarray(fn(f, pos), dtype=np.float32)
