@@ -69,7 +69,8 @@ def run(shots, steps, chunk, out, workers, scheduler, retries, resume, as_json):
         from sdf import jsonio
 
         manifest = {e["key"]: e for e in jsonio.read(resume).get("tasks", [])}
-        skip = {t.key for t in job.tasks if dask_run.up_to_date(t, out, manifest)}
+        newest: dict[str, float] = {}
+        skip = {t.key for t in job.tasks if dask_run.up_to_date(t, out, manifest, newest)}
     bars = {}
     for i, step in enumerate(job.steps):
         total = sum(1 for t in job.tasks if t.step == step)

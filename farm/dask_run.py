@@ -142,8 +142,11 @@ def _resumed(key: str) -> dict:
     return {"status": "resumed", "key": key, "seconds": 0.0, "attempts": 0}
 
 
-def up_to_date(task: Task, out: str, manifest: dict[str, dict]) -> bool:
-    """A task whose recorded outputs all exist and are newer than its shot and everything it references."""
+def up_to_date(task: Task, out: str, manifest: dict[str, dict], newest: dict[str, float] | None = None) -> bool:
+    """A task whose recorded outputs all exist and are newer than its shot and everything it references.
+
+    ``newest`` keeps each shot's newest input time across the calls of one resume: every task of a
+    shot shares the answer, and finding it opens the shot and stats every file it references."""
     from .steps import outputs_of
 
     entry = manifest.get(task.key)
@@ -152,8 +155,10 @@ def up_to_date(task: Task, out: str, manifest: dict[str, dict]) -> bool:
     outputs = outputs_of(task.step.kind, task.shot, out, task.frames, task.step.name, task.label)
     if not outputs or not all(os.path.exists(p) for p in outputs):
         return False
-    newest_input = _newest_input(task.shot)
-    return min(os.path.getmtime(p) for p in outputs) >= newest_input
+    newest = {} if newest is None else newest
+    if task.shot not in newest:
+        newest[task.shot] = _newest_input(task.shot)
+    return min(os.path.getmtime(p) for p in outputs) >= newest[task.shot]
 
 
 def _newest_input(shot: str) -> float:
