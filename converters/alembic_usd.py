@@ -521,7 +521,7 @@ def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, r
         stage.SetStartTimeCode(min(writer.codes))
         stage.SetEndTimeCode(max(writer.codes))
     layer.customLayerData = {"sdf:source": os.path.abspath(src),
-                             "sdf:sourceIdentity": ":".join(map(str, alembic_io.file_identity(src)))}
+                             "sdf:sourceIdentity": alembic_io.identity_text(src)}
     layer.Save()
     return {"fps": fps, "meters_per_unit": mpu, "up_axis": up, "root": root, "time_codes": len(set(writer.codes)),
             "warnings": list(options.warnings)}

@@ -148,7 +148,7 @@ class _ShotWriter:
         digest = hashlib.sha1(os.path.realpath(abc_path).encode()).hexdigest()[:8]
         stem = usd_safe_name(os.path.splitext(os.path.basename(abc_path))[0])
         final = os.path.join(self.out_dir, "geometry", f"{stem}_{digest}.usdc")
-        identity = ":".join(map(str, alembic_io.file_identity(abc_path)))
+        identity = alembic_io.identity_text(abc_path)
         reuse = False
         if os.path.exists(final):
             layer = Sdf.Layer.OpenAsAnonymous(final)

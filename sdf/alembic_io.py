@@ -26,6 +26,12 @@ def file_identity(path: str) -> tuple:
     return os.path.realpath(path), st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size
 
 
+def identity_text(path: str) -> str:
+    """:func:`file_identity` as one string: stored in a file made from ``path`` (a USD layer) and compared
+    later to tell whether that file still matches its source."""
+    return ":".join(map(str, file_identity(path)))
+
+
 def _open_regular(path: str):
     """The file for reading, only if it is a regular file (a FIFO would hang alembic3d, a device feed it forever)."""
     from .jsonio import open_regular
