@@ -83,6 +83,13 @@ def _freeze(data: FrameData) -> FrameData:
     return data
 
 
+def frame_key(identity: tuple, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
+              layout: str = "draw") -> tuple:
+    """What one cached frame is keyed by: the file's identity (so a rewritten file misses), the object,
+    the frame and how it was read. The cache and its prefetcher must spell it the same way."""
+    return (identity, object_path, float(frame), float(fps), interpolation, layout)
+
+
 class FrameCache:
     """See the module docstring. ``check_interval``: how often (seconds) a file is re-stat'ed for changes."""
 
@@ -166,7 +173,7 @@ class FrameCache:
     # -- get -----------------------------------------------------------------------------------
     def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
             layout: str = "draw"):
-        return (self.reader(path).identity, object_path, float(frame), float(fps), interpolation, layout)
+        return frame_key(self.reader(path).identity, object_path, frame, fps, interpolation, layout)
 
     def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
                  layout: str = "draw") -> bool:
@@ -178,7 +185,7 @@ class FrameCache:
         """One frame through the cache; ``layout`` as :meth:`sdf.frames.AlembicReader.read` (a DCC asks for
         "points", the viewer draws "draw")."""
         reader = self.reader(path)
-        key = (reader.identity, object_path, float(frame), float(fps), interpolation, layout)
+        key = frame_key(reader.identity, object_path, frame, fps, interpolation, layout)
         while True:
             with self._lock:
                 hit = self._lru.get(key)

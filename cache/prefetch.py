@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from .frame_cache import FrameCache
+from .frame_cache import FrameCache, frame_key
 
 
 class Prefetcher:
@@ -51,7 +51,7 @@ class Prefetcher:
                 break
             f = frames[i % len(frames)]
             for path, obj in items:
-                if (keys[path], obj, float(f), float(fps), interpolation, "draw") not in held:
+                if frame_key(keys[path], obj, f, fps, interpolation) not in held:
                     todo.append((path, obj, f))
         if not todo and self.idle():
             return
