@@ -27,7 +27,8 @@ import lru
 
 from sdf import alembic_io
 from sdf.errors import SdfError
-from sdf.frames import AlembicReader, FrameData
+from sdf.frames import FrameData
+from sdf.playback_reader import PlaybackReader
 
 from .arena import Arena
 
@@ -60,6 +61,8 @@ class CacheStats:
     invalidations: int = 0   # entries dropped because their file changed
     bytes_held: int = 0
     topology_bytes: int = 0  # part of bytes_held
+    sample_bytes: int = 0    # part of bytes_held: stored samples, each distinct one counted once
+    shared_hits: int = 0     # frames whose samples were already held for another frame
     entries: int = 0
     bytes_read: int = 0
     read_seconds: float = 0.0
@@ -94,16 +97,21 @@ class FrameCache:
     """See the module docstring. ``check_interval``: how often (seconds) a file is re-stat'ed for changes."""
 
     def __init__(self, budget_bytes: int | None = None, *, check_interval: float = 0.1,
-                 chunk_bytes: int | None = None, spares: int | None = None):
+                 chunk_bytes: int | None = None, spares: int | None = None, mapped: bool = True):
         budget = default_budget() if budget_bytes is None else int(budget_bytes)
         if budget < 0:
             raise SdfError("cache budget cannot be negative")
         self._lock = threading.RLock()
+        self._opening = threading.Lock()
         self._lru = lru.LRU(1 << 30)  # recency order only; bytes are bounded below
         self._sizes: dict = {}
         self._topo: dict = {}          # (identity, object, topology key) -> [bytes, refcount]
         self._topo_of: dict = {}       # frame key -> topology ref key
-        self._readers: dict[str, AlembicReader] = {}
+        self._blocks: dict = {}        # (identity, digest) -> [bytes, refcount]: stored samples held
+        self._blocks_of: dict = {}     # frame key -> its block keys
+        self.mapped = mapped           # zero-copy views of files under a read lease (see sdf.ogawa)
+        self.problems: list[str] = []  # files that changed and could not be reopened (held frames still play)
+        self._readers: dict[str, PlaybackReader] = {}
         self._inflight: dict = {}
         self._checked: dict[str, float] = {}
         self._real: dict[str, str] = {}  # path as given -> real path, resolved once
@@ -129,30 +137,51 @@ class FrameCache:
             self._evict()
 
     # -- readers -------------------------------------------------------------------------------
-    def reader(self, path: str) -> AlembicReader:
-        """The reader for ``path``, replaced (and old entries dropped) when the file changes."""
+    def reader(self, path: str) -> PlaybackReader:
+        """The reader for ``path``, replaced (and old entries dropped) when the file changes.
+
+        A file that changed but cannot be opened again (half written, corrupt) keeps its old
+        reader: frames already held keep playing, others raise an error naming the file."""
         real = self._real.get(path)
         if real is None:
             real = self._real[path] = os.path.realpath(path)
         now = time.monotonic()
         r = self._readers.get(real)
-        if r is not None and now - self._checked.get(real, -1e9) < self.check_interval:
+        if r is not None and now - self._checked.get(real, -1e9) < self.check_interval and not r.store.changed:
             return r  # checked for changes a moment ago: a stat per read would dominate warm playback
         try:
             identity = alembic_io.file_identity(real)
         except FileNotFoundError:
-            raise SdfError("Alembic file not found (removed while playing?)", path) from None
-        with self._lock:
-            r = self._readers.get(real)
-            self._checked[real] = now
-            if r is not None and r.identity == identity:
-                return r
             if r is not None:
-                self._drop_identity(r.identity)
-        r = AlembicReader(real)
+                self._note(f"{path}: removed while playing; frames already held still play")
+                self._checked[real] = now
+                return r
+            raise SdfError("Alembic file not found (removed while playing?)", path) from None
+        with self._opening:  # one reader per file, even when several threads notice a change at once
+            with self._lock:
+                r = self._readers.get(real)
+                self._checked[real] = now
+                if r is not None and r.identity == identity and not r.store.changed:
+                    return r
+            try:
+                fresh = PlaybackReader(real, mapped=self.mapped)
+            except SdfError as exc:
+                if r is None:
+                    raise
+                self._note(f"{exc}; frames already held still play")
+                return r
+            with self._lock:
+                old = self._readers.get(real)
+                if old is not None:
+                    self._drop_identity(old.identity)
+                    old.close()
+                self._readers[real] = fresh
+            return fresh
+
+    def _note(self, problem: str) -> None:
         with self._lock:
-            self._readers[real] = r
-        return r
+            if problem not in self.problems and len(self.problems) < 100:
+                self.problems.append(problem)
 
     def _drop_identity(self, identity) -> None:
         for key in [k for k in self._lru.keys() if k[0] == identity]:
@@ -164,11 +193,14 @@ class FrameCache:
             if path is None:
                 for key in list(self._lru.keys()):
                     self._remove(key)
+                for r in self._readers.values():
+                    r.close()
                 self._readers.clear()
                 return
             r = self._readers.pop(os.path.realpath(path), None)
             if r is not None:
                 self._drop_identity(r.identity)
+                r.close()
 
     # -- get -----------------------------------------------------------------------------------
     def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
@@ -177,8 +209,9 @@ class FrameCache:
 
     def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
                  layout: str = "draw") -> bool:
+        key = self.key(path, object_path, frame, fps, interpolation, layout)  # never under the lock: may open
         with self._lock:
-            return self._lru.has_key(self.key(path, object_path, frame, fps, interpolation, layout))
+            return self._lru.has_key(key)
 
     def get(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
             *, count: bool = True, layout: str = "draw") -> FrameData:
@@ -233,15 +266,29 @@ class FrameCache:
         extra = 0
         if tkey is not None and tkey not in self._topo:
             extra = topo.nbytes
-        size = data.nbytes + extra
+        bkeys = [(identity, digest) for _, digest, _ in data.shared]
+        extra += sum(n for (_, _, n), b in zip(data.shared, bkeys) if b not in self._blocks)
+        own = data.own_nbytes
+        size = own + extra
         if size > self.stats.budget:
             self.stats.not_stored += 1
             return
         if self._lru.has_key(key):
             return
         self._lru[key] = data
-        self._sizes[key] = data.nbytes
-        self.stats.bytes_held += data.nbytes
+        self._sizes[key] = own
+        self.stats.bytes_held += own
+        if bkeys:
+            if all(b in self._blocks for b in bkeys):
+                self.stats.shared_hits += 1
+            for (_, _, n), b in zip(data.shared, bkeys):
+                entry = self._blocks.get(b)
+                if entry is None:
+                    entry = self._blocks[b] = [n, 0]
+                    self.stats.bytes_held += n
+                    self.stats.sample_bytes += n
+                entry[1] += 1
+            self._blocks_of[key] = bkeys
         if tkey is not None:
             entry = self._topo.get(tkey)
             if entry is None:
@@ -258,6 +305,13 @@ class FrameCache:
             del self._lru[key]
         size = self._sizes.pop(key, 0)
         self.stats.bytes_held -= size
+        for b in self._blocks_of.pop(key, ()):
+            entry = self._blocks[b]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._blocks[b]
+                self.stats.bytes_held -= entry[0]
+                self.stats.sample_bytes -= entry[0]
         tkey = self._topo_of.pop(key, None)
         if tkey is not None:
             entry = self._topo[tkey]

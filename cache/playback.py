@@ -62,15 +62,21 @@ class UploadBuffer:
     def put(self, array: np.ndarray | None) -> None:
         if array is None or array.size == 0:
             return
-        n = array.nbytes
+        np.copyto(self.reserve(array.nbytes), array.reshape(-1).view(np.uint8))
+
+    def reserve(self, n: int) -> np.ndarray:
+        """``n`` bytes at the end of the buffer, to be filled in place (a gather writes straight in)."""
         if self.used + n > len(self.buffer):
             grown = np.empty(max(len(self.buffer) * 2, self.used + n), np.uint8)
             grown[:self.used] = self.buffer[:self.used]
             self.buffer = grown
-        np.copyto(self.buffer[self.used:self.used + n], array.reshape(-1).view(np.uint8))
+        out = self.buffer[self.used:self.used + n]
         self.used += n
+        return out
 
     def upload(self, frame_data: Iterable[FrameData]) -> int:
+        """Copy each frame's positions and normals in as stored: the viewer splits seams on the GPU
+        (an index per draw vertex, fetched in the vertex shader), so this is all a frame uploads."""
         self.begin()
         for d in frame_data:
             self.put(d.positions)
@@ -124,8 +130,13 @@ def parse_frames(spec: str | None, shot: Shot) -> list[int]:
 
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
-         interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None) -> list[PassResult]:
-    """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results."""
+         interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,
+         layout: str = "stored") -> list[PassResult]:
+    """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
+
+    Frames are asked for as stored (``layout="stored"``): the cache holds each distinct sample
+    once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
+    vertices is the GPU's (see :mod:`sdf.viewer.render`)."""
     if items is None:
         items, _ = playable_items(shot, cache)
     buffer = UploadBuffer()
@@ -134,7 +145,7 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
             buffer.upload(data)
     fps = shot.fps
     pairs = [(i.file, i.object) for i in items]
-    prefetcher = Prefetcher(cache) if prefetch and cache.budget > 0 else None
+    prefetcher = Prefetcher(cache, layout=layout) if prefetch and cache.budget > 0 else None
     results = []
     frame_bytes = None
     try:
@@ -148,7 +159,7 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
                 if prefetcher is not None:
                     prefetcher.follow(pairs, frame, 1, frames, fps, interpolation, loop=passes > 1,
                                       frame_bytes=frame_bytes)
-                data = [cache.get(path, obj, frame, fps, interpolation) for path, obj in pairs]
+                data = [cache.get(path, obj, frame, fps, interpolation, layout=layout) for path, obj in pairs]
                 frame_bytes = sum(d.nbytes for d in data) or None
                 draw(frame, data)
                 uploaded += sum(d.positions.nbytes + (d.normals.nbytes if d.normals is not None else 0) for d in data)

@@ -16,8 +16,9 @@ from .frame_cache import FrameCache, frame_key
 
 
 class Prefetcher:
-    def __init__(self, cache: FrameCache, workers: int = 2, ahead: int = 24):
+    def __init__(self, cache: FrameCache, workers: int = 2, ahead: int = 24, layout: str = "stored"):
         self.cache = cache
+        self.layout = layout  # as the player asks for frames: the keys must match
         self.ahead = ahead
         self._queue: deque = deque()
         self._cond = threading.Condition()
@@ -51,7 +52,7 @@ class Prefetcher:
                 break
             f = frames[i % len(frames)]
             for path, obj in items:
-                if frame_key(keys[path], obj, f, fps, interpolation) not in held:
+                if frame_key(keys[path], obj, f, fps, interpolation, self.layout) not in held:
                     todo.append((path, obj, f))
         if not todo and self.idle():
             return
@@ -78,8 +79,8 @@ class Prefetcher:
                 if gen != self._generation:
                     continue
             try:
-                if not self.cache.contains(path, obj, f, fps, interp):
-                    self.cache.get(path, obj, f, fps, interp, count=False)
+                if not self.cache.contains(path, obj, f, fps, interp, self.layout):
+                    self.cache.get(path, obj, f, fps, interp, count=False, layout=self.layout)
             except Exception as exc:  # reported by the player; never kills the thread
                 if len(self.errors) < 100:
                     self.errors.append(exc)

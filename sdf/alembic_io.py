@@ -84,45 +84,57 @@ def check_ogawa_structure(path: str) -> None:
     and data blocks (an 8-byte size, then the bytes), so the whole structure can be checked
     cheaply, before the library sees it, without reading any payload.
     """
-    import mmap
+    with _open_regular(path) as fh:
+        for _ in ogawa_blocks(fh.fileno(), path):
+            pass
+
+
+def ogawa_blocks(fd: int, path: str):
+    """Every data block of the Ogawa file open as ``fd``, as (offset of its bytes, length), after
+    checking the header and each group and block against the file's size (see
+    :func:`check_ogawa_structure`). Reads with ``pread``: a file truncated meanwhile gives an
+    error, never a signal."""
     import struct
 
-    with _open_regular(path) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        _check_header(fh.read(16), size, path)
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            root = struct.unpack_from("<Q", mm, 8)[0]
-            stack = [root]
-            seen = set()
-            unpack = struct.unpack_from
-            while stack:
-                group = stack.pop()
-                if group == 0 or group in seen:
-                    continue  # an empty group; a group reached twice is shared, not walked again
-                seen.add(group)
-                if len(seen) > MAX_OGAWA_NODES:
-                    raise AlembicError("corrupt Alembic file: implausibly many groups", path)
-                if group + 8 > size:
-                    raise AlembicError(f"corrupt Alembic file: a group at byte {group} lies past the end ({size})",
-                                       path)
-                count = unpack("<Q", mm, group)[0]
-                if count > (size - group - 8) // 8:
-                    raise AlembicError(f"corrupt Alembic file: a group at byte {group} claims {count} children",
-                                       path)
-                for child in unpack(f"<{count}Q", mm, group + 8) if count else ():
-                    if child & _DATA_BIT:
-                        data = child & ~_DATA_BIT
-                        if data == 0:
-                            continue
-                        if data + 8 > size:
-                            raise AlembicError(f"corrupt Alembic file: data at byte {data} lies past the end ({size})",
-                                               path)
-                        length = unpack("<Q", mm, data)[0]
-                        if length > size - data - 8:
-                            raise AlembicError(f"corrupt Alembic file: data at byte {data} claims {length} bytes, "
-                                               f"more than the file holds", path)
-                    else:
-                        stack.append(child)
+    size = os.fstat(fd).st_size
+    _check_header(os.pread(fd, 16, 0), size, path)
+    root = int.from_bytes(os.pread(fd, 16, 0)[8:16], "little")
+    stack = [root]
+    seen = set()
+
+    def read(n: int, at: int) -> bytes:
+        got = os.pread(fd, n, at)
+        if len(got) != n:
+            raise AlembicError(f"the file changed while it was read (byte {at} is past its end)", path)
+        return got
+
+    while stack:
+        group = stack.pop()
+        if group == 0 or group in seen:
+            continue  # an empty group; a group reached twice is shared, not walked again
+        seen.add(group)
+        if len(seen) > MAX_OGAWA_NODES:
+            raise AlembicError("corrupt Alembic file: implausibly many groups", path)
+        if group + 8 > size:
+            raise AlembicError(f"corrupt Alembic file: a group at byte {group} lies past the end ({size})", path)
+        count = int.from_bytes(read(8, group), "little")
+        if count > (size - group - 8) // 8:
+            raise AlembicError(f"corrupt Alembic file: a group at byte {group} claims {count} children", path)
+        children = struct.unpack(f"<{count}Q", read(8 * count, group + 8)) if count else ()
+        for child in children:
+            if child & _DATA_BIT:
+                data = child & ~_DATA_BIT
+                if data == 0:
+                    continue
+                if data + 8 > size:
+                    raise AlembicError(f"corrupt Alembic file: data at byte {data} lies past the end ({size})", path)
+                length = int.from_bytes(read(8, data), "little")
+                if length > size - data - 8:
+                    raise AlembicError(f"corrupt Alembic file: data at byte {data} claims {length} bytes, "
+                                       f"more than the file holds", path)
+                yield data + 8, length
+            else:
+                stack.append(child)
 
 
 def open_archive(path: str, *, cached: bool = True):

@@ -37,7 +37,7 @@ from . import alembic_io
 from .errors import AlembicError
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
-LAYOUTS = ("draw", "points")
+LAYOUTS = ("draw", "points", "stored")
 GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
 
 
@@ -82,6 +82,9 @@ class FrameData:
     widths: np.ndarray | None = None
     ids: np.ndarray | None = None
     velocities: np.ndarray | None = None
+    #: Arrays that are one stored sample, possibly shared with other frames: (name, digest, bytes).
+    #: A cache counts each digest once (see :class:`sdf.playback_reader.PlaybackReader`).
+    shared: tuple = ()
 
     @property
     def nbytes(self) -> int:
@@ -90,8 +93,44 @@ class FrameData:
                    if a is not None)
 
     @property
+    def own_nbytes(self) -> int:
+        """Bytes of this frame's data that belong to it alone (not in :attr:`shared`)."""
+        return self.nbytes - sum(n for _, _, n in self.shared)
+
+
+    @property
     def empty(self) -> bool:
         return len(self.positions) == 0
+
+
+def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None,
+                out_positions: np.ndarray | None = None, out_normals: np.ndarray | None = None):
+    """Positions and normals as stored (``layout="stored"``) gathered into draw layout: one row per
+    vertex the GPU draws. Without a gather to do (every attribute per point) the inputs come
+    back as they are; ``out_*`` are preallocated rows to gather into (an upload buffer), else
+    ``allocator`` or numpy provides them. Normals whose count does not fit the topology are None."""
+    if topology is None or topology.kind != "triangles":
+        return positions, normals
+    if topology.point_of_vertex is not None:
+        index = topology.point_of_vertex
+        if out_positions is not None:
+            positions = np.take(positions, index, axis=0, out=out_positions)
+        elif allocator is not None:
+            positions = _placed(allocator.take(positions, index))
+        else:
+            positions = np.take(positions, index, axis=0)
+    if normals is not None:
+        if topology.normal_of_vertex is None or len(normals) < topology.normals_need:
+            normals = None
+        elif not (topology.normals_identity and len(normals) == topology.vertex_count):
+            index = topology.normal_of_vertex
+            if out_normals is not None:
+                normals = np.take(normals, index, axis=0, out=out_normals)
+            elif allocator is not None:
+                normals = _placed(allocator.take(normals, index))
+            else:
+                normals = np.take(normals, index, axis=0)
+    return positions, normals
 
 
 def _np(a, dtype=None) -> np.ndarray:
@@ -268,6 +307,71 @@ def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     return tris, face.astype(np.int32)
 
 
+def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count: int,
+                  uv: tuple | None = None, normals: tuple | None = None,
+                  face_sets: dict[str, np.ndarray] | None = None) -> Topology:
+    """A mesh's draw topology from its arrays (already checked with :func:`_check_polygons`).
+
+    ``uv``: (values, indices or None, scope); ``normals``: (indices or None, scope); their values
+    are per frame, only their indexing shapes the topology. ``face_sets``: name -> face numbers.
+    Malformed UV or normal indexing drops that attribute rather than failing the mesh.
+    """
+    corners = corners.astype(np.int64, copy=False)
+    uv_idx, uv_vals = None, None
+    if uv is not None:
+        uv_vals, uv_idx, scope = uv
+        if scope in ("vertex", "varying"):
+            uv_idx = corners if uv_idx is None else (uv_idx[corners] if len(uv_idx) > int(corners.max(initial=-1))
+                                                     else np.zeros(0, np.int64))
+        elif uv_idx is None:
+            uv_idx = np.arange(len(corners))
+        if len(uv_idx) != len(corners) or (len(uv_idx) and (uv_idx.max() >= len(uv_vals) or uv_idx.min() < 0)):
+            uv_idx, uv_vals = None, None  # malformed UVs: draw without them rather than crash
+    n_idx, n_scope = None, None
+    if normals is not None:
+        ind, scope = normals
+        n_scope = "facevarying" if scope == "facevarying" else "vertex"
+        if ind is not None:
+            if n_scope != "facevarying" and len(corners) and len(ind) <= corners.max():
+                ind = np.zeros(0, np.int64)  # fewer per-point indices than points: drop the normals
+            n_idx = ind if n_scope == "facevarying" else (ind[corners] if len(ind) else ind)
+        else:
+            n_idx = np.arange(len(corners)) if n_scope == "facevarying" else corners
+        if len(n_idx) != len(corners) or (len(n_idx) and n_idx.min() < 0):
+            n_idx, n_scope = None, None
+    columns = [corners] + [c for c in (uv_idx, n_idx) if c is not None]
+    if len(columns) == 1 or all(np.array_equal(c, corners) for c in columns[1:]):
+        vertex_of_corner = corners  # every attribute is per point: draw vertices are the points
+        point_of_vertex = None
+        first_corner = None
+    else:
+        columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
+        first_corner, vertex_of_corner = _unique_rows(columns)
+        point_of_vertex = corners[first_corner]
+    tris, face = _fan(counts)
+    indices = vertex_of_corner[tris].astype(np.uint32).reshape(-1) if len(tris) else np.zeros(0, np.uint32)
+    uvs = None
+    if uv_idx is not None:
+        if first_corner is None:
+            uvs = np.zeros((point_count, 2), np.float32)
+            uvs[corners] = uv_vals[uv_idx]
+        else:
+            uvs = np.ascontiguousarray(uv_vals[uv_idx[first_corner]])
+    normal_of_vertex = None
+    if n_idx is not None:
+        if first_corner is None:
+            normal_of_vertex = np.zeros(point_count, np.int64)
+            normal_of_vertex[corners] = n_idx
+        else:
+            normal_of_vertex = n_idx[first_corner]
+    sets = {name: np.nonzero(np.isin(face, faces))[0].astype(np.uint32) for name, faces in (face_sets or {}).items()}
+    n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
+    need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
+    identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
+    return Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, sets,
+                    n_vertices, point_count, need, identity)
+
+
 class AlembicReader:
     """Frames of the objects in one Alembic archive as GPU-ready buffers (thread-safe)."""
 
@@ -379,10 +483,11 @@ class AlembicReader:
             return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
         if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
-            mesh = self._mesh if layout == "draw" else self._mesh_points
-            data = mesh(o, lo, allocator if w == 0.0 else None)
+            mesh = self._mesh_points if layout == "points" else self._mesh
+            gather = layout == "draw"
+            data = mesh(o, lo, allocator if w == 0.0 else None, gather)
             if w > 0.0:
-                other = mesh(o, hi)
+                other = mesh(o, hi, None, gather)
                 if other.topology is data.topology:
                     data.positions = _lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None:
@@ -398,7 +503,7 @@ class AlembicReader:
         data.frame, data.world = frame, world
         return data
 
-    def _mesh(self, o: _Object, index: int, allocator=None) -> FrameData:
+    def _mesh(self, o: _Object, index: int, allocator=None, gather: bool = True) -> FrameData:
 
         ss = alembic_io.select(o.schema, index)
         positions = _np(o.schema.getPositionsProperty().getValue(ss), np.float32)
@@ -412,7 +517,7 @@ class AlembicReader:
             raw = _np(nparam.getValueProperty().getValue(nsel), np.float32) \
                 if nparam.isIndexed() else _np(nparam.getExpandedValue(nsel).getVals(), np.float32)
             if topology.normal_of_vertex is not None and len(raw) >= topology.normals_need:
-                if topology.normals_identity and len(raw) == topology.vertex_count:
+                if not gather or (topology.normals_identity and len(raw) == topology.vertex_count):
                     normals = raw
                 elif allocator is not None:
                     normals = _placed(allocator.take(raw, topology.normal_of_vertex))
@@ -421,12 +526,12 @@ class AlembicReader:
         if len(positions) != topology.source_point_count:
             raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
                                f"{topology.source_point_count}", self.path)
-        if topology.point_of_vertex is not None:
+        if topology.point_of_vertex is not None and gather:
             positions = _placed(allocator.take(positions, topology.point_of_vertex)) if allocator is not None \
                 else np.take(positions, topology.point_of_vertex, axis=0)
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4))
 
-    def _mesh_points(self, o: _Object, index: int, allocator=None) -> FrameData:
+    def _mesh_points(self, o: _Object, index: int, allocator=None, gather: bool = False) -> FrameData:
         """A mesh in Alembic's point layout (see :meth:`read`)."""
         ss = alembic_io.select(o.schema, index)
         positions = _np(o.schema.getPositionsProperty().getValue(ss), np.float32)
@@ -478,82 +583,36 @@ class AlembicReader:
             counts = _np(o.schema.getFaceCountsProperty().getValue(ss), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(ss), np.int32).astype(np.int64)
             _check_polygons(counts, corners, point_count, o.path, index, self.path)
-            uv_idx, uv_vals = None, None
+            uv = None
             uvp = o.schema.getUVsParam()
             if uvp.valid() and uvp.getNumSamples():
                 uss = alembic_io.select(uvp, min(index, uvp.getNumSamples() - 1))
-                scope = _scope_name(uvp)
                 if uvp.isIndexed():
                     iv = uvp.getIndexedValue(uss)
-                    uv_vals = _np(iv.getVals(), np.float32)
-                    uv_idx = _np(iv.getIndices()).astype(np.int64)
+                    uv = (_np(iv.getVals(), np.float32), _np(iv.getIndices()).astype(np.int64), _scope_name(uvp))
                 else:
-                    uv_vals = _np(uvp.getExpandedValue(uss).getVals(), np.float32)
-                    uv_idx = None
-                if scope in ("vertex", "varying"):
-                    uv_idx = corners if uv_idx is None else uv_idx[corners]
-                elif uv_idx is None:
-                    uv_idx = np.arange(len(corners))
-                if len(uv_idx) != len(corners) or (len(uv_idx) and (uv_idx.max() >= len(uv_vals) or uv_idx.min() < 0)):
-                    uv_idx, uv_vals = None, None  # malformed UVs: draw without them rather than crash
-            n_idx, n_scope = None, None
+                    uv = (_np(uvp.getExpandedValue(uss).getVals(), np.float32), None, _scope_name(uvp))
+            normals = None
             nparam = self._normals_param(o)
             if nparam is not None and nparam.getNumSamples():
-                scope = _scope_name(nparam)
-                n_scope = "facevarying" if scope == "facevarying" else "vertex"
+                ind = None
                 if nparam.isIndexed():
                     iv = nparam.getIndexedValue(alembic_io.select(nparam, min(index, nparam.getNumSamples() - 1)))
                     ind = _np(iv.getIndices()).astype(np.int64)
-                    if n_scope != "facevarying" and len(corners) and len(ind) <= corners.max():
-                        ind = np.zeros(0, np.int64)  # fewer per-point indices than points: drop the normals
-                    n_idx = ind if n_scope == "facevarying" else (ind[corners] if len(ind) else ind)
-                else:
-                    n_idx = np.arange(len(corners)) if n_scope == "facevarying" else corners
-                if len(n_idx) != len(corners) or (len(n_idx) and n_idx.min() < 0):
-                    n_idx, n_scope = None, None
-            key = _topology_key(counts, corners, uv_idx, n_idx)
+                normals = (ind, _scope_name(nparam))
+            scopes = np.frombuffer(f"{uv[2] if uv else ''}/{normals[1] if normals else ''}".encode(), np.uint8)
+            key = _topology_key(counts, corners, uv[1] if uv else None, normals[0] if normals else None, scopes)
             shared = next((t for t in o.topologies.values() if t.key == key), None)
             if shared is not None:
                 o.topologies[index] = shared
                 return shared
-            columns = [corners] + [c for c in (uv_idx, n_idx) if c is not None]
-            if len(columns) == 1 or all(np.array_equal(c, corners) for c in columns[1:]):
-                vertex_of_corner = corners  # every attribute is per point: draw vertices are the points
-                point_of_vertex = None
-                first_corner = None
-            else:
-                columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
-                first_corner, vertex_of_corner = _unique_rows(columns)
-                point_of_vertex = corners[first_corner]
-            tris, face = _fan(counts)
-            indices = vertex_of_corner[tris].astype(np.uint32).reshape(-1) if len(tris) else np.zeros(0, np.uint32)
-            uvs = None
-            if uv_idx is not None:
-                pick = uv_idx if first_corner is None else uv_idx[first_corner]
-                if first_corner is None:
-                    uvs = np.zeros((point_count, 2), np.float32)
-                    uvs[corners] = uv_vals[uv_idx]
-                else:
-                    uvs = np.ascontiguousarray(uv_vals[pick])
-            normal_of_vertex = None
-            if n_idx is not None:
-                if first_corner is None:
-                    normal_of_vertex = np.zeros(point_count, np.int64)
-                    normal_of_vertex[corners] = n_idx
-                else:
-                    normal_of_vertex = n_idx[first_corner]
             face_sets = {}
             for name in o.schema.getFaceSetNames() if o.schema_name == "AbcGeom_PolyMesh" else ():
                 fs = o.schema.getFaceSet(name).getSchema()
                 if fs.getNumSamples():
-                    faces = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1))).getFaces(),
-                                np.int64)
-                    face_sets[name] = np.nonzero(np.isin(face, faces))[0].astype(np.uint32)
-            n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
-            need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
-            identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
-            topo = Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, face_sets,
-                            n_vertices, point_count, need, identity)
+                    face_sets[name] = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1)))
+                                          .getFaces(), np.int64)
+            topo = draw_topology(key, counts, corners, point_count, uv, normals, face_sets)
             o.topologies[index] = topo
             return topo
 

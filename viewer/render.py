@@ -28,6 +28,27 @@ void main() {
     gl_Position = mvp * vec4(in_pos, 1.0);
 }
 """
+# Meshes as the cache holds them (positions and normals as stored, shared between frames): the
+# seam split happens here, one index per draw vertex fetched from textures holding the stored
+# rows, so a frame uploads only the stored arrays and the CPU never gathers.
+FETCH_VS = """
+#version 330
+uniform mat4 mvp; uniform mat4 model;
+uniform sampler2D pos_tex; uniform sampler2D nrm_tex; uniform int width;
+uniform bool use_pv; uniform bool use_nv;
+in int in_pv; in int in_nv;
+out vec3 v_pos; out vec3 v_nrm;
+vec3 fetch(sampler2D t, int i) { return texelFetch(t, ivec2(i % width, i / width), 0).xyz; }
+void main() {
+    int pv = use_pv ? in_pv : gl_VertexID;
+    vec3 p = fetch(pos_tex, pv);
+    v_pos = (model * vec4(p, 1.0)).xyz;
+    v_nrm = mat3(model) * fetch(nrm_tex, use_nv ? in_nv : gl_VertexID);
+    gl_Position = mvp * vec4(p, 1.0);
+}
+"""
+#: Rows per texture line for stored arrays (a 4096-wide float texture holds 64 M points in 16384 lines).
+TEX_WIDTH = 4096
 MESH_FS = """
 #version 330
 uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour;
@@ -69,9 +90,15 @@ class Renderer:
 
         self.ctx = ctx
         self.mesh = ctx.program(vertex_shader=MESH_VS, fragment_shader=MESH_FS)
+        self.fetch = ctx.program(vertex_shader=FETCH_VS, fragment_shader=MESH_FS)
+        self.fetch["pos_tex"].value = 0
+        self.fetch["nrm_tex"].value = 1
+        self.fetch["width"].value = TEX_WIDTH
+        self._textures: dict = {}
         self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
         self._buffers: dict = {}
         self._indices: dict = {}
+        self._staging: dict = {}
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
@@ -84,6 +111,32 @@ class Renderer:
                 buf.release()
             buf = self._buffers[key] = self.ctx.buffer(reserve=max(data.nbytes, 12), dynamic=True)
         buf.write(data.tobytes() if not data.flags.c_contiguous else data)
+        return buf
+
+    def _texture(self, key, rows: np.ndarray):
+        """``rows`` (n, 3) float32 in a texture ``TEX_WIDTH`` texels wide, reused while it is big enough."""
+        n = len(rows)
+        lines = max(1, -(-n // TEX_WIDTH))
+        tex = self._textures.get(key)
+        if tex is None or tex.size[1] < lines:
+            if tex is not None:
+                tex.release()
+            tex = self._textures[key] = self.ctx.texture((TEX_WIDTH, lines), 3, dtype="f4")
+            tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        full = n // TEX_WIDTH
+        rows = np.ascontiguousarray(rows, dtype="f4")
+        if full:
+            tex.write(rows[:full * TEX_WIDTH], viewport=(0, 0, TEX_WIDTH, full))
+        if n % TEX_WIDTH:
+            tex.write(rows[full * TEX_WIDTH:], viewport=(0, full, n % TEX_WIDTH, 1))
+        return tex
+
+    def _ints(self, topology, name: str, values: np.ndarray):
+        """A per-draw-vertex index (point or normal of each vertex) as an int buffer, once per topology."""
+        key = (topology.key, name)
+        buf = self._indices.get(key)
+        if buf is None:
+            buf = self._indices[key] = self.ctx.buffer(np.ascontiguousarray(values, dtype="i4"))
         return buf
 
     def _ibo(self, topology):
@@ -109,13 +162,16 @@ class Renderer:
         for item in scene.items:
             if item.node in hidden or not item.visible:
                 continue
-            data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation)))
+            data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation,
+                                         layout="stored")))
         timing.data_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
         fbo.use()
         self.ctx.clear(*BACKGROUND, 1.0, depth=1.0)
         vp = projection @ view
-        self.mesh["light_dir"].value = tuple((np.linalg.inv(view)[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
+        light = tuple((np.linalg.inv(view)[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
+        self.mesh["light_dir"].value = light
+        self.fetch["light_dir"].value = light
         for item, d in data:
             if d.empty:
                 continue
@@ -130,29 +186,54 @@ class Renderer:
                 vao.render(moderngl.POINTS, vertices=len(d.positions))
                 vao.release()
                 continue
+            if d.kind == "mesh" and d.topology is not None and d.topology.kind == "triangles":
+                self._mesh(item, d, mvp, model)
+                continue
             self.mesh["mvp"].write(_gl(mvp))
             self.mesh["model"].write(_gl(model))
             self.mesh["colour"].value = item.colour
+            self.mesh["has_normals"].value = False
+            self.mesh["flat_colour"].value = True
             vbo = self._vbo((item.node, "p"), d.positions)
-            has_n = d.normals is not None and d.kind == "mesh"
-            nbo = self._vbo((item.node, "n"), d.normals) if has_n else vbo
-            self.mesh["has_normals"].value = has_n
-            ibo = self._ibo(d.topology)
-            vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (nbo, "3f", "in_nrm")], index_buffer=ibo,
-                                        index_element_size=4)
-            if d.kind == "curves":
-                self.mesh["flat_colour"].value = True
-                vao.render(moderngl.LINES)
-            else:
-                self.mesh["flat_colour"].value = False
-                self.ctx.wireframe = self.wireframe
-                vao.render(moderngl.TRIANGLES)
-                self.ctx.wireframe = False
+            vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")],
+                                        index_buffer=self._ibo(d.topology), index_element_size=4)
+            vao.render(moderngl.LINES)
             vao.release()
         self._gizmos(scene, frame, vp, look_through, hidden)
         self.ctx.finish()
         timing.draw_seconds = time.perf_counter() - t1
         return timing
+
+    def _mesh(self, item, d, mvp: np.ndarray, model: np.ndarray) -> None:
+        """A triangle mesh from its stored rows: the textures hold positions and normals, the vertex
+        shader fetches each draw vertex's point and normal."""
+        import moderngl
+
+        topo = d.topology
+        prog = self.fetch
+        prog["mvp"].write(_gl(mvp))
+        prog["model"].write(_gl(model))
+        prog["colour"].value = item.colour
+        prog["flat_colour"].value = False
+        self._texture((item.node, "p"), d.positions).use(0)
+        has_n = d.normals is not None and len(d.normals) >= topo.normals_need and topo.normal_of_vertex is not None
+        prog["has_normals"].value = has_n
+        if has_n:
+            self._texture((item.node, "n"), d.normals).use(1)
+        attrs = []
+        use_pv = topo.point_of_vertex is not None
+        if use_pv:
+            attrs.append((self._ints(topo, "pv", topo.point_of_vertex), "1i", "in_pv"))
+        use_nv = has_n and not (topo.normals_identity and len(d.normals) == topo.vertex_count)
+        if use_nv:
+            attrs.append((self._ints(topo, "nv", topo.normal_of_vertex), "1i", "in_nv"))
+        prog["use_pv"].value = use_pv
+        prog["use_nv"].value = use_nv
+        vao = self.ctx.vertex_array(prog, attrs, index_buffer=self._ibo(topo), index_element_size=4)
+        self.ctx.wireframe = self.wireframe
+        vao.render(moderngl.TRIANGLES)
+        self.ctx.wireframe = False
+        vao.release()
 
     def _lines(self, segments: np.ndarray, colour, vp: np.ndarray) -> None:
         import moderngl
@@ -214,7 +295,7 @@ def light_gizmo(light, frame: float, size: float = 0.25) -> list:
 def scene_bounds(scene: Scene, cache, frame: float) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
     for item in scene.items:
-        d = cache.get(item.file, item.object, frame, scene.shot.fps)
+        d = cache.get(item.file, item.object, frame, scene.shot.fps, layout="stored")
         if d.empty:
             continue
         p = _xf(np.array([d.positions.min(0), d.positions.max(0)], np.float64), d.world @ item.node_matrix)
