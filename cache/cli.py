@@ -60,11 +60,14 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     if not items:
         raise SdfError("nothing to play: no visible animated objects in this view", shot_path)
     bar = progress_bar(passes * len(frames), "play")
+    during: list[str] = []
     try:
         results = run(shot, cache, frames, passes=passes, prefetch=not no_prefetch, items=items,
-                      interpolation=interpolation, progress=lambda n, t: bar.update(1))
+                      interpolation=interpolation, progress=lambda n, t: bar.update(1), problems=during)
     finally:
         bar.close()
+    for p in during + cache.problems:
+        click.echo(f"warning: {p}", err=True)
     stats = cache.snapshot()
     if as_json:
         emit_json({"shot": shot.file, "department": department, "objects": [i.__dict__ for i in items],

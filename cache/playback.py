@@ -131,12 +131,15 @@ def parse_frames(spec: str | None, shot: Shot) -> list[int]:
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
          interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,
-         layout: str = "stored") -> list[PassResult]:
+         layout: str = "stored", problems: list[str] | None = None) -> list[PassResult]:
     """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
 
     Frames are asked for as stored (``layout="stored"``): the cache holds each distinct sample
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
-    vertices is the GPU's (see :mod:`sdf.viewer.render`)."""
+    vertices is the GPU's (see :mod:`sdf.viewer.render`).
+
+    An object whose file breaks or changes while it plays is left out of the frames it cannot
+    give (its error is added to ``problems`` once); the rest of the shot plays on."""
     if items is None:
         items, _ = playable_items(shot, cache)
     buffer = UploadBuffer()
@@ -159,7 +162,13 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
                 if prefetcher is not None:
                     prefetcher.follow(pairs, frame, 1, frames, fps, interpolation, loop=passes > 1,
                                       frame_bytes=frame_bytes)
-                data = [cache.get(path, obj, frame, fps, interpolation, layout=layout) for path, obj in pairs]
+                data = []
+                for path, obj in pairs:
+                    try:
+                        data.append(cache.get(path, obj, frame, fps, interpolation, layout=layout))
+                    except SdfError as exc:
+                        if problems is not None and str(exc) not in problems:
+                            problems.append(str(exc))
                 frame_bytes = sum(d.nbytes for d in data) or None
                 draw(frame, data)
                 uploaded += sum(d.positions.nbytes + (d.normals.nbytes if d.normals is not None else 0) for d in data)

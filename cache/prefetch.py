@@ -12,7 +12,21 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+import numpy as np
+
 from .frame_cache import FrameCache, frame_key
+
+
+PAGE = 4096
+
+
+def _touch(data) -> None:
+    """Read one byte of every page of a frame's arrays, here in the helper thread: arrays that are views
+    of a mapped file are faulted in now (numpy's loop runs without the GIL) instead of when the
+    player first copies them."""
+    for a in (data.positions, data.normals):
+        if a is not None and a.size and a.flags.c_contiguous:
+            a.reshape(-1).view(np.uint8)[::PAGE].max()
 
 
 class Prefetcher:
@@ -80,7 +94,7 @@ class Prefetcher:
                     continue
             try:
                 if not self.cache.contains(path, obj, f, fps, interp, self.layout):
-                    self.cache.get(path, obj, f, fps, interp, count=False, layout=self.layout)
+                    _touch(self.cache.get(path, obj, f, fps, interp, count=False, layout=self.layout))
             except Exception as exc:  # reported by the player; never kills the thread
                 if len(self.errors) < 100:
                     self.errors.append(exc)

@@ -167,3 +167,60 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_seen(demo, tmp_path):
     assert os.stat(a).st_size == st.st_size and os.stat(a).st_mtime_ns == st.st_mtime_ns
     again = cache.get(a, "/ball/ballShape", 1001, 24.0)
     assert again is not first and cache.stats.invalidations >= 1
+
+
+def test_each_distinct_sample_is_held_once(hero):
+    """Frames whose samples are equal share one array; the bytes held are the distinct samples plus the
+    topology once plus what is each frame's alone (its matrix)."""
+    path, obj = hero
+    cache = FrameCache(1 << 30)
+    frames = [cache.get(path, obj, f, 24.0, layout="stored") for f in range(1001, 1121)]
+    distinct = {digest: n for d in frames for _, digest, n in d.shared}
+    s = cache.snapshot()
+    assert len(distinct) < len(frames) / 2  # the hero holds still for many frames
+    assert s.sample_bytes == sum(distinct.values())
+    assert s.bytes_held == s.sample_bytes + s.topology_bytes + sum(d.own_nbytes for d in frames)
+    assert s.bytes_held < sum(d.nbytes for d in frames) / 2
+    assert s.shared_hits == len(frames) - len({tuple(k for _, k, _ in d.shared) for d in frames})
+    cache.set_budget(0)
+    assert cache.snapshot().bytes_held == 0 and cache.snapshot().sample_bytes == 0
+
+
+_OVERWRITE = """
+import os, subprocess, sys
+import numpy as np
+from sdf.cache.frame_cache import FrameCache
+from sdf.errors import SdfError
+hero, cloth = sys.argv[1], sys.argv[2]
+cache = FrameCache(1 << 30, check_interval=0)
+held = {f: cache.get(hero, "/hero/body", f, 24.0, layout="stored") for f in range(1001, 1011)}
+copies = {f: d.positions.copy() for f, d in held.items()}
+# Another process overwrites the hero cache in place with half of itself (a crashed export).
+subprocess.run([sys.executable, "-c", "import sys; d = open(sys.argv[1], 'rb').read(); "
+                "open(sys.argv[1], 'wb').write(d[: len(d) // 2])", hero], check=True, timeout=60)
+for f in range(1001, 1011):  # frames already held keep playing, with their values
+    d = cache.get(hero, "/hero/body", f, 24.0, layout="stored")
+    np.testing.assert_array_equal(d.positions, copies[f])
+try:
+    cache.get(hero, "/hero/body", 1100, 24.0, layout="stored")
+    raise SystemExit("a frame of the broken file was read")
+except SdfError as exc:
+    assert hero in str(exc), exc
+assert any(hero in p for p in cache.problems), cache.problems
+assert len(cache.get(cloth, "/cloth/clothShape", 1100, 24.0, layout="stored").positions)  # the rest plays
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+def test_a_file_overwritten_in_place_while_playing(demo, mapped):
+    import subprocess
+    import sys
+
+    root, _ = demo
+    hero = os.path.join(root, "assets", "anim", "hero_anim.abc")
+    cloth = os.path.join(root, "assets", "anim", "cloth_anim.abc")
+    script = _OVERWRITE if mapped else _OVERWRITE.replace("FrameCache(1 << 30,", "FrameCache(1 << 30, mapped=False,")
+    res = subprocess.run([sys.executable, "-c", script, hero, cloth], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.strip() == "ok"

@@ -140,3 +140,48 @@ def test_no_opengl_gives_a_clear_message(demo, tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "cannot create an OpenGL 3.3 context" in proc.stderr and "Traceback" not in proc.stderr
+
+
+class _GatheredOnTheCpu:
+    """A cache that hands the renderer meshes already in draw layout (the CPU gather of the old data path),
+    as "stored" frames whose topology needs no split: drawing them must give the same picture as the
+    GPU split of the stored samples."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def get(self, path, obj, frame, fps, interpolation="nearest", layout="draw", **kw):
+        import dataclasses
+
+        from sdf.frames import gather_draw
+
+        d = self.cache.get(path, obj, frame, fps, interpolation, layout="stored")
+        if d.topology is None or d.topology.kind != "triangles":
+            return d
+        p, n = gather_draw(d.positions, d.normals, d.topology)
+        topo = dataclasses.replace(d.topology, key="cpu:" + d.topology.key, point_of_vertex=None,
+                                   normal_of_vertex=None if n is None else np.arange(len(p)),
+                                   normals_identity=n is not None, normals_need=0 if n is None else len(p))
+        return dataclasses.replace(d, positions=p, normals=n, topology=topo)
+
+
+def test_the_gpu_seam_split_draws_what_the_cpu_gather_drew(demo, gl):
+    """The hero's indexed UVs split seams (several draw vertices per point): the vertex shader's fetch of
+    stored points must land every vertex exactly where the gathered rows did."""
+    from sdf.viewer.offscreen import OffscreenView
+
+    _, path = demo
+    shot = sdf.open(path, department="animation")
+    cache = FrameCache()
+    scene = build_scene(shot, cache)
+    hero = next(i for i in scene.items if i.node.endswith("hero/body"))
+    assert cache.get(hero.file, hero.object, 1010, shot.fps, layout="stored").topology.point_of_vertex is not None
+    images = []
+    for source in (cache, _GatheredOnTheCpu(cache)):
+        view = OffscreenView(scene, source, W, H, ctx=gl)
+        rgba, _ = view.render(1010, "shotCam")
+        view.release()
+        images.append(rgba)
+    bg = np.round(np.array(BACKGROUND) * 255)
+    assert (np.abs(images[0][..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # something is drawn
+    np.testing.assert_array_equal(images[0], images[1])
