@@ -32,10 +32,11 @@ def mesh_arrays(data: FrameData) -> tuple[np.ndarray, np.ndarray | None, np.ndar
 
 
 def read_alembic_mesh(path: str, object_path: str, frame: float, fps: float):
-    """:func:`mesh_arrays` of a PolyMesh, SubD or points object at ``frame`` (nearest sample)."""
-    from sdf.frames import AlembicReader
+    """:func:`mesh_arrays` of a PolyMesh, SubD or points object at ``frame`` (nearest sample), read through
+    the process-wide frame cache's reader: the Alembic library never runs in the host's process."""
+    from .feed import frame_cache
 
-    return mesh_arrays(AlembicReader(path).read(object_path, frame, fps, layout="points"))
+    return mesh_arrays(frame_cache().reader(path).read(object_path, frame, fps, layout="points"))
 
 
 class MemoryHost(HostAdapter):

@@ -130,9 +130,9 @@ def plan_session(shot: Shot, cache=None) -> SessionPlan:
 def _reader(cache, path):
     if cache is not None:
         return cache.reader(path)
-    from sdf.frames import AlembicReader
+    from sdf.playback_reader import PlaybackReader
 
-    return AlembicReader(path)
+    return PlaybackReader(path)
 
 
 def _geometry(shot: Shot, cache) -> tuple[list[GeometryItem], list[str]]:

@@ -91,9 +91,13 @@ class IndexedObject:
         return world
 
     @property
+    def parents_animated(self) -> bool:
+        """Whether any Xform above (or at) the object changes over time."""
+        return any(len(p.times) > 1 and not np.all(p.matrices == p.matrices[0]) for p in self.parents)
+
+    @property
     def animated(self) -> bool:
-        return self.num_samples > 1 or any(len(p.times) > 1 and not np.all(p.matrices == p.matrices[0])
-                                           for p in self.parents)
+        return self.num_samples > 1 or self.parents_animated
 
 
 class PlaybackReader:

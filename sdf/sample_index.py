@@ -196,7 +196,8 @@ def _worker() -> None:
 class Indexer:
     """A worker process that indexes files on request; restarted after a crash (thread-safe)."""
 
-    def __init__(self):
+    def __init__(self, command: list[str] | None = None):
+        self.command = command or [sys.executable, "-m", "sdf.sample_index"]
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
@@ -206,7 +207,7 @@ class Indexer:
             # The worker must import this very package, wherever it was imported from.
             root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-            self._proc = subprocess.Popen([sys.executable, "-m", "sdf.sample_index"], stdin=subprocess.PIPE,
+            self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                           start_new_session=True)
         return self._proc

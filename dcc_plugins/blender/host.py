@@ -429,11 +429,11 @@ class BlenderHost(HostAdapter):
         mod.object_path = item.object
         # Blender's Alembic reader turns Y-up data to Z-up (a +90 degree turn about X) on read; the
         # shot's own up axis is handled once, by the root. So the object's matrix undoes the reader's turn.
-        from sdf.frames import AlembicReader
+        from sdf.dcc_plugins.feed import frame_cache
 
-        o = AlembicReader(item.file).object(item.object)
+        o = frame_cache().reader(item.file).object(item.object)
         frames = range(self.settings.frame_start, self.settings.frame_end + 1)
-        animated = any(p.getNumSamples() > 1 and not p.isConstant() for p in o.parents)
+        animated = o.parents_animated
         prev = None
         for f in (frames if animated else [self.settings.frame_start]):
             basis = to_blender(o.world_at(f / fps).reshape(-1)) @ _ABC_TO_BLENDER.inverted()

@@ -204,3 +204,53 @@ def test_mutated_files_never_crash_the_playback_path(demo, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     ok, errors = map(int, res.stdout.split())
     assert ok and errors
+
+
+def test_a_worker_that_dies_on_a_file_is_one_error_and_the_next_file_is_indexed(demo_master):
+    """No fuzzed file made the library crash while indexing (the structure check runs first), so the
+    worker's death is made real here: a first worker kills itself with SIGSEGV on its first request."""
+    from sdf.sample_index import Indexer
+
+    root, _ = demo_master
+    a, b = _files(root)[:2]
+    crashing = [sys.executable, "-c", "import os, signal, sys; sys.stdin.readline(); os.kill(os.getpid(), signal.SIGSEGV)"]
+    indexer = Indexer(crashing)
+    with pytest.raises(AlembicError) as info:
+        indexer.index(a)
+    assert a in str(info.value) and "SIGSEGV" in str(info.value) and "\n" not in str(info.value)
+    indexer.command = [sys.executable, "-m", "sdf.sample_index"]
+    assert indexer.index(b).objects  # a new worker serves the next file
+    indexer.close()
+
+
+_IDLE_MAIN_THREAD = textwrap.dedent("""
+    import signal, subprocess, sys, time
+    import numpy as np
+    from sdf.ogawa import SampleStore
+    from sdf.sample_index import build_index
+    path = sys.argv[1]
+    store = SampleStore(path)
+    assert store.mode == "mapped"
+    digest = build_index(path).objects["/hero/body"].arrays["P"][0]
+    held = store.array(digest, np.float32, 3)
+    before = held.copy()
+    # As if the main thread were busy in C (a GUI loop) and never ran the SIGIO handler:
+    signal.signal(signal.SIGIO, signal.SIG_IGN)
+    t = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import sys; open(sys.argv[1], 'r+b').truncate(100)", path],
+                   check=True, timeout=60)
+    waited = time.monotonic() - t
+    assert store.changed and waited < 5, waited   # the watcher thread gave the file up, not the kernel's timeout
+    np.testing.assert_array_equal(held, before)
+    print("ok")
+    """)
+
+
+def test_a_lease_break_is_noticed_without_the_signal_handler(demo_master, tmp_path):
+    root, _ = demo_master
+    path = tmp_path / "hero.abc"
+    path.write_bytes(open(os.path.join(root, "assets", "anim", "hero_anim.abc"), "rb").read())
+    res = subprocess.run([sys.executable, "-c", _IDLE_MAIN_THREAD, str(path)], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "ok"
