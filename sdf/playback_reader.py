@@ -22,8 +22,8 @@ import threading
 import numpy as np
 
 from .errors import AlembicError
-from .frames import (GEOMETRY, INTERPOLATIONS, LAYOUTS, FrameData, Topology, _check_polygons, _is_identity, _lerp,
-                     _reason, draw_topology)
+from .frames import GEOMETRY, INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
+from .topology import Topology, _check_polygons, draw_topology, gather_draw
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
@@ -249,8 +249,6 @@ class PlaybackReader:
             elif raw is not None:
                 shared.pop()
         if layout == "draw":
-            from .frames import gather_draw
-
             positions, normals = gather_draw(positions, normals, topology, allocator)
             shared = []
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4), shared=tuple(shared))
@@ -361,5 +359,3 @@ class PlaybackReader:
                          widths=self._widths(o, index, allocator), ids=ids, velocities=velocities,
                          shared=tuple(shared))
 
-
-__all__ = ["PlaybackReader", "IndexedObject", "_is_identity"]

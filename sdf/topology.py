@@ -1,0 +1,213 @@
+"""Mesh topology for drawing: connectivity shared by every frame with the same polygons.
+
+A :class:`Topology` is computed once per distinct connectivity and shared by the frames that
+use it, so per-frame work is only the arrays that change. :func:`draw_topology` turns
+Alembic's polygons and their UV and normal indexing into a triangle index buffer over *draw
+vertices* (a point splits where its face corners disagree on UV or normal), with the maps
+from draw vertices back to stored points and normals; :func:`gather_draw` applies those
+maps on the CPU, the viewer applies them on the GPU. Both readers (:mod:`sdf.frames`, the
+library-backed one, and :mod:`sdf.playback_reader`) build topology here, from plain arrays
+that :func:`_check_polygons` has checked first.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import AlembicError
+
+@dataclass
+class Topology:
+    """Connectivity and per-vertex constants of a draw: shared between frames, counted once by caches."""
+
+    key: str
+    kind: str                        # "triangles", "lines" or "points"
+    indices: np.ndarray | None       # uint32: triangles (m*3) or line segments (m*2); None for points
+    uvs: np.ndarray | None           # float32 (n, 2) in draw layout
+    point_of_vertex: np.ndarray | None  # int64 (n,): Alembic point per draw vertex; None = identity
+    normal_of_vertex: np.ndarray | None  # int64 (n,): index into the normals array per draw vertex
+    normals_scope: str | None        # "vertex" or "facevarying"
+    face_of_triangle: np.ndarray | None  # int32 (m,) source face per triangle
+    face_sets: dict[str, np.ndarray] = field(default_factory=dict)  # name -> triangle indices (draw layout)
+    vertex_count: int = 0
+    source_point_count: int = 0
+    normals_need: int = 0            # normals a frame must have for normal_of_vertex to apply
+    normals_identity: bool = False   # normal_of_vertex is 0..n-1: per-frame normals used as read
+    face_counts: np.ndarray | None = None  # int32 per polygon, "polygons" kind (point layout) only
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex, self.face_of_triangle,
+                  self.face_counts, *self.face_sets.values())
+        return sum(a.nbytes for a in arrays if a is not None)
+
+def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None,
+                out_positions: np.ndarray | None = None, out_normals: np.ndarray | None = None):
+    """Positions and normals as stored (``layout="stored"``) gathered into draw layout: one row per
+    vertex the GPU draws. Without a gather to do (every attribute per point) the inputs come
+    back as they are; ``out_*`` are preallocated rows to gather into (an upload buffer), else
+    ``allocator`` or numpy provides them. Normals whose count does not fit the topology are None."""
+    if topology is None or topology.kind != "triangles":
+        return positions, normals
+    if topology.point_of_vertex is not None:
+        index = topology.point_of_vertex
+        if out_positions is not None:
+            positions = np.take(positions, index, axis=0, out=out_positions)
+        elif allocator is not None:
+            positions = _placed(allocator.take(positions, index))
+        else:
+            positions = np.take(positions, index, axis=0)
+    if normals is not None:
+        if topology.normal_of_vertex is None or len(normals) < topology.normals_need:
+            normals = None
+        elif not (topology.normals_identity and len(normals) == topology.vertex_count):
+            index = topology.normal_of_vertex
+            if out_normals is not None:
+                normals = np.take(normals, index, axis=0, out=out_normals)
+            elif allocator is not None:
+                normals = _placed(allocator.take(normals, index))
+            else:
+                normals = np.take(normals, index, axis=0)
+    return positions, normals
+
+def _topology_key(*arrays) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        if a is None:
+            h.update(b"-")
+        else:
+            h.update(str(a.shape).encode())
+            h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
+
+
+def _unique_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(first index of each unique row, row -> unique id) for rows made of non-negative int columns.
+
+    Packs the columns into one int64 key when their ranges allow (about ten times faster
+    than ``np.unique(axis=0)``), else falls back to the row-wise unique.
+    """
+    key = np.zeros(len(columns[0]), np.int64)
+    span = 1
+    for c in columns:
+        width = int(c.max(initial=0)) + 1
+        if span * width >= 2**62:
+            table = np.stack(columns, axis=1)
+            _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+            return first, inverse.reshape(-1)
+        key = key * width + c
+        span *= width
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+#: Most points or face corners accepted in one sample: far beyond any production mesh, far below
+#: what a corrupted count would make the reader allocate.
+MAX_ELEMENTS = 1 << 31
+
+
+def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, obj: str, index: int,
+                    path: str) -> None:
+    """Everything the topology code relies on, checked before it allocates or indexes anything."""
+    where = f"object '{obj}' sample {index}"
+    if len(counts) and int(counts.min()) < 0:
+        raise AlembicError(f"{where}: a negative face vertex count ({int(counts.min())})", path)
+    total = int(counts.sum(dtype=np.int64))
+    if total != len(corners):
+        raise AlembicError(f"{where}: face counts add up to {total} corners, but {len(corners)} face indices "
+                           "are stored", path)
+    if total > MAX_ELEMENTS:
+        raise AlembicError(f"{where}: {total} face corners is more than this reader accepts", path)
+    if len(corners) and (int(corners.min()) < 0 or int(corners.max()) >= point_count):
+        bad = int(corners.min()) if int(corners.min()) < 0 else int(corners.max())
+        raise AlembicError(f"{where}: face index {bad} is out of range for its {point_count} points", path)
+
+def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
+    """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
+    counts = counts.astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    ntri = np.maximum(counts - 2, 0)
+    face = np.repeat(np.arange(len(counts)), ntri)
+    k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
+    base = starts[face]
+    # Alembic winds clockwise: (0, k+2, k+1) is the counter-clockwise fan.
+    tris = np.stack([base, base + k + 2, base + k + 1], axis=1)
+    return tris, face.astype(np.int32)
+
+
+def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count: int,
+                  uv: tuple | None = None, normals: tuple | None = None,
+                  face_sets: dict[str, np.ndarray] | None = None) -> Topology:
+    """A mesh's draw topology from its arrays (already checked with :func:`_check_polygons`).
+
+    ``uv``: (values, indices or None, scope); ``normals``: (indices or None, scope); their values
+    are per frame, only their indexing shapes the topology. ``face_sets``: name -> face numbers.
+    Malformed UV or normal indexing drops that attribute rather than failing the mesh.
+    """
+    corners = corners.astype(np.int64, copy=False)
+    uv_idx, uv_vals = None, None
+    if uv is not None:
+        uv_vals, uv_idx, scope = uv
+        if scope in ("vertex", "varying"):
+            uv_idx = corners if uv_idx is None else (uv_idx[corners] if len(uv_idx) > int(corners.max(initial=-1))
+                                                     else np.zeros(0, np.int64))
+        elif uv_idx is None:
+            uv_idx = np.arange(len(corners))
+        if len(uv_idx) != len(corners) or (len(uv_idx) and (uv_idx.max() >= len(uv_vals) or uv_idx.min() < 0)):
+            uv_idx, uv_vals = None, None  # malformed UVs: draw without them rather than crash
+    n_idx, n_scope = None, None
+    if normals is not None:
+        ind, scope = normals
+        n_scope = "facevarying" if scope == "facevarying" else "vertex"
+        if ind is not None:
+            if n_scope != "facevarying" and len(corners) and len(ind) <= corners.max():
+                ind = np.zeros(0, np.int64)  # fewer per-point indices than points: drop the normals
+            n_idx = ind if n_scope == "facevarying" else (ind[corners] if len(ind) else ind)
+        else:
+            n_idx = np.arange(len(corners)) if n_scope == "facevarying" else corners
+        if len(n_idx) != len(corners) or (len(n_idx) and n_idx.min() < 0):
+            n_idx, n_scope = None, None
+    columns = [corners] + [c for c in (uv_idx, n_idx) if c is not None]
+    if len(columns) == 1 or all(np.array_equal(c, corners) for c in columns[1:]):
+        vertex_of_corner = corners  # every attribute is per point: draw vertices are the points
+        point_of_vertex = None
+        first_corner = None
+    else:
+        columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
+        first_corner, vertex_of_corner = _unique_rows(columns)
+        point_of_vertex = corners[first_corner]
+    tris, face = _fan(counts)
+    indices = vertex_of_corner[tris].astype(np.uint32).reshape(-1) if len(tris) else np.zeros(0, np.uint32)
+    uvs = None
+    if uv_idx is not None:
+        if first_corner is None:
+            uvs = np.zeros((point_count, 2), np.float32)
+            uvs[corners] = uv_vals[uv_idx]
+        else:
+            uvs = np.ascontiguousarray(uv_vals[uv_idx[first_corner]])
+    normal_of_vertex = None
+    if n_idx is not None:
+        if first_corner is None:
+            normal_of_vertex = np.zeros(point_count, np.int64)
+            normal_of_vertex[corners] = n_idx
+        else:
+            normal_of_vertex = n_idx[first_corner]
+    sets = {name: np.nonzero(np.isin(face, faces))[0].astype(np.uint32) for name, faces in (face_sets or {}).items()}
+    n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
+    need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
+    identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
+    return Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, sets,
+                    n_vertices, point_count, need, identity)
+
+class _PlacedArray(np.ndarray):
+    """Marks an array already in the caller's memory (so ``read`` does not copy it again)."""
+
+    _placed = True
+
+
+def _placed(a: np.ndarray) -> np.ndarray:
+    return a.view(_PlacedArray)
+
+def _is_identity(index: np.ndarray, n: int) -> bool:
+    return len(index) == n and bool(np.array_equal(index, np.arange(n)))
