@@ -1,16 +1,30 @@
 """The LRU frame cache: decoded Alembic frames kept in memory, bounded in bytes.
 
 Key: (file identity, object path, frame, fps, interpolation, layout). The file identity is the
-real path with its modification time and size, so a file rewritten on disk gets new keys;
-its old entries are dropped the first time the change is seen. Values are
-:class:`sdf.frames.FrameData` with read-only arrays. Topology buffers (index buffer, UVs,
-face sets) are shared by every frame with the same connectivity: they are counted once,
-when the first frame that uses them enters, and released with the last one.
+real path with its inode, times and size, so a file rewritten on disk gets new keys; its old
+entries are dropped the first time the change is seen. Values are :class:`sdf.frames.FrameData`
+with read-only arrays, read by :class:`sdf.playback_reader.PlaybackReader` (the Alembic library
+runs only in its index worker; see that module for why no file can crash the player).
+
+What is counted, so that the bytes held are what memory really holds:
+
+- *samples*: arrays that are one stored sample (``FrameData.shared``) are counted once per
+  digest, however many frames use them (a character holding a pose for 20 frames is one
+  sample), and released with the last frame that uses them. With ``layout="stored"`` (the
+  viewer and ``sdf play``) positions and normals are such samples, usually zero-copy views of
+  the file's pages (see :mod:`sdf.ogawa`);
+- *topology* (index buffer, UVs, face sets) is shared by every frame with the same
+  connectivity, counted once in the same way;
+- what belongs to one frame alone (its world matrix, interpolated or gathered arrays).
 
 The budget is in bytes: ``budget_bytes``, else ``$SDF_CACHE_MB``, else a quarter of physical
 memory. Eviction is least-recently-used by bytes on top of lru-dict (a C LRU map, used here
 as the recency order; the byte accounting is ours). A frame larger than the whole budget is
 returned but not stored; a budget of 0 turns storing off and playback still works.
+
+A file that changes while it plays and cannot be opened again (half written, corrupt) keeps
+its old reader: frames already held keep playing, the others raise an error naming the file,
+and :attr:`FrameCache.problems` says so once.
 
 All methods are thread-safe. A read of a key already being read by another thread (the
 prefetcher, usually) waits for that read instead of repeating it.

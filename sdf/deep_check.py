@@ -6,7 +6,8 @@ without bounds checks: a flipped bit in an array's dimensions can make it read o
 buffer (SIGSEGV) or allocate without limit. ``sdf validate --deep`` therefore reads samples in
 a worker process with an address-space limit: a corrupted file becomes one error naming the
 file and the object, the worker is restarted for the remaining objects, and the command goes
-on. (Playback reads in-process; see the playback data path for how it is protected.)
+on. Playback does not read through the library at all: its reader (:mod:`sdf.playback_reader`)
+takes only an index from a worker and reads sample arrays from the file itself.
 """
 from __future__ import annotations
 
