@@ -404,9 +404,11 @@ def make_window_class():
         def update_stats(self):
             s = self.cache.snapshot()
             rate = f"{self.fps_measured:5.1f} fps" if self.playing else "stopped"
+            problems = (self.view.renderer.problems if self.view.renderer is not None else []) + self.cache.problems
             self.stats_label.setText(f"{rate} (shot {self.shot.fps:g} fps)   cache: "
                                      f"{100 * s.hit_rate:.0f}% hits, {_mb(s.bytes_held)} of "
-                                     f"{_mb(s.budget)}, {s.entries} frames")
+                                     f"{_mb(s.budget)}, {s.entries} frames"
+                                     + (f"   not playing: {problems[-1]}" if problems else ""))
             self.cache_bar.update()
 
         def closeEvent(self, event):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sdf.errors import SdfError
+
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
 from .view_camera import shot_camera_matrices
 
@@ -98,7 +100,7 @@ class Renderer:
         self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
         self._buffers: dict = {}
         self._indices: dict = {}
-        self._staging: dict = {}
+        self.problems: list[str] = []  # objects left out of a frame because their file broke or changed
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
@@ -162,8 +164,12 @@ class Renderer:
         for item in scene.items:
             if item.node in hidden or not item.visible:
                 continue
-            data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation,
-                                         layout="stored")))
+            try:
+                data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation,
+                                             layout="stored")))
+            except SdfError as exc:  # a file broken or changed mid-play: the rest of the shot is drawn
+                if str(exc) not in self.problems:
+                    self.problems.append(str(exc))
         timing.data_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
         fbo.use()

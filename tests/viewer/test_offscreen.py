@@ -185,3 +185,22 @@ def test_the_gpu_seam_split_draws_what_the_cpu_gather_drew(demo, gl):
     bg = np.round(np.array(BACKGROUND) * 255)
     assert (np.abs(images[0][..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # something is drawn
     np.testing.assert_array_equal(images[0], images[1])
+
+
+def test_a_cache_overwritten_after_the_scene_was_built_is_left_out_and_named(demo, gl):
+    from sdf.viewer.offscreen import OffscreenView
+
+    root, path = demo
+    shot = sdf.open(path, department="animation")
+    cache = FrameCache(check_interval=0)
+    scene = build_scene(shot, cache)
+    hero = os.path.join(root, "assets", "anim", "hero_anim.abc")
+    data = open(hero, "rb").read()
+    open(hero, "wb").write(data[: len(data) // 3])  # overwritten in place by a crashed export
+    view = OffscreenView(scene, cache, W, H, ctx=gl)
+    rgba, _ = view.render(1010, "shotCam")
+    problems = view.renderer.problems + cache.problems
+    view.release()
+    assert any(hero in p for p in problems), problems
+    bg = np.round(np.array(BACKGROUND) * 255)
+    assert (np.abs(rgba[..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # the rest is drawn
