@@ -19,12 +19,16 @@ usd-core has no Alembic plugin, so this translation is ours. Choices, stated onc
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sdf import alembic_io
 
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
+
+if TYPE_CHECKING:
+    from pxr import Gf
 
 SUPPORTED = ("AbcGeom_Xform", "AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points",
              "AbcGeom_Camera")
@@ -196,8 +200,13 @@ class _Writer:
             tc = snap_code(ts.getSampleTime(i) * self.fps)
             if self.options.in_range(tc):
                 out.append((i, tc))
+        out = self.keep(out)
         self.codes.extend(tc for _, tc in out)
         return out
+
+    def keep(self, timed: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The time samples to author out of every one in range: all of them (one value clip keeps fewer)."""
+        return timed
 
     @staticmethod
     def put(attr, value, tc) -> None:
@@ -489,7 +498,8 @@ class _Writer:
             self.put(attrs["FocusDistance"], float(s.getFocusDistance()), tc)
 
 
-def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None) -> dict:
+def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,
+                             writer_class=_Writer) -> dict:
     """Translate ``src`` into a new stage saved at ``usd_path`` (no staging: the caller stages)."""
     from pxr import Sdf, Usd, UsdGeom
 
@@ -506,7 +516,7 @@ def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, r
     correction = axis_matrix("Y", up) @ units_matrix(source_mpu, mpu)
     if not np.allclose(correction, np.identity(4)):
         root_prim.MakeMatrixXform().Set(_matrix(correction))
-    writer = _Writer(stage, fps, mpu, options)
+    writer = writer_class(stage, fps, mpu, options)
     top = archive.getTop()
     n = top.getNumChildren()
     for i in range(n):
@@ -528,8 +538,18 @@ def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, r
 
 
 def alembic_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
+    """One USD layer, or value clips (``usd_clips``) when asked for or when the cache is too large for one."""
     if not os.path.exists(src):
         raise ConvertError("input not found", src)
+    from .usd_clips import alembic_to_usd_clips, frames_per_clip
+
+    per_clip = frames_per_clip(src, options)
+    if per_clip:
+        return alembic_to_usd_clips(src, dst, options, per_clip)
+    return alembic_to_one_layer(src, dst, options)
+
+
+def alembic_to_one_layer(src: str, dst: str, options: ConvertOptions) -> dict:
     with Staging(dst, options.force) as staging:
         staging.check_targets([dst])
         info = write_stage_from_alembic(src, staging.path(dst), options)

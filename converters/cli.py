@@ -22,6 +22,19 @@ def _frames(spec):
     return start, end
 
 
+def _clip_frames(ctx, param, value):
+    """``auto`` (or nothing) -> None; a count of frames >= 0 -> that count."""
+    if value is None or str(value).lower() == "auto":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise click.BadParameter(f"expects a number of frames or 'auto', got '{value}'") from None
+    if n < 0:
+        raise click.BadParameter(f"expects a number of frames >= 0 or 'auto', got {n}")
+    return n
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("src", required=False, type=click.Path())
 @click.argument("dst", required=False, type=click.Path())
@@ -33,17 +46,25 @@ def _frames(spec):
               "(0.01: centimetres, 1: metres).")
 @click.option("--flatten", is_flag=True, help="SDF -> USD: write one flattened layer instead of a layer stack.")
 @click.option("--department", "-d", help="SDF -> USD: lock every other department's layer (read-only).")
-@click.option("--force", is_flag=True, help="Replace existing output files.")
+@click.option("--clip-frames", metavar="N|auto", callback=_clip_frames, help="Alembic -> USD: write USD value clips "
+              "of N frames each (out/X.usdc, plus a folder out/X.clips/ with the topology, the manifest and one "
+              "layer per N frames), so memory stays bounded by N frames whatever the cache's length. "
+              "0: always one layer. Default auto: one layer, or clips of about 256 MB each for a cache larger "
+              "than 2 GiB ($SDF_CLIPS_ABOVE_MB changes that).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Value clips written at once, one process each "
+              "[default: 2].")
+@click.option("--force", is_flag=True, help="Replace existing output files (and a clips folder, whole).")
 @click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage has no "
               "geometry (a stage of overrides only).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, force, allow_empty,
-            as_json):
+def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, clip_frames, jobs, force,
+            allow_empty, as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
     \b
     Examples:
       sdf convert hero.abc hero.usdc --up-axis Z --meters-per-unit 1
+      sdf convert cloth.abc out/cloth.usdc --clip-frames 24   # out/cloth.usdc + out/cloth.clips/
       sdf convert shots/sh010/sh010.sdf out/sh010.usda --department lighting
       sdf convert blender_export.usd shot.sdf
       sdf convert --list
@@ -73,7 +94,7 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
 
     options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
                              flatten=flatten, force=force, department=department, progress=progress,
-                             allow_empty=allow_empty)
+                             allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs)
     try:
         result = run(src, dst, options)
     finally:
@@ -83,7 +104,8 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
         return
     for w in result.get("warnings", []):
         click.echo(f"warning: {w}", err=True)
-    click.echo(f"{display_path(src)} -> {display_path(dst)} ({result['adapter']})")
+    clips = f", {result['clips']} value clips in {display_path(result['clips_dir'])}" if result.get("clips") else ""
+    click.echo(f"{display_path(src)} -> {display_path(dst)} ({result['adapter']}{clips})")
 
 
 @click.group(context_settings=CONTEXT)

@@ -36,6 +36,23 @@ class ConvertOptions:
     warnings: list[str] = field(default_factory=list)
     skel_baked: bool = False                   # set by the USD readers when UsdSkel animation was baked
     allow_empty: bool = False                  # USD -> Alembic: write an archive even with no geometry
+    clip_frames: int | None = None             # Alembic -> USD: frames per value clip; 0: one layer; None: auto
+    jobs: int | None = None                    # value clips written at once (worker processes); None: up to 2
+
+    #: The fields a child process needs to redo these options (the callback and the findings stay here).
+    _PORTABLE = ("frames", "fps", "up_axis", "meters_per_unit", "flatten", "force", "department", "allow_empty",
+                 "clip_frames", "jobs")
+
+    def to_json(self) -> dict:
+        """The options as JSON, for a conversion run in a child process (see ``isolated``)."""
+        return {k: getattr(self, k) for k in self._PORTABLE}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ConvertOptions":
+        kw = {k: data[k] for k in cls._PORTABLE if k in data}
+        if kw.get("frames") is not None:
+            kw["frames"] = tuple(kw["frames"])
+        return cls(**kw)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -75,6 +92,10 @@ def units_matrix(source_mpu: float, target_mpu: float) -> np.ndarray:
 class Staging:
     """A temporary folder next to the output; ``commit`` moves its files into place, else nothing remains."""
 
+    #: Called with each new staging folder. A conversion run in a child process reports them to its
+    #: parent this way, so that a child killed by a signal (no ``finally`` runs) leaves nothing behind.
+    created_hooks: list[Callable[[str], None]] = []
+
     def __init__(self, output: str, force: bool):
         self.output = os.path.abspath(output)
         parent = os.path.dirname(self.output)
@@ -82,6 +103,8 @@ class Staging:
             raise ConvertError("output directory does not exist", parent)
         self.force = force
         self.dir = tempfile.mkdtemp(prefix=".sdf-convert-", dir=parent)
+        for hook in self.created_hooks:
+            hook(self.dir)
         self.planned: list[tuple[str, str]] = []
         self.replaceable: set[str] = set()  # outputs that are caches: replaced without --force
 
@@ -91,6 +114,15 @@ class Staging:
         rel = os.path.relpath(final, os.path.dirname(self.output))
         staged = os.path.join(self.dir, rel)
         os.makedirs(os.path.dirname(staged), exist_ok=True)
+        self.planned.append((staged, final))
+        return staged
+
+    def directory(self, final: str) -> str:
+        """Where to write the folder ``final`` while staging. It is committed whole: with ``force`` an
+        existing folder of that name is replaced, never merged (no stale file of an earlier run stays)."""
+        final = os.path.abspath(final)
+        staged = os.path.join(self.dir, os.path.relpath(final, os.path.dirname(self.output)))
+        os.makedirs(staged, exist_ok=True)
         self.planned.append((staged, final))
         return staged
 
@@ -107,6 +139,8 @@ class Staging:
             if os.path.exists(final) and not self.force and final not in self.replaceable:
                 raise ConvertError("output exists (use --force to replace it)", final)
             os.makedirs(os.path.dirname(final), exist_ok=True)
+            if os.path.isdir(staged) and os.path.isdir(final) and not os.path.islink(final):
+                os.replace(final, tempfile.mkdtemp(prefix="replaced-", dir=self.dir))  # removed by discard
             os.replace(staged, final)
             done.append(final)
         self.discard()

@@ -57,13 +57,23 @@ def find_adapter(src: str, dst: str) -> Adapter:
     raise ConvertError(f"no converter from {a} to {b}; see 'sdf convert --list'", src)
 
 
-def convert(src: str, dst: str, options: ConvertOptions | None = None) -> dict:
-    options = options or ConvertOptions()
+def check_request(src: str, dst: str, options: ConvertOptions | None = None) -> Adapter:
+    """The adapter for ``src`` -> ``dst``, after the refusals that need no library (cheap enough
+    to make before a conversion is started in a child process)."""
     adapter = find_adapter(src, dst)
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ConvertError("input and output are the same file", dst)
     if not os.path.exists(src):
         raise ConvertError("input not found", src)
+    if options is not None and options.clip_frames and adapter.name != "alembic-usd":
+        raise ConvertError("--clip-frames applies to Alembic -> USD only", dst)
+    return adapter
+
+
+def convert(src: str, dst: str, options: ConvertOptions | None = None) -> dict:
+    """Convert in this process; ``isolated.convert`` runs the same in a child (what ``sdf convert`` does)."""
+    options = options or ConvertOptions()
+    adapter = check_request(src, dst, options)
     result = adapter.load()(src, dst, options)
     result["adapter"] = adapter.name
     return result
