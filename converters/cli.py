@@ -61,6 +61,9 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
             allow_empty, as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
+    The conversion runs in a child process: a corrupt input that crashes the Alembic or USD
+    library is one error naming the file (exit status 2), with nothing left behind.
+
     \b
     Examples:
       sdf convert hero.abc hero.usdc --up-axis Z --meters-per-unit 1
@@ -69,8 +72,9 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
       sdf convert blender_export.usd shot.sdf
       sdf convert --list
     """
+    from .isolated import convert as run
     from .options import ConvertOptions
-    from .registry import adapters, convert as run
+    from .registry import adapters
 
     if list_:
         rows = [{"name": a.name, "inputs": list(a.inputs), "outputs": list(a.outputs), "description": a.description}
