@@ -137,6 +137,9 @@ class FrameCache:
         weakref.finalize(self, Arena.close, self.arena)
         self.check_interval = check_interval
         self.stats = CacheStats(budget=budget)
+        from sdf.sample_index import warm_up
+
+        warm_up()  # the index worker boots while the caller opens its shot
 
     # -- configuration -----------------------------------------------------------------------
     @property

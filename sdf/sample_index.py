@@ -197,7 +197,7 @@ class Indexer:
     """A worker process that indexes files on request; restarted after a crash (thread-safe)."""
 
     def __init__(self, command: list[str] | None = None):
-        self.command = command or [sys.executable, "-m", "sdf.sample_index"]
+        self.command = command or [python_executable(), "-m", "sdf.sample_index"]
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
@@ -245,12 +245,28 @@ class Indexer:
                 self._proc = None
 
 
+def python_executable() -> str:
+    """A Python interpreter to run the worker with. Inside a DCC ``sys.executable`` may be the
+    application itself (Maya's GUI binary, Houdini), so its own Python is looked for beside it
+    (mayapy, hython); ``$SDF_PYTHON`` overrides."""
+    if os.environ.get("SDF_PYTHON"):
+        return os.environ["SDF_PYTHON"]
+    exe = sys.executable or "python3"
+    if os.path.basename(exe).lower().startswith(("python", "pypy")):
+        return exe
+    folder = os.path.dirname(exe)
+    for name in ("mayapy", "hython", "python3", "python"):
+        for candidate in (os.path.join(folder, name), os.path.join(folder, name + ".exe")):
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return exe
+
+
 _shared: Indexer | None = None
 _shared_lock = threading.Lock()
 
 
-def index_file(path: str) -> FileIndex:
-    """The index of ``path``, made by the process-wide worker."""
+def _indexer() -> Indexer:
     global _shared
     with _shared_lock:
         if _shared is None:
@@ -258,7 +274,21 @@ def index_file(path: str) -> FileIndex:
             import atexit
 
             atexit.register(_shared.close)
-    return _shared.index(path)
+        return _shared
+
+
+def warm_up() -> None:
+    """Start the worker now, without waiting for it (it takes a few tenths of a second to import the
+    library): a DCC plug-in calls this when it loads, the cache when it is made, so the first
+    file opened does not wait for it."""
+    indexer = _indexer()
+    with indexer._lock:
+        indexer._start()
+
+
+def index_file(path: str) -> FileIndex:
+    """The index of ``path``, made by the process-wide worker."""
+    return _indexer().index(path)
 
 
 if __name__ == "__main__":

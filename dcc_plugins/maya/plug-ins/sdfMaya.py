@@ -6,6 +6,7 @@ file only registers it, as Maya expects of a file on ``MAYA_PLUG_IN_PATH``.
 import maya.api.OpenMaya as om
 
 from sdf.dcc_plugins.maya import menu, proxy
+from sdf.sample_index import warm_up
 
 
 def maya_useNewAPI() -> None:
@@ -16,6 +17,7 @@ def initializePlugin(obj: om.MObject) -> None:
     plugin = om.MFnPlugin(obj, "sdf toolkit", "0.1.0", "Any")
     proxy.register(plugin)
     menu.install()
+    warm_up()  # Alembic files are indexed by a worker process (mayapy): start it with the plugin
 
 
 def uninitializePlugin(obj: om.MObject) -> None:
