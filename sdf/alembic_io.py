@@ -69,6 +69,16 @@ def _check_header(head: bytes, size: int, path: str) -> None:
         raise AlembicError(f"truncated or unfinished Alembic file (root group at byte {root}, file has {size})", path)
 
 
+def pread(fd: int, n: int, offset: int) -> bytes:
+    """``n`` bytes at ``offset`` (fewer at the end of the file), without moving a shared file position
+    where the OS can (``os.pread``); elsewhere (Windows) under a lock."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    with _lock:
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.read(fd, n)
+
+
 _DATA_BIT = 1 << 63
 #: Most groups and data blocks walked in one archive before the structure is called implausible.
 MAX_OGAWA_NODES = 50_000_000
@@ -97,13 +107,14 @@ def ogawa_blocks(fd: int, path: str):
     import struct
 
     size = os.fstat(fd).st_size
-    _check_header(os.pread(fd, 16, 0), size, path)
-    root = int.from_bytes(os.pread(fd, 16, 0)[8:16], "little")
+    head = pread(fd, 16, 0)
+    _check_header(head, size, path)
+    root = int.from_bytes(head[8:16], "little")
     stack = [root]
     seen = set()
 
     def read(n: int, at: int) -> bytes:
-        got = os.pread(fd, n, at)
+        got = pread(fd, n, at)
         if len(got) != n:
             raise AlembicError(f"the file changed while it was read (byte {at} is past its end)", path)
         return got

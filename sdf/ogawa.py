@@ -35,7 +35,6 @@ file, not wrong geometry or a crash.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import mmap
 import os
 import signal
@@ -44,13 +43,19 @@ import weakref
 
 import numpy as np
 
-from .alembic_io import file_identity, ogawa_blocks
+from .alembic_io import file_identity, ogawa_blocks, pread
 from .errors import AlembicError
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: no leases, so files are always copied
+    fcntl = None  # type: ignore[assignment]
 
 DIGEST = 16
 EMPTY = bytes(DIGEST)
 F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
 F_GETLEASE = getattr(fcntl, "F_GETLEASE", 1025)
+LEASES = fcntl is not None and hasattr(fcntl, "F_SETLEASE")  # Linux
 #: How often the watcher thread looks at the leases (seconds); the kernel waits 45 s by default.
 POLL_SECONDS = 0.25
 
@@ -145,7 +150,7 @@ class SampleStore:
 
     # -- opening -------------------------------------------------------------------------------
     def _lease(self) -> bool:
-        if not hasattr(signal, "SIGIO") or not _install_handler():
+        if not LEASES or not hasattr(signal, "SIGIO") or not _install_handler():
             return False
         try:
             fcntl.fcntl(self._fd, F_SETLEASE, fcntl.F_RDLCK)
@@ -158,7 +163,7 @@ class SampleStore:
         blocks = self.blocks
         for offset, length in ogawa_blocks(self._fd, self.path):
             if length >= DIGEST:
-                key = os.pread(self._fd, DIGEST, offset)
+                key = pread(self._fd, DIGEST, offset)
                 blocks.setdefault(key, (offset + DIGEST, length - DIGEST))
 
     # -- reading -------------------------------------------------------------------------------
@@ -199,8 +204,8 @@ class SampleStore:
             else:
                 view = allocator.empty(shape, dtype) if allocator is not None else np.empty(shape, dtype)
                 key = bytearray(DIGEST)
-                got = os.preadv(self._fd, [key, view.reshape(-1).view(np.uint8)], offset - DIGEST) if length else \
-                    os.preadv(self._fd, [key], offset - DIGEST)
+                got = _read_into(self._fd, [key, view.reshape(-1).view(np.uint8)] if length else [key],
+                                 offset - DIGEST)
                 if got != DIGEST + length or bytes(key) != digest:
                     raise AlembicError("the file changed on disk while it was being played (a sample is no longer "
                                        "where its index says); it will be reopened", self.path)
@@ -253,6 +258,21 @@ class SampleStore:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def _read_into(fd: int, buffers: list, offset: int) -> int:
+    """Fill ``buffers`` from ``offset``; the bytes read. ``preadv`` releases the GIL and faults the
+    destination pages in the kernel, so a prefetch thread reads without holding the player up."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, buffers, offset)
+    done = 0
+    for b in buffers:
+        data = pread(fd, len(b), offset + done)
+        memoryview(b).cast("B")[:len(data)] = data
+        done += len(data)
+        if len(data) < len(b):
+            break
+    return done
 
 
 # -- replacing a file mapping with private memory, in place -------------------------------------------
