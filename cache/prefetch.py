@@ -12,21 +12,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-import numpy as np
+from sdf.ogawa import populate
 
 from .frame_cache import FrameCache, frame_key
 
 
-PAGE = 4096
-
-
 def _touch(data) -> None:
-    """Read one byte of every page of a frame's arrays, here in the helper thread: arrays that are views
-    of a mapped file are faulted in now (numpy's loop runs without the GIL) instead of when the
-    player first copies them."""
-    for a in (data.positions, data.normals):
-        if a is not None and a.size and a.flags.c_contiguous:
-            a.reshape(-1).view(np.uint8)[::PAGE].max()
+    """Fault in the pages of what was just read, here in the helper thread (without the GIL), so the
+    player's first copy of a mapped sample does not take the faults itself."""
+    populate((data.positions, data.normals))
 
 
 class Prefetcher:

@@ -237,7 +237,7 @@ class PlaybackReader:
             topology = self._polygons(o, tindex, len(positions))
             return FrameData(o.path, 0, index, "mesh", positions, None, topology, np.identity(4),
                              shared=tuple(shared))
-        topology = self._triangles(o, tindex, len(positions))
+        topology = self._triangles(o, tindex, len(positions), per_corner=layout == "stored")
         if len(positions) != topology.source_point_count:
             raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
                                f"{topology.source_point_count}", self.path)
@@ -256,8 +256,8 @@ class PlaybackReader:
     def _topology_digests(self, o: IndexedObject, index: int, *names: str) -> tuple:
         return tuple(self._digest(o, n, index) for n in names)
 
-    def _triangles(self, o: IndexedObject, index: int, point_count: int) -> Topology:
-        key = ("draw",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i", "N.i") + \
+    def _triangles(self, o: IndexedObject, index: int, point_count: int, per_corner: bool = False) -> Topology:
+        key = ("corners" if per_corner else "draw",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i", "N.i") + \
             (o.index.scopes.get("uv"), o.index.scopes.get("N"), "N" in o.index.arrays)
         with o.lock:
             topo = o.topologies.get(key)
@@ -279,7 +279,7 @@ class PlaybackReader:
                 face_sets[name] = self.store.array(d, np.int32, what=f"object '{o.path}' face set {name}")\
                     .astype(np.int64)
         text = "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
-        topo = draw_topology("d:" + text, counts, corners, point_count, uv, normals, face_sets)
+        topo = draw_topology("d:" + text, counts, corners, point_count, uv, normals, face_sets, per_corner)
         with o.lock:
             return o.topologies.setdefault(key, topo)
 

@@ -123,8 +123,16 @@ def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, o
         bad = int(corners.min()) if int(corners.min()) < 0 else int(corners.max())
         raise AlembicError(f"{where}: face index {bad} is out of range for its {point_count} points", path)
 
+
 def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
+    if len(counts) and int(counts[0]) >= 3 and bool((counts == counts[0]).all()):
+        # Every face has the same number of corners (all quads, all triangles): one broadcast.
+        n, m = int(counts[0]), len(counts)
+        base = (np.arange(m, dtype=np.int64) * n)[:, None]
+        k = np.arange(n - 2, dtype=np.int64)[None, :]
+        tris = np.stack([np.broadcast_to(base, (m, n - 2)), base + k + 2, base + k + 1], axis=2).reshape(-1, 3)
+        return tris, np.repeat(np.arange(m, dtype=np.int32), n - 2)
     counts = counts.astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
     ntri = np.maximum(counts - 2, 0)
@@ -138,12 +146,19 @@ def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
 
 def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count: int,
                   uv: tuple | None = None, normals: tuple | None = None,
-                  face_sets: dict[str, np.ndarray] | None = None) -> Topology:
+                  face_sets: dict[str, np.ndarray] | None = None, per_corner: bool = False) -> Topology:
     """A mesh's draw topology from its arrays (already checked with :func:`_check_polygons`).
 
     ``uv``: (values, indices or None, scope); ``normals``: (indices or None, scope); their values
     are per frame, only their indexing shapes the topology. ``face_sets``: name -> face numbers.
     Malformed UV or normal indexing drops that attribute rather than failing the mesh.
+
+    Where face corners disagree on UV or normal, a point splits into several draw vertices:
+    by default one per distinct combination (the fewest vertices; finding them sorts every
+    corner, the costliest step for a big mesh). ``per_corner`` makes every face corner its own
+    draw vertex instead: the same triangles with the same values, more vertices, no sort;
+    for a GPU that fetches stored rows per vertex (the viewer), it is the cheaper topology to
+    build on a cold pass.
     """
     corners = corners.astype(np.int64, copy=False)
     uv_idx, uv_vals = None, None
@@ -173,6 +188,9 @@ def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count
         vertex_of_corner = corners  # every attribute is per point: draw vertices are the points
         point_of_vertex = None
         first_corner = None
+    elif per_corner:
+        first_corner = vertex_of_corner = np.arange(len(corners))
+        point_of_vertex = corners
     else:
         columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
         first_corner, vertex_of_corner = _unique_rows(columns)
@@ -185,20 +203,21 @@ def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count
             uvs = np.zeros((point_count, 2), np.float32)
             uvs[corners] = uv_vals[uv_idx]
         else:
-            uvs = np.ascontiguousarray(uv_vals[uv_idx[first_corner]])
+            uvs = np.ascontiguousarray(uv_vals[uv_idx if per_corner else uv_idx[first_corner]])
     normal_of_vertex = None
     if n_idx is not None:
         if first_corner is None:
             normal_of_vertex = np.zeros(point_count, np.int64)
             normal_of_vertex[corners] = n_idx
         else:
-            normal_of_vertex = n_idx[first_corner]
+            normal_of_vertex = n_idx if per_corner else n_idx[first_corner]
     sets = {name: np.nonzero(np.isin(face, faces))[0].astype(np.uint32) for name, faces in (face_sets or {}).items()}
     n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
     need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
     identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
     return Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, sets,
                     n_vertices, point_count, need, identity)
+
 
 class _PlacedArray(np.ndarray):
     """Marks an array already in the caller's memory (so ``read`` does not copy it again)."""
@@ -208,6 +227,7 @@ class _PlacedArray(np.ndarray):
 
 def _placed(a: np.ndarray) -> np.ndarray:
     return a.view(_PlacedArray)
+
 
 def _is_identity(index: np.ndarray, n: int) -> bool:
     return len(index) == n and bool(np.array_equal(index, np.arange(n)))

@@ -143,9 +143,9 @@ def test_no_opengl_gives_a_clear_message(demo, tmp_path):
 
 
 class _GatheredOnTheCpu:
-    """A cache that hands the renderer meshes already in draw layout (the CPU gather of the old data path),
-    as "stored" frames whose topology needs no split: drawing them must give the same picture as the
-    GPU split of the stored samples."""
+    """A cache that hands the renderer meshes in the draw layout of the old data path (one draw vertex
+    per distinct point, UV and normal; gathered on the CPU), as frames whose topology needs no
+    split: drawing them must give the same picture as the GPU's per-corner fetch of stored samples."""
 
     def __init__(self, cache):
         self.cache = cache
@@ -153,12 +153,10 @@ class _GatheredOnTheCpu:
     def get(self, path, obj, frame, fps, interpolation="nearest", layout="draw", **kw):
         import dataclasses
 
-        from sdf.frames import gather_draw
-
-        d = self.cache.get(path, obj, frame, fps, interpolation, layout="stored")
+        d = self.cache.get(path, obj, frame, fps, interpolation, layout="draw")
         if d.topology is None or d.topology.kind != "triangles":
             return d
-        p, n = gather_draw(d.positions, d.normals, d.topology)
+        p, n = d.positions, d.normals
         topo = dataclasses.replace(d.topology, key="cpu:" + d.topology.key, point_of_vertex=None,
                                    normal_of_vertex=None if n is None else np.arange(len(p)),
                                    normals_identity=n is not None, normals_need=0 if n is None else len(p))
