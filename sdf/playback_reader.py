@@ -225,8 +225,11 @@ class PlaybackReader:
         return a
 
     def _indices(self, o: IndexedObject, name: str, index: int) -> np.ndarray | None:
+        """A geometry parameter's stored uint32 indices as int32 (a view: no copy), int64 past 2^31."""
         a = self._array(o, name, index, np.uint32)
-        return None if a is None else a.astype(np.int64)
+        if a is None:
+            return None
+        return a.view(np.int32) if not len(a) or int(a.max()) < 2**31 else a.astype(np.int64)
 
     # -- meshes ------------------------------------------------------------------------------------
     def _mesh(self, o: IndexedObject, index: int, allocator, layout: str) -> FrameData:
@@ -264,7 +267,7 @@ class PlaybackReader:
         if topo is not None:
             return topo
         counts = self._array(o, "counts", index, np.int32)
-        corners = self._array(o, "indices", index, np.int32).astype(np.int64)
+        corners = self._array(o, "indices", index, np.int32)
         _check_polygons(counts, corners, point_count, o.path, index, self.path)
         uv = None
         if "uv" in o.index.arrays:

@@ -29,18 +29,22 @@ class Topology:
     point_of_vertex: np.ndarray | None  # int64 (n,): Alembic point per draw vertex; None = identity
     normal_of_vertex: np.ndarray | None  # int64 (n,): index into the normals array per draw vertex
     normals_scope: str | None        # "vertex" or "facevarying"
-    face_of_triangle: np.ndarray | None  # int32 (m,) source face per triangle
+    face_of_triangle: np.ndarray | None  # int32 (m,) source face per triangle (stored layout: only with face sets)
     face_sets: dict[str, np.ndarray] = field(default_factory=dict)  # name -> triangle indices (draw layout)
     vertex_count: int = 0
     source_point_count: int = 0
     normals_need: int = 0            # normals a frame must have for normal_of_vertex to apply
     normals_identity: bool = False   # normal_of_vertex is 0..n-1: per-frame normals used as read
     face_counts: np.ndarray | None = None  # int32 per polygon, "polygons" kind (point layout) only
+    # Per-corner topology (the stored layout): UVs as stored, and each draw vertex's row in them
+    # (``uvs`` is then None; :func:`gather_draw` and the GPU index them like positions).
+    uv_rows: np.ndarray | None = None
+    uv_of_vertex: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:
         arrays = (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex, self.face_of_triangle,
-                  self.face_counts, *self.face_sets.values())
+                  self.face_counts, self.uv_rows, self.uv_of_vertex, *self.face_sets.values())
         return sum(a.nbytes for a in arrays if a is not None)
 
 def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None,
@@ -71,6 +75,14 @@ def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "To
             else:
                 normals = np.take(normals, index, axis=0)
     return positions, normals
+
+
+def draw_uvs(topology: "Topology") -> np.ndarray | None:
+    """UVs in draw layout, one row per draw vertex, whichever way the topology keeps them."""
+    if topology is None or topology.uv_rows is None:
+        return None if topology is None else topology.uvs
+    return topology.uv_rows[topology.uv_of_vertex]
+
 
 def _topology_key(*arrays) -> str:
     h = hashlib.blake2b(digest_size=16)
@@ -126,22 +138,48 @@ def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, o
 
 def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     """Triangles as corner indices (m, 3), counter-clockwise, plus the face of each triangle."""
-    if len(counts) and int(counts[0]) >= 3 and bool((counts == counts[0]).all()):
-        # Every face has the same number of corners (all quads, all triangles): one broadcast.
-        n, m = int(counts[0]), len(counts)
-        base = (np.arange(m, dtype=np.int64) * n)[:, None]
-        k = np.arange(n - 2, dtype=np.int64)[None, :]
-        tris = np.stack([np.broadcast_to(base, (m, n - 2)), base + k + 2, base + k + 1], axis=2).reshape(-1, 3)
-        return tris, np.repeat(np.arange(m, dtype=np.int32), n - 2)
-    counts = counts.astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    # In 32-bit and in place where numpy allows: fresh pages are what a big mesh's topology costs.
+    counts = counts.astype(np.int64, copy=False)
     ntri = np.maximum(counts - 2, 0)
-    face = np.repeat(np.arange(len(counts)), ntri)
-    k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
+    total = int(ntri.sum())
+    starts = (np.cumsum(counts) - counts).astype(np.uint32)
+    first = (np.cumsum(ntri) - ntri).astype(np.uint32)
+    face = np.repeat(np.arange(len(counts), dtype=np.int32), ntri)
+    k = np.arange(total, dtype=np.uint32)
+    k -= np.repeat(first, ntri)
     base = starts[face]
+    k += base
     # Alembic winds clockwise: (0, k+2, k+1) is the counter-clockwise fan.
-    tris = np.stack([base, base + k + 2, base + k + 1], axis=1)
-    return tris, face.astype(np.int32)
+    tris = np.empty((total, 3), np.uint32)
+    tris[:, 0] = base
+    np.add(k, 2, out=tris[:, 1])
+    np.add(k, 1, out=tris[:, 2])
+    return tris, face
+
+
+def _triangles(counts: np.ndarray, table: np.ndarray | None, want_face: bool = True):
+    """(uint32 triangle indices, face of each triangle or None): the counter-clockwise fan of every
+    polygon, through ``table`` (face corner -> draw vertex; None: the corner is the vertex).
+
+    Meshes whose faces all have the same size (all quads, as most production meshes) take one
+    gather with a fixed pattern and no temporaries; others take :func:`_fan`."""
+    if table is not None:
+        table = table.view(np.uint32) if table.dtype == np.int32 else table.astype(np.uint32)
+    m = len(counts)
+    n = int(counts[0]) if m else 0
+    if n >= 3 and bool((counts == n).all()):
+        # Alembic winds clockwise: (0, k+2, k+1) for each k is the counter-clockwise fan.
+        pattern = np.array([(0, k + 2, k + 1) for k in range(n - 2)], np.uint32).reshape(-1)
+        if table is None:
+            indices = (np.arange(0, m * n, n, dtype=np.uint32)[:, None] + pattern).reshape(-1)
+        else:
+            indices = np.take(table.reshape(m, n), pattern, axis=1).reshape(-1)
+        face = np.repeat(np.arange(m, dtype=np.int32), n - 2) if want_face else None
+        return indices, face
+    tris, face = _fan(counts)
+    if not len(tris):
+        return np.zeros(0, np.uint32), face
+    return (tris.reshape(-1) if table is None else np.take(table, tris.reshape(-1))), face
 
 
 def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count: int,
@@ -160,7 +198,8 @@ def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count
     for a GPU that fetches stored rows per vertex (the viewer), it is the cheaper topology to
     build on a cold pass.
     """
-    corners = corners.astype(np.int64, copy=False)
+    if not per_corner:
+        corners = corners.astype(np.int64, copy=False)  # the unique split packs int64 keys
     uv_idx, uv_vals = None, None
     if uv is not None:
         uv_vals, uv_idx, scope = uv
@@ -189,34 +228,45 @@ def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count
         point_of_vertex = None
         first_corner = None
     elif per_corner:
-        first_corner = vertex_of_corner = np.arange(len(corners))
+        first_corner = vertex_of_corner = None  # draw vertex k is face corner k: no table needed
         point_of_vertex = corners
     else:
         columns = [corners] + [c for c in columns[1:] if not np.array_equal(c, corners)]
         first_corner, vertex_of_corner = _unique_rows(columns)
         point_of_vertex = corners[first_corner]
-    tris, face = _fan(counts)
-    indices = vertex_of_corner[tris].astype(np.uint32).reshape(-1) if len(tris) else np.zeros(0, np.uint32)
-    uvs = None
-    if uv_idx is not None:
-        if first_corner is None:
+    indices, face = _triangles(counts, None if per_corner and point_of_vertex is not None else vertex_of_corner,
+                               want_face=bool(face_sets) or not per_corner)
+    uvs = uv_rows = uv_of_vertex = None
+    if uv_idx is not None and per_corner and point_of_vertex is not None:
+        uv_rows, uv_of_vertex = uv_vals, uv_idx
+    elif uv_idx is not None:
+        if first_corner is None and uv_idx is corners and len(uv_vals) == point_count:
+            uvs = uv_vals  # per-point UVs, not indexed: already one row per draw vertex
+        elif first_corner is None:
             uvs = np.zeros((point_count, 2), np.float32)
             uvs[corners] = uv_vals[uv_idx]
         else:
             uvs = np.ascontiguousarray(uv_vals[uv_idx if per_corner else uv_idx[first_corner]])
     normal_of_vertex = None
-    if n_idx is not None:
+    if n_idx is not None and per_corner and point_of_vertex is not None:
+        normal_of_vertex = n_idx
+    elif n_idx is not None:
         if first_corner is None:
             normal_of_vertex = np.zeros(point_count, np.int64)
             normal_of_vertex[corners] = n_idx
         else:
             normal_of_vertex = n_idx if per_corner else n_idx[first_corner]
     sets = {name: np.nonzero(np.isin(face, faces))[0].astype(np.uint32) for name, faces in (face_sets or {}).items()}
+    if not face_sets and per_corner:
+        face = None  # only face sets need it; the stored layout does not build it for nothing
     n_vertices = point_count if point_of_vertex is None else len(point_of_vertex)
     need = int(normal_of_vertex.max(initial=-1)) + 1 if normal_of_vertex is not None else 0
-    identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
+    if per_corner and point_of_vertex is not None:  # normals in corner order, unindexed: used as read
+        identity = normal_of_vertex is not None and n_scope == "facevarying" and normals[0] is None
+    else:
+        identity = normal_of_vertex is not None and _is_identity(normal_of_vertex, n_vertices)
     return Topology(key, "triangles", indices, uvs, point_of_vertex, normal_of_vertex, n_scope, face, sets,
-                    n_vertices, point_count, need, identity)
+                    n_vertices, point_count, need, identity, uv_rows=uv_rows, uv_of_vertex=uv_of_vertex)
 
 
 class _PlacedArray(np.ndarray):

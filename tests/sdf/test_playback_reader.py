@@ -27,9 +27,12 @@ def _same(a, b, what):
 
 def _drawn(d):
     """Positions, normals and UVs at every triangle corner, as the GPU draws them."""
+    from sdf.topology import draw_uvs
+
     p, n = gather_draw(d.positions, d.normals, d.topology)
     i = d.topology.indices
-    return p[i], None if n is None else n[i], None if d.topology.uvs is None else d.topology.uvs[i]
+    uv = draw_uvs(d.topology)
+    return p[i], None if n is None else n[i], None if uv is None else uv[i]
 
 
 def _compare(path, frames, fps, interpolations=("nearest", "floor", "linear")):
