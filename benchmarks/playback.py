@@ -15,6 +15,8 @@ one run (each variant repeated, interleaved, medians reported):
 - warm:  second pass, every frame a hit;
 - bound: copying the same bytes into the upload buffer with numpy from memory
          (the memory-bandwidth floor);
+- cold, index made: the cold pass on a file version opened for the first time, its index
+         made by the worker process rather than read from the per-user cache;
 - cold, copied: the first pass when files cannot be mapped (no lease: another owner, a
          network file system), samples read with preadv into the cache's memory.
 
@@ -113,7 +115,7 @@ def main() -> None:
     for p in problems:
         print("warning:", p, file=sys.stderr)
     buffer = UploadBuffer(64 << 20)
-    runs = {"raw": [], "reader": [], "cold": [], "warm": [], "bound": [], "cold, copied": []}
+    runs = {"raw": [], "reader": [], "cold": [], "warm": [], "bound": [], "cold, index made": [], "cold, copied": []}
     cpu = []
     for r in range(args.repeat):
         runs["raw"].append(raw_pass(items, frames, shot.fps, buffer))
@@ -147,6 +149,12 @@ def main() -> None:
                                                                              layout="stored") for i in items))
         del cache, sources
         gc.collect()
+        os.environ["SDF_NO_INDEX_CACHE"] = "1"  # as on a file's very first open: the worker indexes it
+        first = FrameCache()
+        res = play(shot, first, frames, passes=1, prefetch=True, items=items, draw=lambda f, data: buffer.upload(data))
+        runs["cold, index made"].append(res[0].seconds)
+        del os.environ["SDF_NO_INDEX_CACHE"], first
+        gc.collect()
         copied = FrameCache(mapped=False)
         res = play(shot, copied, frames, passes=1, prefetch=True, items=items, draw=lambda f, data: buffer.upload(data))
         runs["cold, copied"].append(res[0].seconds)
@@ -171,7 +179,9 @@ def main() -> None:
           f"hit rate {100 * res[1].hit_rate:.0f}%, {s.evictions} evictions, held {s.bytes_held / 2**20:.0f} MB")
     cold, warm = med["raw"] / med["cold"], med["warm"] / med["bound"]
     ok = {True: "met", False: "NOT met"}
-    print(f"goal: cold pass >= 1.5x raw: {cold:.2f}x, {ok[cold >= 1.5]}")
+    first = med["raw"] / med["cold, index made"]
+    print(f"goal: cold pass >= 1.5x raw: {cold:.2f}x, {ok[cold >= 1.5]} ({first:.2f}x when the files' indexes "
+          f"are made, on their first open)")
     print(f"goal: warm pass within 1.3x of the memory-copy bound: {warm:.2f}x, {ok[warm <= 1.3]}")
     print(f"goal: bytes held <= distinct samples + topology once: {held / 2**20:.1f} <= {allowed / 2**20:.1f} MB, "
           f"{ok[held <= allowed]}")

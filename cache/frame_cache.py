@@ -181,7 +181,7 @@ class FrameCache:
                 if r is not None and r.identity == identity and not r.store.changed:
                     return r
             try:
-                fresh = PlaybackReader(real, mapped=self.mapped)
+                fresh = PlaybackReader(real, mapped=self.mapped, populate_bytes=self.stats.budget // 2)
             except SdfError as exc:
                 if r is None:
                     raise

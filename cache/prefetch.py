@@ -1,4 +1,4 @@
-"""Reading ahead of the playhead in background threads.
+"""Reading ahead of the playhead in background threads (for files that are copied, not mapped).
 
 The prefetcher keeps a queue of (object, frame) reads in front of the playhead, in the
 direction of play. Every call to :meth:`Prefetcher.follow` starts a new *generation*:
@@ -12,15 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from sdf.ogawa import populate
-
 from .frame_cache import FrameCache, frame_key
-
-
-def _touch(data) -> None:
-    """Fault in the pages of what was just read, here in the helper thread (without the GIL), so the
-    player's first copy of a mapped sample does not take the faults itself."""
-    populate((data.positions, data.normals))
 
 
 class Prefetcher:
@@ -40,7 +32,8 @@ class Prefetcher:
 
     def follow(self, items, frame: float, direction: int, frames: list[float], fps: float,
                interpolation: str = "nearest", loop: bool = True, frame_bytes: int | None = None) -> None:
-        """Queue reads for the frames after ``frame`` (before it when ``direction`` < 0)."""
+        """Queue reads for ``frame`` (what the player has not read yet: objects load side by side) and the
+        frames after it (before it when ``direction`` < 0)."""
         if self.cache.budget == 0:
             return
         ahead = self.ahead
@@ -52,9 +45,14 @@ class Prefetcher:
             pos = min(range(len(frames)), key=lambda i: abs(frames[i] - frame)) if frames else 0
         step = 1 if direction >= 0 else -1
         todo = []
-        keys = {path: self.cache.reader(path).identity for path, _ in items}
+        readers = {path: self.cache.reader(path) for path, _ in items}
+        # A mapped file's samples are views: reading them ahead buys nothing (measured: it slowed the
+        # player by the helpers' share of the GIL), and its pages are mapped in bulk when it opens
+        # (sdf.ogawa). Copied files are read ahead: preadv runs without the GIL.
+        items = [(path, obj) for path, obj in items if readers[path].mode != "mapped"]
+        keys = {path: readers[path].identity for path, _ in items}
         held = self.cache.held_keys()
-        for k in range(1, ahead + 1):
+        for k in range(0, ahead + 1):  # from the current frame: its other objects load beside the player
             i = pos + k * step
             if not loop and not 0 <= i < len(frames):
                 break
@@ -88,7 +86,7 @@ class Prefetcher:
                     continue
             try:
                 if not self.cache.contains(path, obj, f, fps, interp, self.layout):
-                    _touch(self.cache.get(path, obj, f, fps, interp, count=False, layout=self.layout))
+                    self.cache.get(path, obj, f, fps, interp, count=False, layout=self.layout)
             except Exception as exc:  # reported by the player; never kills the thread
                 if len(self.errors) < 100:
                     self.errors.append(exc)

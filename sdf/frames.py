@@ -35,7 +35,7 @@ import numpy as np
 from . import alembic_io
 from .errors import AlembicError
 from .topology import (MAX_ELEMENTS, Topology, _check_polygons, _fan, _is_identity, _placed, _PlacedArray,  # noqa: F401
-                       _topology_key, _unique_rows, draw_topology, gather_draw)
+                       _topology_key, _unique_rows, draw_topology, gather_draw, line_segments)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
 LAYOUTS = ("draw", "points", "stored")
@@ -444,12 +444,7 @@ class AlembicReader:
             topo = next((t for t in o.topologies.values() if t.key == key), None)
             if topo is None:
                 # Each curve drawn as the polyline through its control points (a playback preview).
-                ends = np.cumsum(nverts.astype(np.int64))
-                starts = ends - nverts
-                seg = np.concatenate([np.arange(s, e - 1) for s, e in zip(starts, ends)]) if len(nverts) else \
-                    np.zeros(0, np.int64)
-                indices = np.stack([seg, seg + 1], axis=1).astype(np.uint32).reshape(-1)
-                topo = Topology(key, "lines", indices, None, None, None, None, None, {}, len(positions), len(positions))
+                topo = Topology(key, "lines", line_segments(nverts), None, None, None, None, None, {}, len(positions), len(positions))
             o.topologies[index] = topo
         widths = None
         wp = o.schema.getWidthsParam()

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import AlembicError
 from .frames import GEOMETRY, INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
-from .topology import Topology, _check_polygons, draw_topology, gather_draw
+from .topology import Topology, _check_polygons, draw_topology, gather_draw, line_segments
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
@@ -61,6 +61,7 @@ class IndexedObject:
         self.parents = index.parents
         self._parent_times = [np.asarray(p.times, np.float64) for p in index.parents]
         self.topologies: dict = {}
+        self.building: dict = {}   # topology key -> Event while one thread builds it
         self.lock = threading.Lock()
 
     def sample_for(self, time: float, interpolation: str) -> tuple[int, int, float]:
@@ -103,11 +104,13 @@ class IndexedObject:
 class PlaybackReader:
     """Frames of the objects in one Alembic archive, for playback (thread-safe).
 
-    ``mapped``: allow zero-copy views under a read lease (see :mod:`sdf.ogawa`); False always copies."""
+    ``mapped``: allow zero-copy views under a read lease (see :mod:`sdf.ogawa`); False always copies.
+    ``populate_bytes``: map in every page of a file up to this size in the background when it opens
+    (the cache passes its budget: a file it could hold whole is about to be played)."""
 
-    def __init__(self, path: str, *, mapped: bool = True):
+    def __init__(self, path: str, *, mapped: bool = True, populate_bytes: int = 0):
         self.path = os.path.abspath(path)
-        self.store = SampleStore(self.path, mapped=mapped)  # the lease first: the index then describes a fixed file
+        self.store = SampleStore(self.path, mapped=mapped, populate_bytes=populate_bytes)  # the lease first: the index then describes a fixed file
         self.identity = self.store.identity
         index = index_file(self.path)
         if index.identity != self.identity:
@@ -231,6 +234,31 @@ class PlaybackReader:
             return None
         return a.view(np.int32) if not len(a) or int(a.max()) < 2**31 else a.astype(np.int64)
 
+    def _once(self, o: IndexedObject, key, build) -> Topology:
+        """The topology under ``key``, built by one thread only: a prefetcher and the player asking for
+        two frames of one big mesh at once wait for one build instead of doing it twice."""
+        while True:
+            with o.lock:
+                topo = o.topologies.get(key)
+                if topo is not None:
+                    return topo
+                event = o.building.get(key)
+                mine = event is None
+                if mine:
+                    event = o.building[key] = threading.Event()
+            if not mine:
+                event.wait()
+                continue  # built (or failed: then this thread tries, and raises its own error)
+            try:
+                topo = build()
+                with o.lock:
+                    o.topologies[key] = topo
+                return topo
+            finally:
+                with o.lock:
+                    o.building.pop(key, None)
+                event.set()
+
     # -- meshes ------------------------------------------------------------------------------------
     def _mesh(self, o: IndexedObject, index: int, allocator, layout: str) -> FrameData:
         shared: list = []
@@ -260,31 +288,30 @@ class PlaybackReader:
         return tuple(self._digest(o, n, index) for n in names)
 
     def _triangles(self, o: IndexedObject, index: int, point_count: int, per_corner: bool = False) -> Topology:
-        key = ("corners" if per_corner else "draw",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i", "N.i") + \
+        key = ("corners" if per_corner else "draw",) + \
+            self._topology_digests(o, index, "counts", "indices", "uv", "uv.i", "N.i") + \
             (o.index.scopes.get("uv"), o.index.scopes.get("N"), "N" in o.index.arrays)
-        with o.lock:
-            topo = o.topologies.get(key)
-        if topo is not None:
-            return topo
-        counts = self._array(o, "counts", index, np.int32)
-        corners = self._array(o, "indices", index, np.int32)
-        _check_polygons(counts, corners, point_count, o.path, index, self.path)
-        uv = None
-        if "uv" in o.index.arrays:
-            uv = (self._array(o, "uv", index, _F4, 2), self._indices(o, "uv.i", index), o.index.scopes["uv"])
-        normals = None
-        if "N" in o.index.arrays:
-            normals = (self._indices(o, "N.i", index), o.index.scopes["N"])
-        face_sets = {}
-        for name, keys in o.index.face_sets.items():
-            if keys:
-                d = keys[min(index, len(keys) - 1)]
-                face_sets[name] = self.store.array(d, np.int32, what=f"object '{o.path}' face set {name}")\
-                    .astype(np.int64)
-        text = "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
-        topo = draw_topology("d:" + text, counts, corners, point_count, uv, normals, face_sets, per_corner)
-        with o.lock:
-            return o.topologies.setdefault(key, topo)
+
+        def build() -> Topology:
+            counts = self._array(o, "counts", index, np.int32)
+            corners = self._array(o, "indices", index, np.int32)
+            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            uv = None
+            if "uv" in o.index.arrays:
+                uv = (self._array(o, "uv", index, _F4, 2), self._indices(o, "uv.i", index), o.index.scopes["uv"])
+            normals = None
+            if "N" in o.index.arrays:
+                normals = (self._indices(o, "N.i", index), o.index.scopes["N"])
+            face_sets = {}
+            for name, keys in o.index.face_sets.items():
+                if keys:
+                    d = keys[min(index, len(keys) - 1)]
+                    face_sets[name] = self.store.array(d, np.int32, what=f"object '{o.path}' face set {name}")\
+                        .astype(np.int64)
+            text = "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
+            return draw_topology("d:" + text, counts, corners, point_count, uv, normals, face_sets, per_corner)
+
+        return self._once(o, key, build)
 
     def _polygons(self, o: IndexedObject, index: int, point_count: int) -> Topology:
         key = ("points",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i") + \
@@ -334,18 +361,8 @@ class PlaybackReader:
             raise AlembicError(f"object '{o.path}' sample {index}: curve vertex counts add up to "
                                f"{int(nverts.sum(dtype=np.int64))}, but it has {len(positions)} points", self.path)
         key = ("curves", self._digest(o, "nverts", index))
-        with o.lock:
-            topo = o.topologies.get(key)
-        if topo is None:
-            ends = np.cumsum(nverts.astype(np.int64))
-            starts = ends - nverts
-            seg = np.concatenate([np.arange(s, e - 1) for s, e in zip(starts, ends)]) if len(nverts) else \
-                np.zeros(0, np.int64)
-            indices = np.stack([seg, seg + 1], axis=1).astype(np.uint32).reshape(-1)
-            topo = Topology("c:" + key[1].hex(), "lines", indices, None, None, None, None, None, {}, len(positions),
-                            len(positions))
-            with o.lock:
-                topo = o.topologies.setdefault(key, topo)
+        topo = self._once(o, key, lambda: Topology("c:" + key[1].hex(), "lines", line_segments(nverts), None, None,
+                                                   None, None, None, {}, len(positions), len(positions)))
         return FrameData(o.path, 0, index, "curves", positions, None, topo, np.identity(4),
                          widths=self._widths(o, index, allocator), shared=tuple(shared))
 

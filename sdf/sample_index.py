@@ -286,9 +286,53 @@ def warm_up() -> None:
         indexer._start()
 
 
+def _cache_path(identity: tuple) -> str | None:
+    """Where the index of one version of a file is kept: the per-user private cache directory (see
+    :func:`sdf.schema._cache_dir`), keyed by the file's identity and this module's code."""
+    import hashlib
+
+    from .schema import _cache_dir
+
+    if os.environ.get("SDF_NO_INDEX_CACHE"):
+        return None
+    base = _cache_dir()
+    if base is None:
+        return None
+    with open(__file__, "rb") as fh:
+        code = hashlib.sha256(fh.read()).hexdigest()[:12]
+    key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
+    return os.path.join(base, f"index-{code}", key[:2], key + ".pickle")
+
+
 def index_file(path: str) -> FileIndex:
-    """The index of ``path``, made by the process-wide worker."""
-    return _indexer().index(path)
+    """The index of ``path``: kept on disk per file version (identity: path, inode, times, size), so a
+    shot opened again, in any process, does not wait for the worker; made by the process-wide
+    worker otherwise. ``SDF_NO_INDEX_CACHE=1`` turns the disk copy off."""
+    from .alembic_io import file_identity
+
+    try:
+        cached = _cache_path(file_identity(path))
+    except OSError:
+        cached = None
+    if cached is not None:
+        try:
+            with open(cached, "rb") as fh:
+                index = pickle.load(fh)
+            if isinstance(index, FileIndex) and index.identity == file_identity(path):
+                return index
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            pass  # absent, or unreadable: made again below
+    index = _indexer().index(path)
+    if cached is not None and index.identity:
+        try:
+            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
+            tmp = f"{cached}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as fh:
+                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a cache that cannot be written costs only speed
+    return index
 
 
 if __name__ == "__main__":

@@ -157,6 +157,20 @@ def _fan(counts: np.ndarray, corner_base: np.ndarray | None = None):
     return tris, face
 
 
+def line_segments(nverts: np.ndarray) -> np.ndarray:
+    """uint32 index pairs drawing each curve as the polyline through its control points: every point
+    joined to the next, except the last point of each curve (counts already checked)."""
+    total = int(nverts.sum(dtype=np.int64))
+    keep = np.ones(total, bool)
+    ends = np.cumsum(nverts.astype(np.int64))
+    keep[ends[nverts > 0] - 1] = False
+    seg = np.flatnonzero(keep).astype(np.uint32)
+    out = np.empty((len(seg), 2), np.uint32)
+    out[:, 0] = seg
+    np.add(seg, 1, out=out[:, 1])
+    return out.reshape(-1)
+
+
 def _triangles(counts: np.ndarray, table: np.ndarray | None, want_face: bool = True):
     """(uint32 triangle indices, face of each triangle or None): the counter-clockwise fan of every
     polygon, through ``table`` (face corner -> draw vertex; None: the corner is the vertex).

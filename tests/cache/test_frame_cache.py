@@ -120,13 +120,20 @@ def test_thread_safety(hero):
 
 def test_prefetcher_reads_ahead_in_play_direction_and_cancels_on_seek(hero):
     path, obj = hero
-    cache = FrameCache(1 << 30)
+    mapped = FrameCache(1 << 30)
+    pf = Prefetcher(mapped, workers=1, ahead=5)
+    pf.follow([(path, obj)], 1010, 1, list(range(1001, 1049)), 24.0, loop=False)
+    _wait(pf)
+    pf.close()
+    assert not mapped.cached_frames(path, obj)  # mapped samples are views: nothing to read ahead
+    cache = FrameCache(1 << 30, mapped=False)
     pf = Prefetcher(cache, workers=1, ahead=5)
     frames = list(range(1001, 1049))
     try:
         pf.follow([(path, obj)], 1010, -1, frames, 24.0, loop=False)
         _wait(pf)
-        assert cache.cached_frames(path, obj) == {1005.0, 1006.0, 1007.0, 1008.0, 1009.0}
+        # The current frame (so the player's other objects load beside it), then five in play direction.
+        assert cache.cached_frames(path, obj) == {1005.0, 1006.0, 1007.0, 1008.0, 1009.0, 1010.0}
         pf.follow([(path, obj)], 1040, 1, frames, 24.0, loop=False)
         _wait(pf)
         assert {1041.0, 1045.0} <= cache.cached_frames(path, obj)
