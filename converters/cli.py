@@ -52,7 +52,7 @@ def _clip_frames(ctx, param, value):
               "0: always one layer. Default auto: one layer, or clips of about 256 MB each for a cache larger "
               "than 2 GiB ($SDF_CLIPS_ABOVE_MB changes that).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Value clips written at once, one process each "
-              "[default: 2].")
+              "[default: 1: the least memory; 2 is faster where two cores are free].")
 @click.option("--force", is_flag=True, help="Replace existing output files (and a clips folder, whole).")
 @click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage has no "
               "geometry (a stage of overrides only).")

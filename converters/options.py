@@ -37,7 +37,7 @@ class ConvertOptions:
     skel_baked: bool = False                   # set by the USD readers when UsdSkel animation was baked
     allow_empty: bool = False                  # USD -> Alembic: write an archive even with no geometry
     clip_frames: int | None = None             # Alembic -> USD: frames per value clip; 0: one layer; None: auto
-    jobs: int | None = None                    # value clips written at once (worker processes); None: up to 2
+    jobs: int | None = None                    # value clips written at once (worker processes); None: 1
 
     #: The fields a child process needs to redo these options (the callback and the findings stay here).
     _PORTABLE = ("frames", "fps", "up_axis", "meters_per_unit", "flatten", "force", "department", "allow_empty",

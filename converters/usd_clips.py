@@ -25,10 +25,12 @@ Composing to the same values as one layer, sub-frames included:
 - an attribute no sample of which falls in a clip is interpolated from the neighbouring clips
   (``interpolateMissingClipValues``), as one layer holds a value past its last sample.
 
-Chunks are written by ``jobs`` worker processes (``isolated.Job``), each taking every
-``jobs``-th chunk and reading only its frames, one chunk after the other: the memory a
-worker holds is one chunk's, whatever the frame count, and a library crash in a worker is
-an error naming the file.
+Chunks are written one after the other, each read from the archive on its own and its layer
+saved and released before the next: the memory held is one chunk's, whatever the frame count.
+With ``jobs`` above 1, that many worker processes (``isolated.Job``) each take every
+``jobs``-th chunk, and a library crash in one is an error naming the file; with one job the
+converting process writes them itself (``sdf convert`` runs it as a child process already,
+see ``isolated``).
 """
 from __future__ import annotations
 
@@ -46,8 +48,9 @@ from .options import ConvertOptions, Staging, usd_safe_name
 AUTO_ABOVE_BYTES = 2 << 30
 #: Auto mode: about this many bytes of samples per clip, judged from the cache's bytes per frame.
 AUTO_CLIP_BYTES = 256 << 20
-#: Clips written at once when ``jobs`` is not given.
-DEFAULT_JOBS = 2
+#: Clips written at once when ``jobs`` is not given: one, the least memory and as fast as one layer
+#: (benchmarks/convert.py); more worker processes are faster only where cores are free.
+DEFAULT_JOBS = 1
 
 
 def auto_threshold() -> int:
@@ -188,14 +191,22 @@ def alembic_to_usd_clips(src: str, dst: str, options: ConvertOptions, per_clip: 
         chunks = [[name, s, starts[k + 1] if k + 1 < len(starts) else None]
                   for k, (name, s) in enumerate(zip(names, starts))]
         parallel = max(1, min(options.jobs or DEFAULT_JOBS, len(chunks)))
-        # Chunk k to worker k mod jobs: the workers move through the frames side by side.
-        jobs = [isolated.Job("clips", src, clips_dir, worker, chunks=chunks[w::parallel]) for w in range(parallel)]
+        label = f"{os.path.basename(src)}: clips"
+        if parallel == 1:
+            # This process is the one worker: under `sdf convert` it already is a child process, and a
+            # second one would only import USD again.
+            mine = ConvertOptions.from_json(worker)
+            mine.progress = lambda _what, done, _count: options.tick(label, done, len(chunks) + 1)
+            results = [write_clips(src, clips_dir, mine, chunks)]
+        else:
+            # Chunk k to worker k mod jobs: the workers move through the frames side by side.
+            jobs = [isolated.Job("clips", src, clips_dir, worker, chunks=chunks[w::parallel])
+                    for w in range(parallel)]
 
-        def progress(_job, what, done, count):
-            finished = sum(j.progress[1] for j in jobs if j.progress)
-            options.tick(f"{os.path.basename(src)}: clips", finished, len(chunks) + 1)
+            def progress(_job, what, done, count):
+                options.tick(label, sum(j.progress[1] for j in jobs if j.progress), len(chunks) + 1)
 
-        results = isolated.run_jobs(jobs, parallel, progress)
+            results = isolated.run_jobs(jobs, parallel, progress)
         for r in results:
             for w in r["warnings"]:
                 if w not in options.warnings:
@@ -204,7 +215,7 @@ def alembic_to_usd_clips(src: str, dst: str, options: ConvertOptions, per_clip: 
         clip_files = [os.path.join(clips_dir, n) for n in names]
         _write_top(top, clips_dir, clip_files, stem, ext, root, starts, written or codes, fps, mpu, options, src,
                    per_clip)
-        options.tick(f"{os.path.basename(src)}: clips", len(chunks) + 1, len(chunks) + 1)
+        options.tick(label, len(chunks) + 1, len(chunks) + 1)
         staging.commit()
     return {"fps": fps, "meters_per_unit": mpu, "up_axis": options.up_axis or "Y", "root": root,
             "time_codes": len(written), "clips": len(names), "frames_per_clip": per_clip, "clips_dir": clips_final,

@@ -65,7 +65,8 @@ def _assert_one_line_and_nothing_left(res, out_dir, before, *needles):
     assert sorted(os.listdir(out_dir)) == before, "output or temporary files left behind"
 
 
-@pytest.mark.parametrize("clips", [None, "2"])
+@pytest.mark.parametrize("clips", [(), ("--clip-frames", "2", "-j", "1"), ("--clip-frames", "2", "-j", "2")],
+                         ids=["one-layer", "clips-in-the-child", "clips-in-workers"])
 def test_a_file_that_crashes_the_alembic_library_is_one_line_exit_2(tmp_path, clips):
     src = tmp_path / "broken.abc"
     make_crashing_archive(str(src))
@@ -73,7 +74,7 @@ def test_a_file_that_crashes_the_alembic_library_is_one_line_exit_2(tmp_path, cl
     out.mkdir()
     (out / "keep.usda").write_text("#usda 1.0\n")
     before = sorted(os.listdir(out))
-    res = _sdf("convert", src, out / "broken.usdc", *(["--clip-frames", clips] if clips else []), "--force")
+    res = _sdf("convert", src, out / "broken.usdc", *clips, "--force")
     _assert_one_line_and_nothing_left(res, out, before, "error: ", "broken.abc: the Alembic library crashed reading "
                                       "this file (SIGSEGV)")
     assert (out / "keep.usda").read_text() == "#usda 1.0\n"
