@@ -13,9 +13,10 @@ round, rounds interleaved, medians of ``--repeat``: ``in-process`` is ``sdf conv
 converting in the command's own process, as it did before conversions ran in a child; ``one`` is
 ``sdf convert --clip-frames 0`` as it is (a child process, one layer); ``clips jJ`` is ``sdf
 convert --clip-frames N -j J`` (value clips of N frames, J worker processes). For each: wall
-seconds, Alembic MB converted per second, the peak of the summed resident memory of the whole
-process tree (sampled every 10 ms from /proc) and the largest single process (``ru_maxrss`` from
-``wait4``), with ratios against ``in-process``.
+seconds, Alembic MB converted per second, CPU seconds of the whole process tree (steadier than
+wall time on a shared machine), the peak of the summed resident memory of the tree (sampled
+every 10 ms from /proc) and its largest single process (``ru_maxrss`` from ``wait4``), with
+ratios against ``in-process``.
 """
 from __future__ import annotations
 
@@ -85,8 +86,9 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(argv: list[str]) -> tuple[float, float, float]:
-    """Run ``argv``: (wall seconds, peak MB of the process tree, MB of its largest process)."""
+def measure(argv: list[str]) -> tuple[float, float, float, float]:
+    """Run ``argv``: (wall seconds, peak MB of the process tree, MB of its largest process, CPU seconds of
+    the whole tree: less sensitive than wall time to what else the machine runs)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -101,39 +103,55 @@ def measure(argv: list[str]) -> tuple[float, float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err}")
-    return seconds, peak / 1024, usage.ru_maxrss / 1024
+    return seconds, peak / 1024, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def memory(src: str, repeat: int, per_clip: int, out_dir: str) -> None:
     py = sys.executable
-    out = os.path.join(out_dir, "m.usdc")
-    cli = [py, "-m", "sdf.cli", "convert", src, out, "--force"]
+    out = os.path.join(out_dir, "m", "m.usdc")
+    cli = [py, "-m", "sdf.cli", "convert", src, out]
     modes = {
         # sdf convert as it was before it ran conversions in a child: the same command, converting in-process
         "in-process": [py, "-c", "import sys; import sdf.converters.isolated as i, sdf.converters.registry as r; "
                        "i.convert = r.convert; from sdf.cli import main; main(sys.argv[1:])",
-                       "convert", src, out, "--force", "--clip-frames", "0"],
+                       "convert", src, out, "--clip-frames", "0"],
         "one": cli + ["--clip-frames", "0"],
         "clips j1": cli + ["--clip-frames", str(per_clip), "-j", "1"],
         "clips j2": cli + ["--clip-frames", str(per_clip), "-j", "2"],
     }
-    runs: dict[str, list[tuple[float, float, float]]] = {m: [] for m in modes}
+    runs: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in modes}
+    load_before = _load()
     for _ in range(repeat):
         for name, argv in modes.items():
+            # A fresh folder each time, and no dirty pages left by the previous run: replacing its 500 MB
+            # file, or writing it back, would be charged to whichever mode came next.
+            os.makedirs(os.path.dirname(out))
+            os.sync()
             runs[name].append(measure(argv))
+            shutil.rmtree(os.path.dirname(out))
     mb = os.path.getsize(src) / 2**20
-    base = [median([r[k] for r in runs["in-process"]]) for k in range(3)]
+    base = [median([r[k] for r in runs["in-process"]]) for k in range(4)]
     rows = []
     for name, rs in runs.items():
-        t, peak, largest = (median([r[k] for r in rs]) for k in range(3))
-        rows.append([name, f"{t:.2f}", f"{mb / t:.0f}", f"{peak:.0f}", f"{largest:.0f}", f"{t / base[0]:.2f}x",
-                     f"{peak / base[1]:.2f}x", f"{largest / base[2]:.2f}x"])
-    with open("/proc/loadavg") as fh:
-        load = " ".join(fh.read().split()[:3])
+        t, peak, largest, cpu = (median([r[k] for r in rs]) for k in range(4))
+        rows.append([name, f"{t:.2f}", f"{mb / t:.0f}", f"{cpu:.2f}", f"{peak:.0f}", f"{largest:.0f}",
+                     f"{t / base[0]:.2f}x", f"{cpu / base[3]:.2f}x", f"{peak / base[1]:.2f}x",
+                     f"{largest / base[2]:.2f}x"])
     print(f"\n{os.path.basename(src)}: {mb:.0f} MB, value clips of {per_clip} frames "
-          f"(median of {repeat} rounds; load average after: {load})")
-    print(table(["mode", "wall s", "abc MB/s", "tree peak MB", "largest process MB", "time vs in-process",
-                 "tree peak vs in-process", "largest vs in-process"], rows))
+          f"(median of {repeat} rounds; load average before {load_before}, after {_load()})")
+    print(table(["mode", "wall s", "abc MB/s", "cpu s", "tree peak MB", "largest MB", "wall vs in-process",
+                 "cpu vs", "tree peak vs", "largest vs"], rows))
+    clips = {name: [median([r[k] for r in runs[name]]) for k in range(4)] for name in runs}
+    print(f"summary: value clips of {per_clip} frames take {clips['clips j1'][0] / base[0]:.2f}x the time of one "
+          f"layer in-process with {clips['clips j1'][1] / base[1]:.2f}x its memory (largest process "
+          f"{clips['clips j1'][2] / base[2]:.2f}x; 2 jobs: {clips['clips j2'][0] / base[0]:.2f}x the time, "
+          f"{clips['clips j2'][1] / base[1]:.2f}x the memory); one layer in a child process takes "
+          f"{clips['one'][0] / base[0]:.2f}x the time")
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
 
 
 def throughput(files: list[str], repeat: int, out_dir: str, shot: str) -> None:
