@@ -111,7 +111,8 @@ class FrameCache:
     """See the module docstring. ``check_interval``: how often (seconds) a file is re-stat'ed for changes."""
 
     def __init__(self, budget_bytes: int | None = None, *, check_interval: float = 0.1,
-                 chunk_bytes: int | None = None, spares: int | None = None, mapped: bool = True):
+                 chunk_bytes: int | None = None, spares: int | None = None, mapped: bool = True,
+                 populate: bool = True):
         budget = default_budget() if budget_bytes is None else int(budget_bytes)
         if budget < 0:
             raise SdfError("cache budget cannot be negative")
@@ -124,6 +125,9 @@ class FrameCache:
         self._blocks: dict = {}        # (identity, digest) -> [bytes, refcount]: stored samples held
         self._blocks_of: dict = {}     # frame key -> its block keys
         self.mapped = mapped           # zero-copy views of files under a read lease (see sdf.ogawa)
+        # Map a file's pages in bulk when it opens (a player about to play it all); a DCC showing a
+        # frame at a time leaves them to be mapped as its frames are drawn.
+        self.populate = populate
         self.problems: list[str] = []  # files that changed and could not be reopened (held frames still play)
         self._readers: dict[str, PlaybackReader] = {}
         self._inflight: dict = {}
@@ -181,7 +185,8 @@ class FrameCache:
                 if r is not None and r.identity == identity and not r.store.changed:
                     return r
             try:
-                fresh = PlaybackReader(real, mapped=self.mapped, populate_bytes=self.stats.budget // 2)
+                fresh = PlaybackReader(real, mapped=self.mapped,
+                                       populate_bytes=self.stats.budget // 2 if self.populate else 0)
             except SdfError as exc:
                 if r is None:
                     raise

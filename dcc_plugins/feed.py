@@ -31,7 +31,7 @@ def frame_cache() -> "FrameCache":
         if _cache is None:
             from sdf.cache.frame_cache import FrameCache
 
-            _cache = FrameCache(chunk_bytes=16 << 20, spares=0)
+            _cache = FrameCache(chunk_bytes=16 << 20, spares=0, populate=False)
         return _cache
 
 

@@ -91,7 +91,7 @@ class Session:
         if cache is None:
             from sdf.cache.frame_cache import FrameCache
 
-            cache = FrameCache()
+            cache = FrameCache(populate=False)
         self.host = host
         self.record = record
         self.cache = cache

@@ -299,7 +299,8 @@ def _cache_path(identity: tuple) -> str | None:
     if base is None:
         return None
     with open(__file__, "rb") as fh:
-        code = hashlib.sha256(fh.read()).hexdigest()[:12]
+        # This module's code, and what the pickle depends on: a DCC's Python may carry another numpy.
+        code = hashlib.sha256(fh.read() + f"{sys.version_info[:2]} {np.__version__}".encode()).hexdigest()[:12]
     key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
     return os.path.join(base, f"index-{code}", key[:2], key + ".pickle")
 
@@ -320,8 +321,8 @@ def index_file(path: str) -> FileIndex:
                 index = pickle.load(fh)
             if isinstance(index, FileIndex) and index.identity == file_identity(path):
                 return index
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
-            pass  # absent, or unreadable: made again below
+        except Exception:  # noqa: BLE001 - absent, unreadable or from another library version: made again
+            pass
     index = _indexer().index(path)
     if cached is not None and index.identity:
         try:

@@ -32,7 +32,7 @@ def _frame_cache():
 
         # Memory is taken as frames are shown: small arena chunks and none prepared ahead, since a
         # DCC shows one frame at a time and the artist's scene needs the memory too.
-        _cache = FrameCache(chunk_bytes=16 << 20, spares=0)
+        _cache = FrameCache(chunk_bytes=16 << 20, spares=0, populate=False)
     return _cache
 
 
