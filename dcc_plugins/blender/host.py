@@ -422,13 +422,24 @@ class BlenderHost(HostAdapter):
         obj = self._new_object(name, me, "geometry", item.path)
         obj.data.materials.append(None)
         self._parent(obj, parent)
-        bpy.ops.cachefile.open(filepath=item.file)
-        cache = next(c for c in bpy.data.cache_files if bpy.path.abspath(c.filepath) == item.file)
-        mod = obj.modifiers.new("sdf cache", "MESH_SEQUENCE_CACHE")
-        mod.cache_file = cache
-        mod.object_path = item.object
+        # Blender's own Alembic reader (the modifier below) runs in Blender's process, where a corrupt
+        # cache would crash the artist's session: it only gets a file whose every sample the library
+        # read without dying in a worker process (sdf.deep_check). Otherwise the mesh stays still.
+        from sdf.deep_check import read_all_samples
+
+        bad = read_all_samples([(item.file, item.object)], fps)
+        if bad:
+            self.report("warning", f"{item.path}: {bad[0]}; kept still at frame {self.settings.frame_start}, "
+                                   "without its animation")
+        else:
+            bpy.ops.cachefile.open(filepath=item.file)
+            cache = next(c for c in bpy.data.cache_files if bpy.path.abspath(c.filepath) == item.file)
+            mod = obj.modifiers.new("sdf cache", "MESH_SEQUENCE_CACHE")
+            mod.cache_file = cache
+            mod.object_path = item.object
         # Blender's Alembic reader turns Y-up data to Z-up (a +90 degree turn about X) on read; the
         # shot's own up axis is handled once, by the root. So the object's matrix undoes the reader's turn.
+        turn = _ABC_TO_BLENDER.inverted() if not bad else Matrix.Identity(4)
         from sdf.dcc_plugins.feed import frame_cache
 
         o = frame_cache().reader(item.file).object(item.object)
@@ -436,7 +447,7 @@ class BlenderHost(HostAdapter):
         animated = o.parents_animated
         prev = None
         for f in (frames if animated else [self.settings.frame_start]):
-            basis = to_blender(o.world_at(f / fps).reshape(-1)) @ _ABC_TO_BLENDER.inverted()
+            basis = to_blender(o.world_at(f / fps).reshape(-1)) @ turn
             if animated:  # the Alembic transform, keyed: native data the animator can change
                 m = from_blender(basis)
                 prev = key_matrix(obj, m, f, prev)

@@ -241,6 +241,35 @@ def scenario_animation(work):
     return facts
 
 
+def scenario_corrupt_animation(work):
+    """An animation cache with a face index corrupted from sample 44 on: the library would read outside
+    the points there. The session opens, says so, and never gives the file to Blender's own reader."""
+    import random
+
+    shot = generate(os.path.join(work, "proj"), "small")
+    path = os.path.join(work, "proj", "assets", "anim", "crystal_anim.abc")
+    data = bytearray(open(path, "rb").read())
+    rng = random.Random(4)  # a seeded mutant found to break sample 44 only (see test_blender.py)
+    assert rng.randrange(2) == 0
+    for _ in range(rng.choice((1, 4, 32))):
+        j = rng.randrange(len(data))
+        data[j] ^= 1 << rng.randrange(8)
+    open(path, "wb").write(bytes(data))
+    reports = []
+    from sdf.dcc_plugins.blender.host import BlenderHost
+
+    BlenderHost.report = lambda self, level, message: reports.append(f"{level}: {message}")
+    facts = {"open": op(bpy.ops.sdf.open_shot, filepath=shot, department="animation")}
+    s = sb.session()
+    facts["native"] = sorted(g.path for g in s.native_geometry)
+    facts["problems"] = list(s.problems) + reports
+    nodes = s.host.nodes("geometry")
+    facts["modifiers"] = {p: [m.type for m in nodes[p].modifiers] for p in nodes}
+    bpy.context.scene.frame_set(1050)  # past the broken sample: the rest of the shot still plays
+    facts["played"] = True
+    return facts
+
+
 def scenario_tracking_and_shading(work):
     """Tracking edits a camera (lens and a keyed move); texture & shader assigns a material."""
     shot = generate(os.path.join(work, "proj"), "small")

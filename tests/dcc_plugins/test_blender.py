@@ -142,6 +142,19 @@ def test_proxy_agrees_with_blenders_own_alembic_import(tmp_path):
     assert f["max_error"] is not None and f["max_error"] < 1e-4
 
 
+def test_a_corrupt_animation_cache_never_reaches_blenders_own_reader(tmp_path):
+    """Native meshes play through Blender's Alembic reader, in Blender's process: a cache whose samples
+    the library cannot read in a worker (sdf.deep_check) stays still instead, with a warning."""
+    f = run_scenario("corrupt_animation", tmp_path)
+    assert f["open"] == [["FINISHED"], None]
+    crystal = next(p for p in f["modifiers"] if p.endswith("crystal"))
+    assert f["modifiers"][crystal] == []  # no MESH_SEQUENCE_CACHE on the broken cache
+    assert any(m == ["MESH_SEQUENCE_CACHE"] for p, m in f["modifiers"].items() if p != crystal)
+    warning = [p for p in f["problems"] if "crystal_anim.abc" in p]
+    assert warning and "sample 44" in warning[0] and "without its animation" in warning[0], f["problems"]
+    assert f["played"]
+
+
 def test_benchmark_runs_in_blender(demo_master):
     """benchmarks/dcc_blender.py end to end on the small demo, one repeat: it prints its summary."""
     _, shot = demo_master

@@ -264,3 +264,19 @@ def test_a_lease_break_is_noticed_without_the_signal_handler(demo_master, tmp_pa
                          timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "ok"
+
+
+def test_a_real_file_that_crashes_the_library_in_the_index_worker(tmp_path):
+    """A cloth cache whose transform operation code is out of range: alembic3d dies by SIGSEGV reading
+    the transform, which the index worker does; the player gets one error naming the file."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "converters"))
+    from test_convert_isolation import make_crashing_archive
+
+    from sdf.cache.frame_cache import FrameCache
+
+    path = str(tmp_path / "broken.abc")
+    make_crashing_archive(path)
+    cache = FrameCache(64 << 20)
+    with pytest.raises(AlembicError) as info:
+        cache.get(path, "/cloth/clothShape", 1001, 24.0, layout="stored")
+    assert path in str(info.value) and "SIG" in str(info.value) and "\n" not in str(info.value)
