@@ -221,9 +221,25 @@ def _on_frame(scene, depsgraph=None):
 def _on_load(*_args):
     _sessions.clear()
     _status.clear()
+    _restore_snapshots()
     for scene in bpy.data.scenes:
         if scene.get("sdf_session"):
             _on_frame(scene)
+
+
+def _restore_snapshots() -> None:
+    """A saved scene's native meshes read private snapshots of their caches (see ``host.snapshot``),
+    which lived in the Blender session that made them: take them again from the files they came from."""
+    import os
+
+    from .host import snapshot
+
+    for obj in bpy.data.objects:
+        source = obj.get("sdf_file")
+        for mod in obj.modifiers:
+            if mod.type == "MESH_SEQUENCE_CACHE" and mod.cache_file is not None and source and \
+                    not os.path.exists(bpy.path.abspath(mod.cache_file.filepath)) and os.path.exists(source):
+                mod.cache_file.filepath = snapshot(source)
 
 
 def register_handlers() -> None:

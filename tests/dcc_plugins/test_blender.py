@@ -114,6 +114,7 @@ def test_animation_session_bakes_native_geometry(tmp_path, run):
     assert f["new_cache"] == "caches/chars_hero_body.v001.abc"
     assert f["baked_samples"] == 48 and f["baked_error"] < 1e-5
     assert "nothing to publish" in f["nothing"][1]
+    assert f["reads_snapshot"] and f["survived_overwrite"]  # the original cache truncated in place while Blender plays on
     _validates(run, tmp_path)
 
 
