@@ -58,27 +58,6 @@ def _lock(obj, locked: bool) -> None:
 
 # -- the host -------------------------------------------------------------------------------------
 
-def snapshot(path: str) -> str:
-    """A private copy of an Alembic file for Blender's own reader, one per file version, in Blender's
-    session temporary folder (removed when Blender quits): whatever another process does to the
-    published file, the copy Blender has mapped does not change. The kernel copies it (sendfile)."""
-    import os
-    import shutil
-    import tempfile
-
-    from sdf.alembic_io import identity_text
-
-    folder = os.path.join(bpy.app.tempdir or tempfile.gettempdir(), "sdf-caches")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    name = hashlib.sha256(identity_text(path).encode("utf-8", "surrogateescape")).hexdigest()[:20]
-    dest = os.path.join(folder, f"{name}-{os.path.basename(path)}")
-    if not os.path.exists(dest):
-        tmp = dest + f".{os.getpid()}.tmp"
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)
-    return dest
-
-
 class BlenderHost(HostAdapter):
     """The session's nodes in one Blender scene."""
 
@@ -446,15 +425,13 @@ class BlenderHost(HostAdapter):
         # Blender's own Alembic reader (the modifier below) runs in Blender's process, where a corrupt
         # cache would crash the artist's session: it only gets a file whose every sample the library
         # read without dying in a worker process (sdf.deep_check). Otherwise the mesh stays still.
-        # It reads a private snapshot of the file, not the file: Blender maps what it reads, and a
-        # published cache overwritten in place by another process would kill Blender (SIGBUS).
-        from sdf.deep_check import read_all_samples
+        # It reads a private snapshot of the file, not the file (see sdf.dcc_plugins.snapshot).
+        from sdf.dcc_plugins.snapshot import checked_snapshot
 
-        snap = snapshot(item.file)
-        bad = read_all_samples([(snap, item.object)], fps)
+        snap, bad = checked_snapshot(item.file, item.object, fps, bpy.app.tempdir or None)
         if bad:
-            self.report("warning", f"{item.path}: {bad[0].message} ({item.file}); kept still at frame "
-                                   f"{self.settings.frame_start}, without its animation")
+            self.report("warning", f"{item.path}: {bad}; kept still at frame {self.settings.frame_start}, "
+                                   "without its animation")
         else:
             bpy.ops.cachefile.open(filepath=snap)
             cache = next(c for c in bpy.data.cache_files if bpy.path.abspath(c.filepath) == snap)

@@ -232,14 +232,14 @@ def _restore_snapshots() -> None:
     which lived in the Blender session that made them: take them again from the files they came from."""
     import os
 
-    from .host import snapshot
+    from sdf.dcc_plugins.snapshot import snapshot
 
     for obj in bpy.data.objects:
         source = obj.get("sdf_file")
         for mod in obj.modifiers:
             if mod.type == "MESH_SEQUENCE_CACHE" and mod.cache_file is not None and source and \
                     not os.path.exists(bpy.path.abspath(mod.cache_file.filepath)) and os.path.exists(source):
-                mod.cache_file.filepath = snapshot(source)
+                mod.cache_file.filepath = snapshot(source, bpy.app.tempdir or None)
 
 
 def register_handlers() -> None:

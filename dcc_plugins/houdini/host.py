@@ -459,9 +459,16 @@ class HoudiniHost(HostAdapter):
                 node.setUserData("sdf_owner", item.owner)
                 _lock(node, True)
             elif item.path not in native:
+                # Houdini's reader gets a private, checked snapshot of the cache (see sdf.dcc_plugins.snapshot).
+                from sdf.dcc_plugins.snapshot import checked_snapshot
+
+                snap, bad = checked_snapshot(item.file, item.object, self.settings.fps if self.settings else 24.0)
+                if bad:
+                    self.report("warning", f"{item.path}: {bad}; not loaded")
+                    continue
                 own = self._new("geo", item.path.rsplit("/", 1)[-1], "geometry", item.path, parent)
                 abc = own.createNode("alembic", "cache")
-                _parm(abc, "fileName").set(item.file)
+                _parm(abc, "fileName").set(snap)
                 _parm(abc, "objectPath").set(item.object)
                 _parm(abc, "loadmode").set("houdini")  # unpacked: native, editable geometry
                 own.setUserData("sdf_file", item.file)

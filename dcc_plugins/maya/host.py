@@ -524,7 +524,17 @@ class MayaHost(HostAdapter):
         # so the stubs (generated from maya.cmds without plugins) do not list it.
         cmds.loadPlugin("AbcImport", quiet=True)
         abc_import = getattr(cmds, "AbcImport")
-        abc_import(item.file, mode="import", filterObjects=f"^{name}$", reparent=parent)
+        # Maya's reader gets a private, checked snapshot of the cache (see sdf.dcc_plugins.snapshot).
+        from sdf.dcc_plugins.snapshot import checked_snapshot
+
+        fps = self.settings.fps if self.settings is not None else 24.0
+        snap, bad = checked_snapshot(item.file, item.object, fps)
+        if bad:
+            self.report("warning", f"{item.path}: {bad}; not imported")
+            cmds.lockNode(parent, lock=_get_string(parent, "sdfRole") == "node" and
+                          bool(cmds.getAttr(f"{parent}.translate", lock=True)))
+            return
+        abc_import(snap, mode="import", filterObjects=f"^{name}$", reparent=parent)
         made = [c for c in cast(list[str], cmds.listRelatives(parent, children=True, fullPath=True) or [])
                 if c not in before]
         for node in made:
