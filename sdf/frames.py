@@ -261,7 +261,12 @@ class AlembicReader:
         points plus polygons (Blender, Maya): positions are the archive's points as read (no
         gather), and the topology is ``"polygons"``: face counts, face indices in Alembic's
         clockwise order and UVs per face corner, with no triangulation and no seam split.
-        Normals are left to the host. Other kinds read the same in both layouts.
+        Normals are left to the host. Other kinds read the same in every layout.
+
+        ``layout="stored"`` keeps positions and normals as the file stores them, with the draw
+        topology whose ``point_of_vertex`` and ``normal_of_vertex`` say how to gather them
+        (:func:`sdf.topology.gather_draw`; the viewer does it on the GPU). Playback reads it
+        through :class:`sdf.playback_reader.PlaybackReader`, which shares equal samples.
         """
         if layout not in LAYOUTS:
             raise ValueError(f"layout is one of {', '.join(LAYOUTS)}")
