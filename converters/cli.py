@@ -143,7 +143,9 @@ def exr_info(path, as_json):
         click.echo(f"part {p['index']}{' ' + p['name'] if p['name'] else ''}: {p['type']}, {p['compression']}, "
                    f"data window {p['data_window']}" + (f", views {p['views']}" if p["views"] else ""))
         for name, ch in p["channels"].items():
-            click.echo(f"  {name:<20} {ch['type']}")
+            sampling = (f"  sampled 1 in {ch['x_sampling']}x{ch['y_sampling']}"
+                        if (ch["x_sampling"], ch["y_sampling"]) != (1, 1) else "")
+            click.echo(f"  {name:<20} {ch['type']}{sampling}")
         for k, v in p["attributes"].items():
             click.echo(f"  @{k} = {v}")
 

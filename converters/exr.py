@@ -2,7 +2,10 @@
 
 Packed files follow the render layer's AOV definitions: one part per AOV, named after it, with
 channels ``<aov>.R``, ``<aov>.G``... (``<aov>.X``... for vectors, ``<aov>.Z`` for depth), as
-compositors expect. ``split`` undoes ``pack`` exactly: same pixels, same pixel types.
+compositors expect. ``split`` undoes ``pack`` exactly: same pixels, same pixel types, every
+header attribute. Deep parts stay deep (the binding writes them sample by sample); parts with
+subsampled luminance/chroma channels (YC images), which the binding cannot write, are copied
+as their compressed chunks (:mod:`exr_raw`).
 """
 from __future__ import annotations
 
@@ -222,11 +225,25 @@ def pack(inputs: dict[str, str], out: str, *, aovs=None, compression: str = "zip
             raise ConvertError(f"render layer AOV(s) without an input: {', '.join(missing)}")
         if extra:
             raise ConvertError(f"input(s) for AOV(s) the render layer does not define: {', '.join(extra)}")
+    from . import exr_raw
+
     comp = getattr(OpenEXR, _COMPRESSION.get(compression, "ZIP_COMPRESSION"))
     parts = []
+    chunk_copied: list[str | None] = []  # per part: the input copied chunk by chunk (YC), else None
     shape = None
     for name in (list(defs) if defs else list(inputs)):
         planes, header = _read_planes(inputs[name])
+        with open(inputs[name], "rb") as fh:
+            yc = exr_raw.subsampled(exr_raw.headers(fh.read(), inputs[name])[0][0])
+        chunk_copied.append(inputs[name] if yc else None)
+        if yc:  # luminance/chroma: its own channel names and compression, copied as stored
+            full = max(planes, key=lambda p: p[1].size)[1]
+            if shape is not None and full.shape != shape:
+                raise ConvertError(f"AOV '{name}' is {full.shape[1]}x{full.shape[0]}, others are "
+                                   f"{shape[1]}x{shape[0]}", inputs[name])
+            shape = full.shape
+            parts.append(OpenEXR.Part(_kept_header(header), {}, name))
+            continue
         if shape is None:
             shape = planes[0][1].shape
         elif planes[0][1].shape != shape:
@@ -247,19 +264,63 @@ def pack(inputs: dict[str, str], out: str, *, aovs=None, compression: str = "zip
         parts.append(OpenEXR.Part(h, channels, name))
     with Staging(out, force) as staging:
         staging.check_targets([out])
-        with OpenEXR.File(parts) as f:
-            f.write(staging.path(out))
+        if any(chunk_copied):
+            _pack_chunks(parts, chunk_copied, staging.path(out))
+        else:
+            with OpenEXR.File(parts) as f:
+                f.write(staging.path(out))
         staging.commit()
     return {"output": out, "parts": [p.name() for p in parts]}
+
+
+def _pack_chunks(parts, chunk_copied: list, target: str) -> None:
+    """A multi-part file assembled chunk by chunk, because some inputs have subsampled (YC) channels the
+    binding cannot write: those parts are copied as their compressed chunks (their own compression,
+    channels named ``<aov>.Y``, ``<aov>.RY``...); every other part is encoded by the binding into a
+    single-part file first, then copied the same way."""
+    import tempfile
+
+    import OpenEXR
+
+    from . import exr_raw
+
+    assembled = []
+    for part, source in zip(parts, chunk_copied):
+        name = part.name()
+        if source is not None:
+            with open(source, "rb") as fh:
+                data = fh.read()
+            attrs, chunks = exr_raw.part_chunks(data, source, 0)
+            assembled.append((exr_raw.renamed(attrs, name, add=name + "."), chunks))
+            continue
+        with tempfile.TemporaryDirectory(prefix="sdf-exr-") as tmp:
+            single = os.path.join(tmp, "part.exr")
+            with OpenEXR.File(part.header, part.channels) as f:
+                f.write(single)
+            with open(single, "rb") as fh:
+                data = fh.read()
+        try:
+            attrs, chunks = exr_raw.part_chunks(data, single, 0)
+        except ConvertError:
+            raise ConvertError(f"AOV '{name}' is tiled or deep: it cannot share a file with subsampled (YC) "
+                               "images, which are copied chunk by chunk") from None
+        assembled.append((exr_raw.renamed(attrs, name), chunks))
+    with open(target, "wb") as fh:
+        fh.write(exr_raw.write(assembled))
 
 
 def split(path: str, out_dir: str, *, force: bool = False) -> dict:
     """One single-part file per part of ``path`` (``<part>.exr``), channel prefixes removed."""
     import OpenEXR
 
+    from . import exr_raw
+
     f = open_exr(path)
     if not os.path.isdir(out_dir):
         raise ConvertError("output directory does not exist", out_dir)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    raw_headers = exr_raw.headers(data, path)[0]
     written = []
     with Staging(os.path.join(out_dir, ".split"), force) as staging:
         targets = []
@@ -267,6 +328,13 @@ def split(path: str, out_dir: str, *, force: bool = False) -> dict:
             name = part.name() or f"part{i}"
             target = os.path.join(out_dir, f"{name}.exr")
             targets.append(target)
+            if exr_raw.subsampled(raw_headers[i]):
+                # Luminance/chroma (YC) channels: the binding cannot write them back, so the part's
+                # compressed chunks are copied as they are (see exr_raw).
+                attrs, chunks = exr_raw.part_chunks(data, path, i)
+                with open(staging.path(target), "wb") as out:
+                    out.write(exr_raw.write([(exr_raw.renamed(attrs, None, strip=name + "."), chunks)]))
+                continue
             channels = {}
             for ch_name, ch in part.channels.items():
                 short = ch_name[len(name) + 1:] if ch_name.startswith(name + ".") else ch_name

@@ -175,3 +175,129 @@ def test_library_noise_never_reaches_the_output(tmp_path):
                          text=True, timeout=60)
     assert res.returncode == 2 and res.stdout == ""
     assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr
+
+
+def _deep(path, seed):
+    """A deep scanline image: a varying number of samples per pixel (none for some), Z and A."""
+    import OpenEXR
+
+    rng = np.random.default_rng(seed)
+    h, w = 6, 7
+    z, a = np.empty((h, w), dtype=object), np.empty((h, w), dtype=object)
+    for y in range(h):
+        for x in range(w):
+            n = int(rng.integers(0, 4))
+            z[y, x] = np.sort(rng.random(n).astype(np.float32)) * 100
+            a[y, x] = rng.random(n).astype(np.float32)
+    with OpenEXR.File({"compression": OpenEXR.ZIPS_COMPRESSION, "type": OpenEXR.deepscanline,
+                       "owner": "sdf tests"}, {"Z": z, "A": a}) as f:
+        f.write(str(path))
+
+
+def _deep_equal(p, q):
+    for y in range(p.shape[0]):
+        for x in range(p.shape[1]):
+            u, v = p[y, x], q[y, x]
+            u = np.zeros(0, np.float32) if u is None else u
+            v = np.zeros(0, np.float32) if v is None else v
+            if not np.array_equal(u, v):
+                return False
+    return True
+
+
+def test_deep_images_are_packed_and_split_as_deep(tmp_path, run):
+    """Deep parts stay deep, sample by sample (never flattened), through pack and split."""
+    import OpenEXR
+
+    _deep(tmp_path / "depth.exr", 1)
+    _deep(tmp_path / "matte.exr", 2)
+    packed = tmp_path / "packed.exr"
+    res = run("exr", "pack", packed, "--aov", f"depth={tmp_path / 'depth.exr'}", "--aov",
+              f"matte={tmp_path / 'matte.exr'}", "--compression", "zips")
+    assert res.exit_code == 0, res.output
+    info = json.loads(run("exr", "info", packed, "--json").stdout)
+    assert [p["type"] for p in info["parts"]] == ["deepscanline", "deepscanline"]
+    out = tmp_path / "split"
+    out.mkdir()
+    assert run("exr", "split", packed, out).exit_code == 0
+    for name in ("depth", "matte"):
+        src = OpenEXR.File(str(tmp_path / f"{name}.exr")).parts[0]
+        got = OpenEXR.File(str(out / f"{name}.exr")).parts[0]
+        assert str(got.header["type"]) == str(src.header["type"]) and got.header["owner"] == "sdf tests"
+        for c in ("Z", "A"):
+            assert _deep_equal(got.channels[c].pixels, src.channels[c].pixels), (name, c)
+
+
+def _yc(path, seed, w=8, h=8):
+    """A luminance/chroma image as OpenEXR's RgbaOutputFile writes one with WRITE_YC: Y at full
+    resolution, RY and BY sampled 1 in 2x2. The Python binding cannot write subsampled channels, so
+    the file is written here byte by byte (uncompressed scanlines: y, size, then each channel's
+    samples for that line, channels in name order)."""
+    import struct
+
+    rng = np.random.default_rng(seed)
+    planes = {"BY": rng.random((h // 2, w // 2)).astype(np.float16),
+              "RY": rng.random((h // 2, w // 2)).astype(np.float16), "Y": rng.random((h, w)).astype(np.float16)}
+
+    def attr(name, kind, value):
+        return name.encode() + b"\0" + kind.encode() + b"\0" + struct.pack("<i", len(value)) + value
+
+    chl = b"".join(n.encode() + b"\0" + struct.pack("<iB3xii", 1, 0, s, s) for n, s in (("BY", 2), ("RY", 2), ("Y", 1)))
+    header = (attr("channels", "chlist", chl + b"\0") + attr("compression", "compression", b"\0") +
+              attr("dataWindow", "box2i", struct.pack("<4i", 0, 0, w - 1, h - 1)) +
+              attr("displayWindow", "box2i", struct.pack("<4i", 0, 0, w - 1, h - 1)) +
+              attr("lineOrder", "lineOrder", b"\0") + attr("pixelAspectRatio", "float", struct.pack("<f", 1.0)) +
+              attr("screenWindowCenter", "v2f", struct.pack("<2f", 0, 0)) +
+              attr("screenWindowWidth", "float", struct.pack("<f", 1.0)) + attr("owner", "string", b"sdf tests") + b"\0")
+    head = b"\x76\x2f\x31\x01" + struct.pack("<I", 2) + header
+    blocks = []
+    for y in range(h):
+        line = (planes["BY"][y // 2].tobytes() + planes["RY"][y // 2].tobytes() if y % 2 == 0 else b"") + \
+            planes["Y"][y].tobytes()
+        blocks.append(struct.pack("<ii", y, len(line)) + line)
+    offsets, pos = [], len(head) + 8 * h
+    for b in blocks:
+        offsets.append(pos)
+        pos += len(b)
+    path.write_bytes(head + struct.pack(f"<{h}Q", *offsets) + b"".join(blocks))
+    return planes
+
+
+def test_subsampled_chroma_images_are_packed_and_split_as_stored(tmp_path, run):
+    """YC images keep their channels, sampling and compression (their chunks are copied), beside an
+    RGB AOV the binding encodes: info reports the sampling, split gives back the same pixels."""
+    import OpenEXR
+
+    beauty = _yc(tmp_path / "beauty.exr", 1)
+    spec = _yc(tmp_path / "spec.exr", 2)
+    rgb = np.random.default_rng(3).random((8, 8)).astype(np.float16)
+    with OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage},
+                      {"R": rgb, "G": rgb, "B": rgb}) as f:
+        f.write(str(tmp_path / "diffuse.exr"))
+    text = run("exr", "info", tmp_path / "beauty.exr").stdout
+    assert "sampled 1 in 2x2" in text
+    packed = tmp_path / "packed.exr"
+    res = run("exr", "pack", packed, "--aov", f"beauty={tmp_path / 'beauty.exr'}", "--aov",
+              f"diffuse={tmp_path / 'diffuse.exr'}", "--aov", f"spec={tmp_path / 'spec.exr'}")
+    assert res.exit_code == 0, res.output
+    info = json.loads(run("exr", "info", packed, "--json").stdout)
+    assert [p["name"] for p in info["parts"]] == ["beauty", "diffuse", "spec"]
+    assert info["parts"][0]["channels"]["beauty.RY"]["x_sampling"] == 2
+    assert info["parts"][0]["attributes"]["owner"] == "sdf tests"
+    out = tmp_path / "split"
+    out.mkdir()
+    assert run("exr", "split", packed, out).exit_code == 0
+    for name, planes in (("beauty", beauty), ("spec", spec)):
+        got = OpenEXR.File(str(out / f"{name}.exr"), separate_channels=True).parts[0]
+        assert sorted(got.channels) == ["BY", "RY", "Y"] and got.header["owner"] == "sdf tests"
+        for c, expect in planes.items():
+            assert got.channels[c].xSampling == (2 if c != "Y" else 1)
+            assert np.array_equal(got.channels[c].pixels, expect), (name, c)  # bit-exact
+    diffuse = OpenEXR.File(str(out / "diffuse.exr"), separate_channels=True).parts[0]
+    assert np.array_equal(diffuse.channels["G"].pixels, rgb)
+    # A single YC file splits to itself, pixel for pixel.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    assert run("exr", "split", tmp_path / "beauty.exr", alone).exit_code == 0
+    got = OpenEXR.File(str(alone / "part0.exr"), separate_channels=True).parts[0]
+    assert all(np.array_equal(got.channels[c].pixels, beauty[c]) for c in beauty)
