@@ -56,9 +56,13 @@ def _clip_frames(ctx, param, value):
 @click.option("--force", is_flag=True, help="Replace existing output files (and a clips folder, whole).")
 @click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage has no "
               "geometry (a stage of overrides only).")
+@click.option("--instances", type=click.Choice(["instance", "expand", "points"]), default="instance",
+              show_default=True, help="USD -> Alembic: instanced prims and PointInstancer instances as Alembic "
+              "instances of one written copy; 'expand': a copy per instance; 'points': PointInstancers as points "
+              "with ids, orientation, scale and protoIndex (prototypes written once).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
 def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, clip_frames, jobs, force,
-            allow_empty, as_json):
+            allow_empty, instances, as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
     The conversion runs in a child process: a corrupt input that crashes the Alembic or USD
@@ -98,7 +102,7 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
 
     options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
                              flatten=flatten, force=force, department=department, progress=progress,
-                             allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs)
+                             allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs, instances=instances)
     try:
         result = run(src, dst, options)
     finally:

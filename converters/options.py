@@ -38,10 +38,14 @@ class ConvertOptions:
     allow_empty: bool = False                  # USD -> Alembic: write an archive even with no geometry
     clip_frames: int | None = None             # Alembic -> USD: frames per value clip; 0: one layer; None: auto
     jobs: int | None = None                    # value clips written at once (worker processes); None: 1
+    # USD -> Alembic: "instance" writes instanced prims and PointInstancer instances as Alembic instances
+    # of one written copy; "expand" writes a copy per instance; "points" also writes PointInstancers as
+    # points with ids, orientations, scales and prototype indices (their prototypes written once).
+    instances: str = "instance"
 
     #: The fields a child process needs to redo these options (the callback and the findings stay here).
     _PORTABLE = ("frames", "fps", "up_axis", "meters_per_unit", "flatten", "force", "department", "allow_empty",
-                 "clip_frames", "jobs")
+                 "clip_frames", "jobs", "instances")
 
     def to_json(self) -> dict:
         """The options as JSON, for a conversion run in a child process (see ``isolated``)."""

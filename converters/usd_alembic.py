@@ -143,12 +143,17 @@ class _Converter:
     # -- hierarchy -----------------------------------------------------------------------------
     def run(self, archive) -> int:
         self.ts = self._sampling(archive)
+        self._written: dict = {}  # prototype path -> {child name: the OObject written for the first instance}
+        self._capture = None      # (parent OObject, {name: OObject}) while an instance's first copy is written
         count = 0
         self.geometry = 0
         roots = list(self._children(self.stage.GetPseudoRoot()))
-        for i, prim in enumerate(roots):
-            count += self.prim(prim, archive.getTop(), top=True)
-            self.options.tick(os.path.basename(self.stage.GetRootLayer().identifier), i + 1, len(roots))
+        try:
+            for i, prim in enumerate(roots):
+                count += self.prim(prim, archive.getTop(), top=True)
+                self.options.tick(os.path.basename(self.stage.GetRootLayer().identifier), i + 1, len(roots))
+        finally:
+            self._written.clear()  # the archive is finished only once no object of it is referenced
         return count
 
     def _sampling(self, archive) -> int:
@@ -183,6 +188,7 @@ class _Converter:
         imageable = prim.IsA(UsdGeom.Xformable)
         if type_name in GPRIMS or type_name == "Camera":
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self._made(parent, prim.GetName(), xf)
             self.xform(prim, xf, top)
             getattr(self, type_name.lower() if type_name != "BasisCurves" else "curves")(prim, xf)
             if type_name != "Camera":
@@ -194,10 +200,14 @@ class _Converter:
             return n
         if type_name == "PointInstancer":
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self._made(parent, prim.GetName(), xf)
             self.xform(prim, xf, top)
+            if self.options.instances == "points":
+                return 1 + self.instancer_points(prim, xf)
             return 1 + self.point_instancer(prim, xf)
         if type_name in IMPLICIT:
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self._made(parent, prim.GetName(), xf)
             self.xform(prim, xf, top)
             self.implicit(prim, xf, type_name)
             self.geometry += 1
@@ -209,10 +219,35 @@ class _Converter:
                 self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}' "
                                   "(its children are kept)")
             xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+            self._made(parent, prim.GetName(), xf)
             self.xform(prim, xf, top)
+            if prim.IsInstance() and self.options.instances != "expand":
+                return 1 + self._instance(prim, xf, str(prim.GetPrototype().GetPath()))
             return 1 + sum(self.prim(c, xf, False) for c in self._children(prim))
         self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}'")
         return 0
+
+    def _instance(self, prim, xf, key: str, children=None) -> int:
+        """The children of an instance: written for the first instance of ``key`` (a prototype), Alembic
+        instances of those (``addChildInstance``) for every later one, which the readers resolve."""
+        children = list(self._children(prim)) if children is None else children
+        done = self._written.get(key)
+        if done is not None:
+            for name, target in done.items():
+                xf.addChildInstance(target, name)
+            return 0
+        outer, self._capture = self._capture, (xf, {})
+        try:
+            n = sum(self.prim(c, xf, False) for c in children)
+            self._written[key] = self._capture[1]
+        finally:
+            self._capture = outer
+        return n
+
+    def _made(self, parent, name: str, obj) -> None:
+        """Note an object written directly below the instance being captured (see ``_instance``)."""
+        if self._capture is not None and self._capture[0] is parent:
+            self._capture[1][name] = obj
 
     def xform(self, prim, oxf, top: bool) -> None:
         from alembic3d import AbcGeom
@@ -332,9 +367,61 @@ class _Converter:
                 s.setMatrix(m44d(np.array(mats[i], dtype=np.float64).reshape(4, 4) if i < len(mats)
                                  else np.identity(4)))
                 put(schema, s)
-            count += 1 + self.prim(protos[proto_index], ixf, False)
+            proto = protos[proto_index]
+            if self.options.instances == "expand":
+                count += 1 + self.prim(proto, ixf, False)
+            else:  # one written copy per prototype, Alembic instances of it everywhere else
+                count += 1 + self._instance(proto, ixf, f"{prim.GetPath()}:{proto.GetPath()}", [proto])
         if indices:
             self.geometry += 1
+        return count
+
+    def instancer_points(self, prim, oxf) -> int:
+        """A PointInstancer as points (``--instances points``): a point per instance with its id,
+        ``orientation`` (4 floats: w x y z, USD's real part first), ``scale`` and ``protoIndex`` as
+        geometry parameters, over time; the prototypes are written once, under ``prototypes``."""
+        from alembic3d import AbcGeom
+        from pxr import UsdGeom
+
+        GS = AbcGeom.GeometryScope
+        pi = UsdGeom.PointInstancer(prim)
+        attrs = [pi.GetPositionsAttr(), pi.GetOrientationsAttr(), pi.GetScalesAttr(), pi.GetProtoIndicesAttr(),
+                 pi.GetIdsAttr()]
+        pts = AbcGeom.OPoints(oxf, "points", self.ts)
+        schema = pts.getSchema()
+        arb = schema.getArbGeomParams()
+        orient = AbcGeom.OFloatGeomParam(arb, "orientation", False, GS.kVaryingScope, 4, self.ts)
+        scale = AbcGeom.OV3fGeomParam(arb, "scale", False, GS.kVaryingScope, 1, self.ts)
+        index = AbcGeom.OInt32GeomParam(arb, "protoIndex", False, GS.kVaryingScope, 1, self.ts)
+        for tc in self.times_for(*attrs):
+            positions = _np(pi.GetPositionsAttr().Get(tc), np.float32)
+            positions = np.zeros((0, 3), np.float32) if positions is None else positions.reshape(-1, 3)
+            n = len(positions)
+            ids = _np(pi.GetIdsAttr().Get(tc), np.int64)
+            ids = np.arange(n, dtype=np.int64) if ids is None or len(ids) != n else ids
+            quats = pi.GetOrientationsAttr().Get(tc)
+            q = np.array([[x.GetReal(), *x.GetImaginary()] for x in quats], np.float32) \
+                if quats is not None and len(quats) == n else np.tile(np.array([1, 0, 0, 0], np.float32), (n, 1))
+            scales = _np(pi.GetScalesAttr().Get(tc), np.float32)
+            scales = scales.reshape(-1, 3) if scales is not None and len(scales) == n else np.ones((n, 3), np.float32)
+            protos = _np(pi.GetProtoIndicesAttr().Get(tc), np.int32)
+            protos = protos if protos is not None and len(protos) == n else np.zeros(n, np.int32)
+            sample = AbcGeom.OPointsSchemaSample(v3f(positions))
+            sample.setIds(int_array(ids.astype(np.int32)))  # stored as uint64; the binding takes int32 arrays
+            put(schema, sample)
+            put(orient, AbcGeom.OFloatGeomParamSample(float_array(q.reshape(-1)), GS.kVaryingScope))
+            put(scale, AbcGeom.OV3fGeomParamSample(v3f(scales), GS.kVaryingScope))
+            put(index, AbcGeom.OInt32GeomParamSample(int_array(protos), GS.kVaryingScope))
+        holder = AbcGeom.OXform(oxf, "prototypes", self.ts)
+        identity = AbcGeom.XformSample()
+        identity.setMatrix(m44d(np.identity(4)))
+        put(holder.getSchema(), identity)
+        count = 2
+        for target in pi.GetPrototypesRel().GetTargets():
+            proto = self.stage.GetPrimAtPath(target)
+            if proto:
+                count += self.prim(proto, holder, False)
+        self.geometry += 1
         return count
 
     def implicit(self, prim, oxf, type_name: str) -> None:

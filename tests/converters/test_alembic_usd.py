@@ -492,24 +492,36 @@ def _triangle(stage, path):
     return mesh
 
 
-def test_instanced_prims_are_written_as_expanded_copies(tmp_path):
-    from pxr import Sdf, UsdGeom
+@pytest.mark.parametrize("mode", ["instance", "expand"])
+def test_instanced_prims_become_alembic_instances_or_expanded_copies(tmp_path, mode):
+    from pxr import Gf, Sdf, UsdGeom
 
     def build(stage):
         UsdGeom.Xform.Define(stage, "/proto")
         _triangle(stage, "/proto/tri")
         stage.GetPrimAtPath("/proto").SetSpecifier(Sdf.SpecifierClass)
         for i in range(3):
-            inst = UsdGeom.Xform.Define(stage, f"/world/inst{i}").GetPrim()
-            inst.GetReferences().AddInternalReference("/proto")
-            inst.SetInstanceable(True)
+            inst = UsdGeom.Xform.Define(stage, f"/world/inst{i}")
+            inst.AddTranslateOp().Set(Gf.Vec3d(10.0 * i, 0, 0))
+            inst.GetPrim().GetReferences().AddInternalReference("/proto")
+            inst.GetPrim().SetInstanceable(True)
 
     src = _stage(str(tmp_path / "inst.usda"), build)
     out = str(tmp_path / "inst.abc")
-    convert(src, out, ConvertOptions())
+    convert(src, out, ConvertOptions(instances=mode))
     _, objects = _abc_objects(out)
     meshes = [p for p, o in objects if alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
     assert len(meshes) == 3 and all("/world/inst" in p for p in meshes), meshes
+    roots = [p for p, o in objects if o.isInstanceRoot()]
+    assert len(roots) == (2 if mode == "instance" else 0), roots  # one written copy, two instances of it
+    from sdf.frames import AlembicReader
+    from sdf.playback_reader import PlaybackReader
+
+    for reader in (AlembicReader(out), PlaybackReader(out)):  # both readers resolve the instances
+        frames = [reader.read(p, 1, 24.0) for p in sorted(meshes)]
+        xs = [round(float((f.positions[0] @ f.world[:3, :3] + f.world[3, :3])[0]), 4) for f in frames]
+        assert xs == [0.0, 10.0, 20.0]
+        assert all(np.array_equal(f.positions, frames[0].positions) for f in frames)
 
 
 def test_sparse_time_samples_keep_their_frames(tmp_path):
@@ -573,7 +585,8 @@ def test_implicit_prims_become_meshes(tmp_path, kind):
     assert np.isclose(np.abs(pts[:, :2]).max(), extent, atol=1e-5)
 
 
-def test_point_instancer_instances_become_expanded_copies(tmp_path):
+@pytest.mark.parametrize("mode", ["instance", "expand"])
+def test_point_instancer_instances_become_alembic_instances_or_copies(tmp_path, mode):
     from pxr import Gf, UsdGeom
 
     def build(stage):
@@ -586,14 +599,51 @@ def test_point_instancer_instances_become_expanded_copies(tmp_path):
 
     src = _stage(str(tmp_path / "pi.usda"), build)
     out = str(tmp_path / "pi.abc")
-    opts = ConvertOptions()
+    opts = ConvertOptions(instances=mode)
     convert(src, out, opts)
     assert not any("PointInstancer" in w for w in opts.warnings)
     _, objects = _abc_objects(out)
     shapes = [p for p, o in objects if alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
     assert len(shapes) == 4, shapes
+    assert sum(o.isInstanceRoot() for _, o in objects) == (3 if mode == "instance" else 0)
     from sdf.frames import AlembicReader
 
     r = AlembicReader(out)
     xs = sorted(round(float(r.read(p, 0, 24.0).world[3, 0]), 4) for p in shapes)
     assert xs == [0.0, 2.0, 4.0, 6.0]
+
+
+def test_point_instancer_as_points_with_ids_orientations_and_scales(tmp_path, run):
+    from alembic3d import Abc, AbcGeom
+    from pxr import Gf, UsdGeom
+
+    def build(stage):
+        pi = UsdGeom.PointInstancer.Define(stage, "/scatter")
+        UsdGeom.Scope.Define(stage, "/scatter/protos")
+        _triangle(stage, "/scatter/protos/leaf")
+        _triangle(stage, "/scatter/protos/rock")
+        pi.GetPrototypesRel().SetTargets(["/scatter/protos/leaf", "/scatter/protos/rock"])
+        pi.GetProtoIndicesAttr().Set([0, 1, 1])
+        pi.GetIdsAttr().Set([7, 8, 9])
+        pi.GetPositionsAttr().Set([Gf.Vec3f(i, 2.0 * i, 0) for i in range(3)])
+        pi.GetOrientationsAttr().Set([Gf.Quath(1, 0, 0, 0), Gf.Quath(0, 1, 0, 0), Gf.Quath(0.5, 0.5, 0.5, 0.5)])
+        pi.GetScalesAttr().Set([Gf.Vec3f(1, 1, 1), Gf.Vec3f(2, 2, 2), Gf.Vec3f(1, 3, 1)])
+
+    src = _stage(str(tmp_path / "pi.usda"), build)
+    out = tmp_path / "pi.abc"
+    assert run("convert", src, out, "--instances", "points").exit_code == 0
+    _, objects = _abc_objects(str(out))
+    obj = next(o for p, o in objects if alembic_io.object_schema(o) == "AbcGeom_Points")
+    schema = AbcGeom.IPoints(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    sample = schema.getValue()
+    assert np.allclose(np.asarray(sample.getPositions()), [[0, 0, 0], [1, 2, 0], [2, 4, 0]])
+    assert list(np.asarray(sample.getIds())) == [7, 8, 9]
+    arb = schema.getArbGeomParams()
+    orient = np.asarray(AbcGeom.IFloatGeomParam(arb, "orientation").getExpandedValue().getVals()).reshape(-1, 4)
+    assert np.allclose(orient, [[1, 0, 0, 0], [0, 1, 0, 0], [0.5, 0.5, 0.5, 0.5]])
+    scale = np.asarray(AbcGeom.IV3fGeomParam(arb, "scale").getExpandedValue().getVals())
+    assert np.allclose(scale, [[1, 1, 1], [2, 2, 2], [1, 3, 1]])
+    assert list(np.asarray(AbcGeom.IInt32GeomParam(arb, "protoIndex").getExpandedValue().getVals())) == [0, 1, 1]
+    protos = [p for p, o in objects if "/prototypes/" in p and
+              alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
+    assert len(protos) == 2, protos  # each prototype written once
