@@ -25,6 +25,7 @@ import numpy as np
 
 from sdf import alembic_io
 
+from . import alembic_usd_shading as shading
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
 
 if TYPE_CHECKING:
@@ -234,11 +235,20 @@ class _Writer:
             self.camera(AbcGeom.ICamera(obj, wrap).getSchema(), UsdGeom.Camera.Define(self.stage, path))
         elif schema_name == "AbcGeom_FaceSet":
             return  # written with its mesh
+        elif schema_name == "AbcGeom_NuPatch":
+            shading.nupatch(self, AbcGeom.INuPatch(obj, wrap).getSchema(), UsdGeom.NurbsPatch.Define(self.stage, path))
+        elif schema_name == "AbcGeom_Light":
+            shading.light(self, obj, path)
+        elif schema_name == "AbcMaterial_Material":
+            shading.material(self, obj, path)
         else:
             self.options.warn(f"skipped {obj.getFullName()}: unsupported Alembic schema "
                               f"'{schema_name or 'untyped'}' (children kept under an Xform)")
             UsdGeom.Xform.Define(self.stage, path)
         self.visibility(obj, path)
+        if schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_NuPatch",
+                           "AbcGeom_Xform"):
+            shading.bind(self, obj, self.stage.GetPrimAtPath(path))
         for i in range(obj.getNumChildren()):
             child = obj.getChild(i)
             if alembic_io.object_schema(child) == "AbcGeom_FaceSet":
@@ -383,8 +393,15 @@ class _Writer:
             if fs.getNumSamples() == 0:
                 continue
             faces = np.asarray(fs.getValue(alembic_io.select(fs, 0)).getFaces(), np.int32)
-            UsdGeom.Subset.CreateGeomSubset(mesh, usd_safe_name(name), UsdGeom.Tokens.face,
-                                            Vt.IntArray.FromNumpy(faces), "faceSets")
+            material = shading.face_set_material(self, schema.getFaceSet(name))
+            subset = UsdGeom.Subset.CreateGeomSubset(mesh, usd_safe_name(name), UsdGeom.Tokens.face,
+                                                     Vt.IntArray.FromNumpy(faces),
+                                                     "materialBind" if material else "faceSets")
+            if material:  # an assignment on the face set (Maya's shading groups): bound to the subset
+                from pxr import UsdShade
+
+                UsdShade.MaterialBindingAPI.Apply(subset.GetPrim()).Bind(
+                    UsdShade.Material.Define(self.stage, material))
 
     def arb_params(self, schema, prim, skip=()) -> None:
         """Arbitrary geometry parameters (Maya colour sets, Houdini attributes) as primvars.
@@ -517,6 +534,7 @@ def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, r
     if not np.allclose(correction, np.identity(4)):
         root_prim.MakeMatrixXform().Set(_matrix(correction))
     writer = writer_class(stage, fps, mpu, options)
+    writer.root = root
     top = archive.getTop()
     n = top.getNumChildren()
     for i in range(n):
