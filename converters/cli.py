@@ -60,9 +60,11 @@ def _clip_frames(ctx, param, value):
               show_default=True, help="USD -> Alembic: instanced prims and PointInstancer instances as Alembic "
               "instances of one written copy; 'expand': a copy per instance; 'points': PointInstancers as points "
               "with ids, orientation, scale and protoIndex (prototypes written once).")
+@click.option("--every-frame", is_flag=True, help="USD -> Alembic: a sample at every frame of the range "
+              "(USD interpolates), instead of the stage's own time codes (kept as they are by default).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
 def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, clip_frames, jobs, force,
-            allow_empty, instances, as_json):
+            allow_empty, instances, every_frame, as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
     The conversion runs in a child process: a corrupt input that crashes the Alembic or USD
@@ -102,7 +104,8 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
 
     options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
                              flatten=flatten, force=force, department=department, progress=progress,
-                             allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs, instances=instances)
+                             allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs, instances=instances,
+                             every_frame=every_frame)
     try:
         result = run(src, dst, options)
     finally:

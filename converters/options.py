@@ -42,10 +42,11 @@ class ConvertOptions:
     # of one written copy; "expand" writes a copy per instance; "points" also writes PointInstancers as
     # points with ids, orientations, scales and prototype indices (their prototypes written once).
     instances: str = "instance"
+    every_frame: bool = False                  # USD -> Alembic: a sample at every frame of the range, not the stage's codes
 
     #: The fields a child process needs to redo these options (the callback and the findings stay here).
     _PORTABLE = ("frames", "fps", "up_axis", "meters_per_unit", "flatten", "force", "department", "allow_empty",
-                 "clip_frames", "jobs", "instances")
+                 "clip_frames", "jobs", "instances", "every_frame")
 
     def to_json(self) -> dict:
         """The options as JSON, for a conversion run in a child process (see ``isolated``)."""

@@ -127,6 +127,13 @@ class _Converter:
                 for t in attr.GetTimeSamples():
                     if self.options.in_range(t):
                         codes.add(float(t))
+        if self.options.every_frame and codes:
+            # Every whole frame from the first code to the last (the stage's range when it states one);
+            # USD interpolates between the stage's own samples.
+            first, last = min(codes), max(codes)
+            if self.stage.HasAuthoredTimeCodeRange():
+                first, last = self.stage.GetStartTimeCode(), self.stage.GetEndTimeCode()
+            codes = {float(f) for f in range(int(np.ceil(first)), int(np.floor(last)) + 1) if self.options.in_range(f)}
         return sorted(codes)
 
     def animated(self, attr) -> bool:

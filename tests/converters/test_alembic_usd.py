@@ -545,6 +545,15 @@ def test_sparse_time_samples_keep_their_frames(tmp_path):
     schema = AbcGeom.IXform(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
     times = [schema.getTimeSampling().getSampleTime(i) * 24 for i in range(schema.getNumSamples())]
     assert times == [0.0, 100.0]
+    # By option, every frame of the range, USD interpolating between the keys.
+    every = str(tmp_path / "every.abc")
+    convert(src, every, ConvertOptions(every_frame=True))
+    from sdf.frames import AlembicReader
+
+    r = AlembicReader(every)
+    mover = next(p for p in r.objects() if p.endswith("/mover"))
+    assert r.num_samples(mover) == 101
+    assert np.isclose(r.read(mover, 50, 24.0).world[3, 0], 5.0) and np.isclose(r.read(mover, 100, 24.0).world[3, 0], 10)
 
 
 def test_a_stage_of_overrides_only_is_refused_unless_asked(tmp_path, run):
