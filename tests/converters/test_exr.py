@@ -102,7 +102,7 @@ def _tiled_windowed(path, seed, view):
     h = {"compression": OpenEXR.PIZ_COMPRESSION, "type": OpenEXR.tiledimage, "tiles": td,
          "dataWindow": (np.array([10, 20], np.int32), np.array([41, 51], np.int32)),
          "displayWindow": (np.array([0, 0], np.int32), np.array([63, 63], np.int32)),
-         "owner": "sdf tests", "view": view, "cameraFocalLength": 35.0}
+         "owner": "sdf tests", "view": view, "cameraFocalLength": 35.0, "multiView": ["left", "right"]}
     rgb = np.random.default_rng(seed).random((32, 32, 3)).astype(np.float32)
     with OpenEXR.File(h, {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("RGB")}) as f:
         f.write(str(path))
@@ -124,7 +124,8 @@ def test_pack_and_split_keep_every_header_attribute(tmp_path, run):
     for name, rgb in (("beauty", a), ("diffuse", b)):
         src = OpenEXR.File(str(tmp_path / f"{name}.exr")).parts[0].header
         got = OpenEXR.File(str(out / f"{name}.exr"), separate_channels=True).parts[0]
-        for key in ("type", "dataWindow", "displayWindow", "owner", "view", "cameraFocalLength", "compression"):
+        for key in ("type", "dataWindow", "displayWindow", "owner", "view", "cameraFocalLength", "compression",
+                    "multiView"):
             assert repr(got.header[key]) == repr(src[key]), key
         assert str(got.header["tiles"]) == str(src["tiles"])
         source = OpenEXR.File(str(tmp_path / f"{name}.exr"), separate_channels=True).parts[0]
