@@ -69,6 +69,7 @@ def make_window_class():
             self.ctx.viewport = (0, 0, w, h)
             view, proj = view_for(v.scene, v.camera_name, v.frame, w / h, v.orbit)
             self.renderer.wireframe = v.wireframe
+            self.renderer.gate, self.renderer.grid = v.gate, v.grid
             self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
                                                     look_through=v.camera_name)
 
@@ -129,10 +130,12 @@ def make_window_class():
             p.end()
 
     class ViewerWindow(QtWidgets.QMainWindow):
-        def __init__(self, shot, cache, camera: str | None = None, frame: int | None = None):
+        def __init__(self, shot, cache, camera: str | None = None, frame: int | None = None,
+                     shading: str = "department"):
             super().__init__()
             self.shot, self.cache = shot, cache
-            self.scene = build_scene(shot, cache)
+            self.scene = build_scene(shot, cache, shading=shading)
+            self.gate, self.grid = True, True  # film gate through a shot camera; a ground grid in the free one
             names = [c.name for c in self.scene.cameras]
             if camera and camera not in names:
                 raise SdfError(f"no camera '{camera}' (cameras: {', '.join(names) or 'none in this view'})",
@@ -184,10 +187,26 @@ def make_window_class():
             self.camera_box.currentTextChanged.connect(self.set_camera)
             self.wire_box = QtWidgets.QCheckBox("wireframe")
             self.wire_box.toggled.connect(self.set_wireframe)
+            self.shading_box = QtWidgets.QComboBox()  # department colours, materials, or the shot's lights
+            self.shading_box.addItems(["department", "materials", "lights"])
+            self.shading_box.setCurrentText(self.scene.shading)
+            self.shading_box.currentTextChanged.connect(self.set_shading)
+            self.gate_box = QtWidgets.QCheckBox("film gate and safe areas")
+            self.gate_box.setChecked(self.gate)
+            self.gate_box.toggled.connect(lambda on: self._set("gate", on))
+            self.grid_box = QtWidgets.QCheckBox("ground grid")
+            self.grid_box.setChecked(self.grid)
+            self.grid_box.toggled.connect(lambda on: self._set("grid", on))
             frame_all = QtWidgets.QPushButton("frame all")
             frame_all.clicked.connect(self.frame_all)
-            for w in (self.camera_box, self.wire_box, frame_all, self.outliner):
+            for w in (self.camera_box, self.shading_box, self.wire_box, self.gate_box, self.grid_box, frame_all,
+                      self.outliner):
                 lay.addWidget(w)
+            # The HUD: shot, camera, lens, frame and rate, over the top of the view.
+            self.hud = QtWidgets.QLabel(self.view)
+            self.hud.setStyleSheet("color: #e8e8e8; background: rgba(0, 0, 0, 90); padding: 2px 6px;"
+                                   "font-family: monospace;")
+            self.hud.move(8, 8)
             if self.scene.missing:
                 missing = QtWidgets.QLabel("missing:\n" + "\n".join(self.scene.missing))
                 missing.setWordWrap(True)
@@ -317,6 +336,22 @@ def make_window_class():
             self.wireframe = bool(on)
             self.view.update()
 
+        def set_shading(self, text):
+            self.scene.shading = text
+            self.view.update()
+
+        def _set(self, name, on):
+            setattr(self, name, bool(on))
+            self.view.update()
+
+        def hud_text(self) -> str:
+            """What the HUD shows: shot, camera and lens, frame of the range, the rate played at."""
+            cam = next((c for c in self.scene.cameras if c.name == self.camera_name), None)
+            lens = f"  {cam.name} {cam.focal_length:g} mm" if cam is not None else "  free camera"
+            rate = f"{self.fps_measured:4.1f}" if self.playing else "--"
+            return (f"{self.shot.name}{lens}  frame {self.frame} [{self.range[0]}-{self.range[1]}]"
+                    f"  {rate}/{self.shot.fps:g} fps")
+
         def set_every_frame(self, on):
             self.every_frame = bool(on)
             if self.playing:
@@ -342,6 +377,8 @@ def make_window_class():
                 self.slider.setValue(self.frame)
                 self.slider.blockSignals(False)
             self.frame_label.setText(f"frame {self.frame}")
+            self.hud.setText(self.hud_text())
+            self.hud.adjustSize()
             self.prefetcher.follow(self._pairs(), self.frame, self.direction, self._play_frames(),
                                    self.shot.fps, loop=self.loop)
             self.view.update()
@@ -425,7 +462,7 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or platform not in ("", "xcb", "wayland")
 
 
-def run_window(shot, cache, camera=None, frame=None) -> int:
+def run_window(shot, cache, camera=None, frame=None, shading: str = "department") -> int:
     if not has_display():
         raise SdfError("no display available (DISPLAY is not set); render without a window with "
                        "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")
@@ -438,7 +475,7 @@ def run_window(shot, cache, camera=None, frame=None) -> int:
     fmt.setDepthBufferSize(24)
     QSurfaceFormat.setDefaultFormat(fmt)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    window = make_window_class()(shot, cache, camera, frame)
+    window = make_window_class()(shot, cache, camera, frame, shading)
     window.show()
     app.processEvents()
     if window.view.error:

@@ -21,9 +21,15 @@ from sdf.errors import SdfError, display_path
 @click.option("--frames", "frame_spec", help="Frame range A-B for --playblast (default: the shot's).")
 @click.option("--format", "fmt", type=click.Choice(["png", "exr"]), default="png", show_default=True)
 @click.option("--size", default="960x540", show_default=True, help="Image size WxH for --snapshot/--playblast.")
+@click.option("--shading", type=click.Choice(["department", "materials", "lights"]), default="department",
+              show_default=True, help="Colours: what the department owns / read-only grey; the shot's material "
+              "base colours; or those materials lit by the shot's own lights.")
+@click.option("--gate", is_flag=True, help="--snapshot/--playblast through a camera: draw the film gate and "
+              "safe areas (with overscan), as the window does.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
-def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, cache_mb,
+def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, shading, gate,
+         cache_mb,
          allow_outside_root):
     """Play a shot in a window, or render it without one.
 
@@ -31,6 +37,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     Examples:
       sdf view shots/sh010/sh010.sdf --department animation --camera shotCam
       sdf view shots/sh010/sh010.sdf --snapshot sh010.png --frame 1024
+      sdf view shots/sh010/sh010.sdf -d lighting --shading lights --gate --snapshot lit.png
       sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
     """
     from sdf.cache.frame_cache import FrameCache
@@ -43,7 +50,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
     shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
-    scene = build_scene(shot, cache)
+    scene = build_scene(shot, cache, shading=shading)
     for m in scene.missing:
         click.echo(f"warning: missing, not drawn: {m}", err=True)
     try:
@@ -64,7 +71,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             if f not in shot.frame_range:
                 raise SdfError(f"--frame {f} is outside the shot's range "
                                f"{shot.frame_range.start}-{shot.frame_range.end}", shot.file, "frame_range")
-            run_snapshot(scene, cache, snapshot, f, cam, (w, h))
+            run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate)
             click.echo(display_path(snapshot))
         if playblast:
             frames = parse_frames(frame_spec, shot)
@@ -73,13 +80,13 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             bar = progress_bar(len(frames), "playblast")
             try:
                 written = run_playblast(scene, cache, playblast, frames, cam, fmt, (w, h),
-                                        progress=lambda n, t: bar.update(1))
+                                        progress=lambda n, t: bar.update(1), gate=gate)
             finally:
                 bar.close()
             click.echo(f"{len(written)} frames: {display_path(written[0])} .. {os.path.basename(written[-1])}")
         return
     from .app import run_window
-    run_window(shot, cache, camera, frame)
+    run_window(shot, cache, camera, frame, shading)
 
 
 def commands():

@@ -50,8 +50,9 @@ class OffscreenView:
         self.fbo.release()
 
 
-def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540)) -> str:
+def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540), gate: bool = False) -> str:
     view = OffscreenView(scene, cache, *size)
+    view.renderer.gate = gate
     rgba, _ = view.render(frame, camera)
     if path.lower().endswith(".exr"):
         write_exr(path, rgba.astype(np.float32) / 255.0, camera or "free", int(frame))
@@ -61,11 +62,12 @@ def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(96
 
 
 def playblast(scene, cache, out_dir: str, frames: list[int], camera: str | None, fmt: str = "png",
-              size=(960, 540), progress: Callable[[int, int], None] | None = None) -> list[str]:
+              size=(960, 540), progress: Callable[[int, int], None] | None = None, gate: bool = False) -> list[str]:
     """A numbered image sequence ``<shot>.<frame:04d>.<fmt>`` rendered through ``camera``."""
     if not os.path.isdir(out_dir):
         raise SdfError("playblast directory does not exist", out_dir)
     view = OffscreenView(scene, cache, *size)
+    view.renderer.gate = gate
     written = []
     for n, frame in enumerate(frames):
         rgba, _ = view.render(frame, camera)

@@ -54,12 +54,26 @@ TEX_WIDTH = 4096
 MESH_FS = """
 #version 330
 uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour;
+uniform bool lit; uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
+uniform float light_far[8]; uniform vec3 ambient; uniform vec3 eye;
 in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
 void main() {
     if (flat_colour) { f_colour = vec4(colour, 1.0); return; }
     vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
-    float d = abs(dot(n, normalize(light_dir)));
-    f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
+    if (!lit) {
+        float d = abs(dot(n, normalize(light_dir)));
+        f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
+        return;
+    }
+    // The shot's lights: each from its place (or direction, for distant lights), no fall-off, on
+    // the side facing the eye; the dome as ambient; exposure-like roll-off instead of clipping.
+    if (dot(n, eye - v_pos) < 0.0) n = -n;
+    vec3 light = ambient;
+    for (int i = 0; i < n_lights; ++i) {
+        vec3 l = light_far[i] > 0.5 ? light_vec[i] : light_vec[i] - v_pos;
+        light += light_col[i] * max(dot(n, normalize(l)), 0.0);
+    }
+    f_colour = vec4(1.0 - exp(-colour * light), 1.0);
 }
 """
 POINT_VS = """
@@ -101,6 +115,8 @@ class Renderer:
         self._buffers: dict = {}
         self._indices: dict = {}
         self.problems: list[str] = []  # objects left out of a frame because their file broke or changed
+        self.gate = False   # looking through a camera: film gate, action and title safe areas, with overscan
+        self.grid = False   # free camera: a ground grid (1 m squares) and the world axes
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
@@ -175,9 +191,11 @@ class Renderer:
         fbo.use()
         self.ctx.clear(*BACKGROUND, 1.0, depth=1.0)
         vp = projection @ view
-        light = tuple((np.linalg.inv(view)[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
-        self.mesh["light_dir"].value = light
-        self.fetch["light_dir"].value = light
+        gate = None
+        if look_through and self.gate:
+            projection, gate = _fit_gate(scene, look_through, projection)
+            vp = projection @ view
+        self._lighting(scene, frame, view)
         for item, d in data:
             if d.empty:
                 continue
@@ -185,7 +203,7 @@ class Renderer:
             mvp = vp @ model
             if d.kind == "points":
                 self.points["mvp"].write(_gl(mvp))
-                self.points["colour"].value = item.colour
+                self.points["colour"].value = _colour(scene, item)
                 self.points["size"].value = 3.0
                 vbo = self._vbo((item.node, "p"), d.positions)
                 vao = self.ctx.vertex_array(self.points, [(vbo, "3f", "in_pos")])
@@ -193,11 +211,11 @@ class Renderer:
                 vao.release()
                 continue
             if d.kind == "mesh" and d.topology is not None and d.topology.kind == "triangles":
-                self._mesh(item, d, mvp, model)
+                self._mesh(scene, item, d, mvp, model)
                 continue
             self.mesh["mvp"].write(_gl(mvp))
             self.mesh["model"].write(_gl(model))
-            self.mesh["colour"].value = item.colour
+            self.mesh["colour"].value = _colour(scene, item)
             self.mesh["has_normals"].value = False
             self.mesh["flat_colour"].value = True
             vbo = self._vbo((item.node, "p"), d.positions)
@@ -206,11 +224,42 @@ class Renderer:
             vao.render(moderngl.LINES)
             vao.release()
         self._gizmos(scene, frame, vp, look_through, hidden)
+        if self.grid and not look_through:
+            self._grid(scene, vp)
+        if gate is not None:
+            self._gate(*gate)
         self.ctx.finish()
         timing.draw_seconds = time.perf_counter() - t1
         return timing
 
-    def _mesh(self, item, d, mvp: np.ndarray, model: np.ndarray) -> None:
+    def _lighting(self, scene: Scene, frame: float, view: np.ndarray) -> None:
+        """Uniforms for the shading mode (see :mod:`sdf.viewer.looks`): a headlight, or the shot's lights."""
+        from .looks import MAX_LIGHTS, shot_lights
+
+        inv = np.linalg.inv(view)
+        head = tuple((inv[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
+        lit = scene.shading == "lights" and bool(scene.lights)
+        if lit:
+            vec, col, far, ambient = shot_lights(scene.lights, frame)
+        for prog in (self.mesh, self.fetch):
+            prog["light_dir"].value = head
+            prog["lit"].value = lit
+            if not lit:
+                continue
+            n = len(vec)
+            pad = np.zeros((MAX_LIGHTS, 3), "f4")
+            prog["n_lights"].value = n
+            for name, rows in (("light_vec", vec), ("light_col", col)):
+                block = pad.copy()
+                block[:n] = rows
+                prog[name].write(block.tobytes())
+            flags = np.zeros(MAX_LIGHTS, "f4")
+            flags[:n] = far
+            prog["light_far"].write(flags.tobytes())
+            prog["ambient"].value = tuple(float(a) for a in ambient)
+            prog["eye"].value = tuple(float(e) for e in inv[:3, 3])
+
+    def _mesh(self, scene: Scene, item, d, mvp: np.ndarray, model: np.ndarray) -> None:
         """A triangle mesh from its stored rows: the textures hold positions and normals, the vertex
         shader fetches each draw vertex's point and normal."""
         import moderngl
@@ -219,7 +268,7 @@ class Renderer:
         prog = self.fetch
         prog["mvp"].write(_gl(mvp))
         prog["model"].write(_gl(model))
-        prog["colour"].value = item.colour
+        prog["colour"].value = _colour(scene, item)
         prog["flat_colour"].value = False
         self._texture((item.node, "p"), d.positions).use(0)
         has_n = d.normals is not None and len(d.normals) >= topo.normals_need and topo.normal_of_vertex is not None
@@ -255,6 +304,39 @@ class Renderer:
         vao.render(moderngl.LINES, vertices=len(segments) * 2)
         vao.release()
 
+    def _grid(self, scene: Scene, vp: np.ndarray, lines: int = 10) -> None:
+        """A ground grid of 1 m squares (in scene units, from the shot's metres per unit) on the plane
+        normal to the shot's up axis, and the world axes in red, green and blue."""
+        step = 1.0 / float(getattr(scene.shot, "meters_per_unit", 1.0) or 1.0)
+        half = lines * step
+        z_up = str(getattr(scene.shot, "up_axis", "Y")).upper() == "Z"
+        segs = []
+        for i in range(-lines, lines + 1):
+            a = i * step
+            if i == 0:
+                continue
+            segs += [((a, 0, -half), (a, 0, half)), ((-half, 0, a), (half, 0, a))]
+        grid = np.array(segs, "f4").reshape(-1, 2, 3)
+        axes = [np.array([[[0, 0, 0], [half, 0, 0]]], "f4"), np.array([[[0, 0, 0], [0, half, 0]]], "f4"),
+                np.array([[[0, 0, 0], [0, 0, half]]], "f4")]
+        if z_up:  # the ground is XY: the grid's Y and Z swap (the axes are the world's either way)
+            grid = np.ascontiguousarray(grid[..., [0, 2, 1]])
+        self._lines(grid, GRID_COLOUR, vp)
+        for seg, colour in zip(axes, ((0.85, 0.25, 0.2), (0.3, 0.8, 0.25), (0.25, 0.45, 0.95))):
+            self._lines(seg, colour, vp)
+
+    def _gate(self, gx: float, gy: float) -> None:
+        """The film gate (half-extents ``gx``, ``gy`` in normalised device coordinates), and action (90%)
+        and title (80%) safe areas inside it, drawn over the image."""
+        import moderngl
+
+        self.ctx.disable(moderngl.DEPTH_TEST)
+        for scale, colour in ((1.0, GATE_COLOUR), (0.9, SAFE_COLOUR), (0.8, SAFE_COLOUR)):
+            x, y = gx * scale, gy * scale
+            c = [(-x, -y, 0), (x, -y, 0), (x, y, 0), (-x, y, 0)]
+            self._lines(np.array([(c[i], c[(i + 1) % 4]) for i in range(4)], "f4"), colour, np.identity(4))
+        self.ctx.enable(moderngl.DEPTH_TEST)
+
     def _gizmos(self, scene: Scene, frame: float, vp: np.ndarray, look_through: str | None = None,
                 hidden: set[str] = frozenset()) -> None:
         segs = []
@@ -269,6 +351,37 @@ class Renderer:
                 segs.extend(light_gizmo(light, frame))
         self._lines(np.array(segs, dtype="f4").reshape(-1, 2, 3),
                     LIGHT_COLOUR if scene.light_access == "edit" else READ_ONLY, vp)
+
+
+GRID_COLOUR = (0.3, 0.31, 0.34)
+GATE_COLOUR = (0.92, 0.92, 0.92)
+SAFE_COLOUR = (0.55, 0.55, 0.58)
+#: How much of the view around the film gate is shown when the gate is drawn (Maya's overscan).
+OVERSCAN = 1.1
+
+
+def _colour(scene: Scene, item) -> tuple:
+    """An item's colour in the scene's shading mode (see :mod:`sdf.viewer.looks`)."""
+    if scene.shading == "department":
+        return item.colour
+    from .looks import NO_MATERIAL
+
+    return item.material_colour or NO_MATERIAL
+
+
+def _fit_gate(scene: Scene, camera_name: str, projection: np.ndarray):
+    """(projection showing the whole film gate with :data:`OVERSCAN` around it, (gx, gy) the gate's half
+    extents in normalised device coordinates). The camera's projection fits the film back to the
+    view's width; a view wider than the film would crop the gate's top and bottom."""
+    cam = next((c for c in scene.cameras if c.name == camera_name), None)
+    if cam is None:
+        return projection, None
+    aspect = projection[1, 1] / projection[0, 0]
+    film = cam.horizontal_aperture / cam.vertical_aperture
+    gy = aspect / film
+    scale = 1.0 / (OVERSCAN * max(1.0, gy))
+    fitted = np.diag([scale, scale, 1.0, 1.0]) @ projection
+    return fitted, (scale, gy * scale)
 
 
 def _xf(points: np.ndarray, m: np.ndarray) -> np.ndarray:

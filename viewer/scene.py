@@ -39,6 +39,7 @@ class DrawItem:
     editable: bool
     animated: bool
     visible: bool = True
+    material_colour: tuple[float, float, float] | None = None  # the material's base colour, when known
 
 
 @dataclass
@@ -50,14 +51,19 @@ class Scene:
     lights: list = field(default_factory=list)
     camera_access: str = "ignore"
     light_access: str = "ignore"
+    shading: str = "department"   # "department", "materials" or "lights" (see sdf.viewer.looks)
 
     @property
     def frames(self) -> list[int]:
         return list(self.shot.frame_range)
 
 
-def build_scene(shot: Shot, cache) -> Scene:
-    scene = Scene(shot)
+def build_scene(shot: Shot, cache, shading: str = "department") -> Scene:
+    from .looks import SHADINGS, material_colours
+
+    if shading not in SHADINGS:
+        raise SdfError(f"shading is one of {', '.join(SHADINGS)}, not '{shading}'")
+    scene = Scene(shot, shading=shading)
     if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
         tree = shot.model_tree
         for node in tree.leaves():
@@ -80,6 +86,11 @@ def build_scene(shot: Shot, cache) -> Scene:
             editable = shot.access(kind) == "edit"
             scene.items.append(DrawItem(node.path, path, geo.object, local @ m,
                                         element_colour(node.path) if editable else READ_ONLY, editable, animated))
+    if scene.items:
+        colours, problems = material_colours(shot, [shot.model_tree.find(i.node) for i in scene.items])
+        for item in scene.items:
+            item.material_colour = colours.get(item.node)
+        scene.missing.extend(problems)
     if "cameras" in shot.parts and shot.access("cameras") != "ignore":
         scene.cameras = list(shot.cameras)
         scene.camera_access = shot.access("cameras")

@@ -202,3 +202,104 @@ def test_a_cache_overwritten_after_the_scene_was_built_is_left_out_and_named(dem
     assert any(hero in p for p in problems), problems
     bg = np.round(np.array(BACKGROUND) * 255)
     assert (np.abs(rgba[..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # the rest is drawn
+
+
+def _render_with(shot, frame, gl, *, shading="department", camera="shotCam", gate=False, grid=False):
+    from sdf.viewer.offscreen import OffscreenView
+
+    cache = FrameCache()
+    scene = build_scene(shot, cache, shading=shading)
+    view = OffscreenView(scene, cache, W, H, ctx=gl)
+    view.renderer.gate, view.renderer.grid = gate, grid
+    rgba, _ = view.render(frame, camera)
+    view.release()
+    return rgba, scene, cache
+
+
+def test_material_shading_draws_each_leaf_in_its_materials_base_colour(demo, gl):
+    """The shot's MaterialX library: the hero's skin (0.8, 0.5, 0.4), the grass green, not element hues."""
+    _, path = demo
+    shot = sdf.open(path, department="lighting")
+    rgba, scene, cache = _render_with(shot, 1001, gl, shading="materials")
+    hero = next(i for i in scene.items if i.node == "/chars/hero/body")
+    assert hero.material_colour == (0.8, 0.5, 0.4)
+    x, y = _project(shot, cache, hero, 1001)
+    assert _direction(rgba[y, x, :3]) @ _direction((0.8, 0.5, 0.4)) > 0.99
+    grass = next(i for i in scene.items if i.node == "/env/grass")
+    assert grass.material_colour == (0.2, 0.6, 0.15)
+    dept, _, _ = _render_with(shot, 1001, gl, shading="department")  # the lead's view: read-only grey
+    r, g, b = dept[y, x, :3].astype(int)
+    assert max(r, g, b) - min(r, g, b) <= 6
+
+
+def test_light_shading_shows_a_lighting_edit(demo, gl):
+    """Lit by the shot's own lights: brightening the key brightens the hero; the key's colour tints it."""
+    _, path = demo
+    shot = sdf.open(path, department="lighting")
+    before, scene, cache = _render_with(shot, 1001, gl, shading="lights")
+    hero = next(i for i in scene.items if i.node == "/chars/hero/body")
+    x, y = _project(shot, cache, hero, 1001)
+    for light in shot.lights.lights():
+        if light.type != "dome":
+            light.intensity = light.intensity * 0.2  # every light dimmed to a fifth
+    after, _, _ = _render_with(shot, 1001, gl, shading="lights")
+    assert int(before[y - 3:y + 4, x - 3:x + 4, :3].sum()) > int(after[y - 3:y + 4, x - 3:x + 4, :3].sum()) * 1.2
+    headlit, _, _ = _render_with(shot, 1001, gl, shading="materials")
+    assert np.any(before[..., :3] != headlit[..., :3])
+
+
+def test_film_gate_and_safe_areas_through_the_shot_camera(demo, gl):
+    """The gate's edges land where the film back says (with overscan), the safe areas inside it."""
+    from sdf.viewer.render import GATE_COLOUR, OVERSCAN, SAFE_COLOUR
+
+    _, path = demo
+    shot = sdf.open(path, department="animation")
+    rgba, scene, _ = _render_with(shot, 1001, gl, gate=True)
+    cam = next(c for c in scene.cameras if c.name == "shotCam")
+    film = cam.horizontal_aperture / cam.vertical_aperture
+    gy = (W / H) / film
+    scale = 1.0 / (OVERSCAN * max(1.0, gy))
+    gx_px = (1 - scale) * 0.5 * W                  # the gate's left edge, in pixels from the left
+    top_px = (1 - gy * scale) * 0.5 * H            # its top edge, from the top
+
+    def near(colour, xs, ys):
+        patch = rgba[ys, xs, :3].astype(int).reshape(-1, 3)
+        return np.abs(patch - np.round(np.array(colour) * 255)).max(axis=1).min() <= 3
+
+    mid_y, mid_x = slice(H // 2 - 1, H // 2 + 2), slice(W // 2 - 1, W // 2 + 2)
+    assert near(GATE_COLOUR, slice(int(gx_px) - 1, int(gx_px) + 2), mid_y)
+    assert near(GATE_COLOUR, mid_x, slice(int(top_px) - 1, int(top_px) + 2))
+    action = (1 - 0.9 * scale) * 0.5 * W
+    assert near(SAFE_COLOUR, slice(int(action) - 1, int(action) + 2), mid_y)
+    plain, _, _ = _render_with(shot, 1001, gl, gate=False)  # no overscan, no lines: another picture
+    column = slice(int(gx_px) - 1, int(gx_px) + 2)
+    assert np.any(plain[:, column, :3] != rgba[:, column, :3])
+
+
+def test_ground_grid_in_the_free_camera(demo, gl):
+    from sdf.viewer.render import GRID_COLOUR
+
+    _, path = demo
+    shot = sdf.open(path, department="animation")
+    with_grid, _, _ = _render_with(shot, 1001, gl, camera=None, grid=True)
+    without, _, _ = _render_with(shot, 1001, gl, camera=None, grid=False)
+
+    def grid_pixels(img):
+        return int((np.abs(img[..., :3].astype(int) - np.round(np.array(GRID_COLOUR) * 255)).max(axis=2) <= 2).sum())
+
+    assert grid_pixels(with_grid) > grid_pixels(without) + 200
+
+
+def test_shading_and_gate_options_on_the_command_line(run, demo, tmp_path):
+    _, path = demo
+    images = {}
+    for shading in ("department", "materials", "lights"):
+        png = tmp_path / f"{shading}.png"
+        result = run("view", path, "-d", "lighting", "--shading", shading, "--gate", "--snapshot", png,
+                     "--size", "320x180")
+        assert result.exit_code == 0, result.output
+        images[shading] = read_png(str(png))
+    assert not np.array_equal(images["department"], images["materials"])
+    assert not np.array_equal(images["materials"], images["lights"])
+    bad = run("view", path, "--shading", "pretty", "--snapshot", tmp_path / "x.png")
+    assert bad.exit_code == 2 and "pretty" in bad.output

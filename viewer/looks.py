@@ -1,0 +1,116 @@
+"""How the viewer colours and lights a shot: material base colours and the shot's own lights.
+
+Shading modes:
+
+- ``department``: what the department owns in a hue per element, read-only data grey (the
+  view a lead uses to see who owns what);
+- ``materials``: each leaf in its material's base colour, read from the shot's MaterialX
+  libraries (``standard_surface`` ``base_color``; an emissive material's ``emission_color``),
+  with a fixed headlight;
+- ``lights``: the materials lit by the shot's own lights instead: each light's colour times
+  its intensity and ``2^exposure`` from its place (points, spots, areas) or direction
+  (distant), and a dome light's colour as ambient, so a lighter sees a light edit.
+
+Materials a department ignores are never read; a leaf without a material (or whose library
+cannot be read) is drawn in a neutral grey and the problem is listed once.
+"""
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+SHADINGS = ("department", "materials", "lights")
+NO_MATERIAL = (0.55, 0.55, 0.55)
+#: Lights the shader takes at most (the brightest are kept).
+MAX_LIGHTS = 8
+
+
+def _floats(text: str | None) -> tuple[float, ...] | None:
+    try:
+        return tuple(float(x) for x in (text or "").split(","))
+    except ValueError:
+        return None
+
+
+def read_library(path: str) -> dict[str, tuple[float, float, float]]:
+    """Material name -> base colour, from a MaterialX document."""
+    root = ET.parse(path).getroot()
+    shaders = {}
+    for node in root:
+        inputs = {i.get("name"): i for i in node.findall("input")}
+        colour = _floats(inputs["base_color"].get("value")) if "base_color" in inputs else None
+        emission = _floats(inputs["emission"].get("value")) if "emission" in inputs else None
+        if (colour is None or len(colour) != 3) and emission and emission[0] > 0 and "emission_color" in inputs:
+            colour = _floats(inputs["emission_color"].get("value"))
+        if colour is not None and len(colour) == 3:
+            shaders[node.get("name")] = colour
+    out = {}
+    for node in root.findall("surfacematerial"):
+        for i in node.findall("input"):
+            if i.get("name") == "surfaceshader" and i.get("nodename") in shaders:
+                out[node.get("name")] = shaders[i.get("nodename")]
+    return out
+
+
+def material_colours(shot, leaves) -> tuple[dict[str, tuple[float, float, float]], list[str]]:
+    """(leaf path -> base colour, problems) for the leaves whose material the view can see."""
+    if "materials" in shot.parts and shot.access("materials") == "ignore":
+        return {}, []
+    libraries: dict[str, dict] = {}
+    colours, problems = {}, []
+    for node in leaves:
+        ref = getattr(node, "material", None)
+        if not ref:
+            continue
+        lib, _, name = str(ref).partition("#")
+        doc = getattr(node, "_doc", None)
+        bases = [os.path.dirname(p) for p in (getattr(doc, "path", None), shot.file) if p]
+        key = None
+        for base in bases:
+            try:
+                key = shot.resolve(lib, base)
+                break
+            except Exception:  # noqa: BLE001 - tried against the next base; reported below
+                continue
+        if key is None:
+            problems.append(f"{node.path}: material library '{lib}' not found")
+            continue
+        if key not in libraries:
+            try:
+                libraries[key] = read_library(key)
+            except (OSError, ET.ParseError) as exc:
+                libraries[key] = {}
+                problems.append(f"{key}: cannot read the material library ({exc})")
+        if name in libraries[key]:
+            colours[node.path] = libraries[key][name]
+        else:
+            problems.append(f"{node.path}: no material '{name}' with a base colour in {os.path.basename(key)}")
+    return colours, problems
+
+
+def shot_lights(lights, frame: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(positions or directions (n, 3), colours (n, 3), directional flags (n,), ambient (3,)) of the shot's
+    lights at ``frame``, in world space, at most :data:`MAX_LIGHTS` of them, brightest first."""
+    entries, ambient = [], np.zeros(3)
+    for light in lights:
+        if not getattr(light, "visible", True):
+            continue
+        energy = float(light.value_at("intensity", frame)) * 2.0 ** float(light.value_at("exposure", frame) or 0.0)
+        colour = np.array(light.value_at("color", frame), float) * energy
+        if light.type == "dome":
+            ambient += colour
+            continue
+        m = np.array(light.world_matrix_at(frame)).reshape(4, 4)
+        if light.type == "distant":
+            d = -m[2, :3]  # lights shine down their -Z axis; the shader wants the way to the light
+            entries.append((-d / (np.linalg.norm(d) or 1.0), colour, 1.0))
+        else:
+            entries.append((m[3, :3], colour, 0.0))
+    entries.sort(key=lambda e: -float(e[1].sum()))
+    entries = entries[:MAX_LIGHTS]
+    if not entries:
+        return np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), ambient
+    return (np.array([e[0] for e in entries]), np.array([e[1] for e in entries]), np.array([e[2] for e in entries]),
+            ambient)
