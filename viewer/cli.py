@@ -26,10 +26,15 @@ from sdf.errors import SdfError, display_path
               "base colours; or those materials lit by the shot's own lights.")
 @click.option("--gate", is_flag=True, help="--snapshot/--playblast through a camera: draw the film gate and "
               "safe areas (with overscan), as the window does.")
+@click.option("--layer", help="Preview this render layer: its members only, with its overrides (holdouts, "
+              "hidden and shadows-only members).")
+@click.option("--aovs", "aovs_path", type=click.Path(), help="With --layer: write the layer's AOVs from the preview "
+              "renderer (beauty, normals, depth by their sources, and an id matte) at --frame as one multi-part "
+              "OpenEXR, which sdf exr info and split read.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
 def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, shading, gate,
-         cache_mb,
+         layer, aovs_path, cache_mb,
          allow_outside_root):
     """Play a shot in a window, or render it without one.
 
@@ -38,6 +43,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
       sdf view shots/sh010/sh010.sdf --department animation --camera shotCam
       sdf view shots/sh010/sh010.sdf --snapshot sh010.png --frame 1024
       sdf view shots/sh010/sh010.sdf -d lighting --shading lights --gate --snapshot lit.png
+      sdf view shots/sh010/sh010.sdf -d lighting --layer characters --aovs characters.1001.exr --frame 1001
       sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
     """
     from sdf.cache.frame_cache import FrameCache
@@ -50,14 +56,18 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
     shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
-    scene = build_scene(shot, cache, shading=shading)
+    if aovs_path and not layer:
+        raise SdfError("--aovs writes a render layer's AOVs: name the layer with --layer")
+    if aovs_path and os.path.splitext(aovs_path)[1].lower() != ".exr":
+        raise SdfError("--aovs writes a multi-part OpenEXR: name the file .exr", aovs_path)
+    scene = build_scene(shot, cache, shading=shading, layer=layer)
     for m in scene.missing:
         click.echo(f"warning: missing, not drawn: {m}", err=True)
     try:
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise SdfError(f"--size expects WxH, got '{size}'") from None
-    if snapshot or playblast:
+    if snapshot or playblast or aovs_path:
         from .offscreen import playblast as run_playblast, snapshot as run_snapshot
 
         cam = camera
@@ -66,6 +76,14 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         if cam is not None and cam not in [c.name for c in scene.cameras]:
             names = ", ".join(c.name for c in scene.cameras) or "none in this view"
             raise SdfError(f"no camera '{cam}' (cameras: {names})", shot.file, "cameras")
+        if layer and shot.render_layers.get(layer).camera and camera is None:
+            cam = shot.render_layers.get(layer).camera  # the layer's own camera, when it names one
+        if aovs_path:
+            from .offscreen import write_layer_aovs
+
+            f = frame if frame is not None else shot.frame_range.start
+            parts = write_layer_aovs(aovs_path, scene, cache, f, cam, (w, h))
+            click.echo(f"{display_path(aovs_path)}: {', '.join(parts)}")
         if snapshot:
             f = frame if frame is not None else shot.frame_range.start
             if f not in shot.frame_range:

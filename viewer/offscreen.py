@@ -80,3 +80,71 @@ def playblast(scene, cache, out_dir: str, frames: list[int], camera: str | None,
         if progress:
             progress(n + 1, len(frames))
     return written
+
+
+#: The AOVs the preview renderer makes, by the source a render layer names for them:
+#: (render mode, channels, pixel type). Anything else (LPEs, shadows) is a renderer's job.
+PREVIEW_AOVS = {"Ci": (0, "RGBA", "half"), "N": (1, "XYZ", "half"), "z": (2, "Z", "float")}
+
+
+def render_aovs(scene, cache, frame: float, camera: str | None, size=(960, 540)) -> dict[str, np.ndarray]:
+    """The layer's picture as AOVs from the preview renderer, float32, top row first: ``beauty``
+    (RGBA, alpha 0 where nothing or a holdout is), ``N`` (world normals), ``depth`` (camera
+    depth, 0 where nothing is) and ``id`` (each element's number, 0 for none)."""
+    view = OffscreenView(scene, cache, *size)
+    w, h = size
+    fbo = view.ctx.framebuffer(color_attachments=[view.ctx.renderbuffer((w, h), 4, dtype="f4")],
+                               depth_attachment=view.ctx.depth_renderbuffer((w, h)))
+    out = {}
+    try:
+        vmat, proj = view_for(scene, camera, frame, w / h, view.orbit)
+        view.renderer.background = (0.0, 0.0, 0.0, 0.0)  # AOVs hold nothing where nothing is
+        for name, mode in (("beauty", 0), ("N", 1), ("depth", 2), ("id", 3)):
+            view.renderer.aov = mode
+            view.renderer.render(scene, cache, frame, vmat, proj, fbo, look_through=camera)
+            px = np.frombuffer(fbo.read(components=4, dtype="f4"), np.float32).reshape(h, w, 4)[::-1]
+            out[name] = np.ascontiguousarray(px if mode == 0 else px[..., :3] if mode == 1 else px[..., :1])
+    finally:
+        fbo.release()
+        view.release()
+    return out
+
+
+def write_layer_aovs(path: str, scene, cache, frame: int, camera: str | None, size=(960, 540)) -> list[str]:
+    """One multi-part OpenEXR of the render layer's AOVs the preview renderer can make (its beauty,
+    normals and depth, by their sources) plus an ``id`` matte: one part per AOV, named after it,
+    channels ``<aov>.R``..., as ``sdf exr pack`` writes them. Returns the parts written."""
+    import tempfile
+
+    import OpenEXR
+
+    from sdf.jsonio import file_mode
+
+    layer = scene.shot.render_layers.get(scene.layer)
+    images = render_aovs(scene, cache, frame, camera, size)
+    by_mode = {0: "beauty", 1: "N", 2: "depth"}
+    compression = getattr(OpenEXR, f"{layer.output.compression.upper()}_COMPRESSION", OpenEXR.ZIP_COMPRESSION)
+    parts, names = [], []
+    wanted = [(a.name, PREVIEW_AOVS[a.source]) for a in layer.aovs if a.source in PREVIEW_AOVS] + \
+        [("id", (3, "V", "float"))]
+    for name, (mode, chans, pixel) in wanted:
+        image = images["id" if mode == 3 else by_mode[mode]]
+        dtype = np.float16 if pixel == "half" else np.float32
+        channels = {f"{name}.{c}": np.ascontiguousarray(image[..., i].astype(dtype)) for i, c in enumerate(chans)}
+        header = {"compression": compression, "type": OpenEXR.scanlineimage, "camera": camera or "free",
+                  "frame": int(frame), "renderLayer": layer.name}
+        parts.append(OpenEXR.Part(header, channels, name))
+        names.append(name)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp.exr",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        os.fchmod(fd, file_mode())
+        os.close(fd)
+        with OpenEXR.File(parts) as f:
+            f.write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return names

@@ -56,10 +56,16 @@ MESH_FS = """
 uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour;
 uniform bool lit; uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
 uniform float light_far[8]; uniform vec3 ambient; uniform vec3 eye;
+uniform int aov; uniform float item_id; uniform bool matte; uniform mat4 view_m;
 in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
 void main() {
-    if (flat_colour) { f_colour = vec4(colour, 1.0); return; }
+    // AOVs of the preview renderer: 1 world normals, 2 camera depth, 3 the element's id.
+    if (aov == 2) { f_colour = vec4(vec3(-(view_m * vec4(v_pos, 1.0)).z), 1.0); return; }
+    if (aov == 3) { f_colour = vec4(item_id, 0.0, 0.0, 1.0); return; }
+    if (matte && aov == 0) { f_colour = vec4(0.0); return; }  // a holdout: it hides what is behind it
+    if (flat_colour) { f_colour = aov == 1 ? vec4(0.0) : vec4(colour, 1.0); return; }
     vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
+    if (aov == 1) { f_colour = vec4(n, 1.0); return; }
     if (!lit) {
         float d = abs(dot(n, normalize(light_dir)));
         f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
@@ -116,6 +122,8 @@ class Renderer:
         self._indices: dict = {}
         self.problems: list[str] = []  # objects left out of a frame because their file broke or changed
         self.gate = False   # looking through a camera: film gate, action and title safe areas, with overscan
+        self.aov = 0        # 0 beauty (shaded), 1 world normals, 2 camera depth, 3 element id
+        self.background = (*BACKGROUND, 1.0)  # AOV renders clear to nothing: (0, 0, 0, 0)
         self.grid = False   # free camera: a ground grid (1 m squares) and the world axes
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
@@ -189,21 +197,28 @@ class Renderer:
         timing.data_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
         fbo.use()
-        self.ctx.clear(*BACKGROUND, 1.0, depth=1.0)
+        self.ctx.clear(*self.background, depth=1.0)
         vp = projection @ view
         gate = None
         if look_through and self.gate:
             projection, gate = _fit_gate(scene, look_through, projection)
             vp = projection @ view
         self._lighting(scene, frame, view)
+        for prog in (self.mesh, self.fetch):
+            prog["aov"].value = self.aov
+            prog["view_m"].write(_gl(view))
         for item, d in data:
             if d.empty:
                 continue
             model = (d.world @ item.node_matrix).T  # row-vector scene matrices -> column vectors
             mvp = vp @ model
+            for prog in (self.mesh, self.fetch):
+                prog["matte"].value = bool(item.matte)
+                prog["item_id"].value = float(item.id)
             if d.kind == "points":
                 self.points["mvp"].write(_gl(mvp))
-                self.points["colour"].value = _colour(scene, item)
+                self.points["colour"].value = (float(item.id), 0.0, 0.0) if self.aov == 3 else \
+                    (0.0, 0.0, 0.0) if self.aov or item.matte else _colour(scene, item)
                 self.points["size"].value = 3.0
                 vbo = self._vbo((item.node, "p"), d.positions)
                 vao = self.ctx.vertex_array(self.points, [(vbo, "3f", "in_pos")])
@@ -223,8 +238,9 @@ class Renderer:
                                         index_buffer=self._ibo(d.topology), index_element_size=4)
             vao.render(moderngl.LINES)
             vao.release()
-        self._gizmos(scene, frame, vp, look_through, hidden)
-        if self.grid and not look_through:
+        if self.aov == 0 and scene.layer is None:
+            self._gizmos(scene, frame, vp, look_through, hidden)
+        if self.grid and not look_through and self.aov == 0:
             self._grid(scene, vp)
         if gate is not None:
             self._gate(*gate)
@@ -299,6 +315,7 @@ class Renderer:
         self.mesh["model"].write(_gl(np.identity(4)))
         self.mesh["colour"].value = colour
         self.mesh["flat_colour"].value = True
+        self.mesh["matte"].value = False
         vbo = self._vbo(("gizmo", id(segments) % 7, len(segments)), segments.reshape(-1, 3))
         vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
         vao.render(moderngl.LINES, vertices=len(segments) * 2)

@@ -40,6 +40,8 @@ class DrawItem:
     animated: bool
     visible: bool = True
     material_colour: tuple[float, float, float] | None = None  # the material's base colour, when known
+    matte: bool = False   # a render layer's holdout: hides what is behind it, drawn as nothing
+    id: int = 0           # 1, 2...: the element's number in the id matte AOV
 
 
 @dataclass
@@ -52,18 +54,37 @@ class Scene:
     camera_access: str = "ignore"
     light_access: str = "ignore"
     shading: str = "department"   # "department", "materials" or "lights" (see sdf.viewer.looks)
+    layer: str | None = None       # the render layer previewed: its members only, with its overrides
 
     @property
     def frames(self) -> list[int]:
         return list(self.shot.frame_range)
 
 
-def build_scene(shot: Shot, cache, shading: str = "department") -> Scene:
+def _render_layer(shot: Shot, name: str):
+    if "render_layers" not in shot.parts or shot.access("render_layers") == "ignore":
+        raise SdfError(f"render layer '{name}': this view does not see render layers "
+                       f"(the {shot.department or 'default'} department ignores them)", shot.file, "render_layers")
+    layer = shot.render_layers.get(name)
+    if layer is None:
+        names = ", ".join(layer.name for layer in shot.render_layers) or "none"
+        raise SdfError(f"no render layer '{name}' (render layers: {names})", shot.file, "render_layers")
+    return layer
+
+
+def build_scene(shot: Shot, cache, shading: str = "department", layer: str | None = None) -> Scene:
+    """What to draw. ``layer`` previews a render layer: only its members, with its overrides
+    (``visible`` or ``primary_visibility`` off: not drawn; ``matte``: a holdout) and, when it
+    names lights, only those for the ``lights`` shading."""
+    from sdf.model_tree import pattern_regex
+
     from .looks import SHADINGS, material_colours
 
     if shading not in SHADINGS:
         raise SdfError(f"shading is one of {', '.join(SHADINGS)}, not '{shading}'")
-    scene = Scene(shot, shading=shading)
+    rl = _render_layer(shot, layer) if layer else None
+    members = {n.path for n in rl.member_nodes(shot.model_tree)} if rl is not None else None
+    scene = Scene(shot, shading=shading, layer=layer)
     if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
         tree = shot.model_tree
         for node in tree.leaves():
@@ -84,8 +105,17 @@ def build_scene(shot: Shot, cache, shading: str = "department") -> Scene:
             m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
             local = np.array(node.local_matrix()).reshape(4, 4)
             editable = shot.access(kind) == "edit"
+            matte = False
+            if rl is not None:
+                if node.path not in members:
+                    continue
+                ov = rl.overrides_for(node.path)
+                if ov.get("visible") is False or ov.get("primary_visibility") is False:
+                    continue  # shadows only, or hidden: nothing of it in the layer's picture
+                matte = bool(ov.get("matte"))
             scene.items.append(DrawItem(node.path, path, geo.object, local @ m,
-                                        element_colour(node.path) if editable else READ_ONLY, editable, animated))
+                                        element_colour(node.path) if editable else READ_ONLY, editable, animated,
+                                        matte=matte, id=len(scene.items) + 1))
     if scene.items:
         colours, problems = material_colours(shot, [shot.model_tree.find(i.node) for i in scene.items])
         for item in scene.items:
@@ -97,5 +127,8 @@ def build_scene(shot: Shot, cache, shading: str = "department") -> Scene:
     if "lights" in shot.parts and shot.access("lights") != "ignore":
         scene.lights = shot.lights.lights()
         scene.light_access = shot.access("lights")
+        if rl is not None and rl.lights:
+            patterns = [pattern_regex(p) for p in rl.lights]
+            scene.lights = [lt for lt in scene.lights if any(rx.match(lt.path) for rx in patterns)]
     return scene
 

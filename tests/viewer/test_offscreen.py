@@ -1,4 +1,5 @@
 """Rendering the demo shot without a window, asserting on the pixels."""
+import json
 import os
 
 import numpy as np
@@ -303,3 +304,60 @@ def test_shading_and_gate_options_on_the_command_line(run, demo, tmp_path):
     assert not np.array_equal(images["materials"], images["lights"])
     bad = run("view", path, "--shading", "pretty", "--snapshot", tmp_path / "x.png")
     assert bad.exit_code == 2 and "pretty" in bad.output
+
+
+def test_render_layer_preview_draws_its_members_only(demo, gl):
+    """The environment layer holds /env and /fx: the hero is not in its picture, the rock is."""
+    _, path = demo
+    shot = sdf.open(path, department="lighting")
+    full, scene, cache = _render_with(shot, 1001, gl, shading="materials")
+    hero = next(i for i in scene.items if i.node == "/chars/hero/body")
+    x, y = _project(shot, cache, hero, 1001)
+    from sdf.viewer.offscreen import OffscreenView
+
+    layer_scene = build_scene(shot, cache, shading="materials", layer="environment")
+    assert {i.node.split("/")[1] for i in layer_scene.items} <= {"env", "fx"}
+    assert "/fx/sparks" not in {i.node for i in layer_scene.items}  # hidden by the layer's override
+    view = OffscreenView(layer_scene, cache, W, H, ctx=gl)
+    rgba, _ = view.render(1001, "shotCam")
+    view.release()
+    assert not np.array_equal(rgba[y, x, :3], full[y, x, :3])  # the hero is gone from where it was
+
+
+def test_render_layer_aovs_are_one_multi_part_exr(run, demo, tmp_path):
+    """beauty (holdouts transparent), normals, depth and an id matte, read back by sdf exr and OpenEXR."""
+    import OpenEXR
+
+    _, path = demo
+    shot = sdf.open(path, department="lighting")
+    out = tmp_path / "characters.1001.exr"
+    res = run("view", path, "-d", "lighting", "--layer", "characters", "--aovs", out, "--frame", "1001",
+              "--size", f"{W}x{H}")
+    assert res.exit_code == 0, res.output
+    info = json.loads(run("exr", "info", out, "--json").stdout)
+    assert [p["name"] for p in info["parts"]] == ["beauty", "N", "depth", "id"]
+    parts = {p.name(): p for p in OpenEXR.File(str(out), separate_channels=True).parts}
+    alpha = parts["beauty"].channels["beauty.A"].pixels.astype(np.float32)
+    ids = parts["id"].channels["id.V"].pixels
+    depth = parts["depth"].channels["depth.Z"].pixels
+    n = np.stack([parts["N"].channels[f"N.{c}"].pixels.astype(np.float32) for c in "XYZ"], axis=-1)
+    cache = FrameCache()
+    scene = build_scene(shot, cache, layer="characters")
+    hero = next(i for i in scene.items if i.node == "/chars/hero/body")
+    rock = next(i for i in scene.items if i.node == "/env/rock")
+    assert rock.matte and not hero.matte
+    x, y = _project(shot, cache, hero, 1001)
+    assert alpha[y, x] == 1.0 and ids[y, x] == hero.id and depth[y, x] > 0
+    assert abs(np.linalg.norm(n[y, x]) - 1.0) < 1e-2
+    rx, ry = _project(shot, cache, rock, 1001)
+    if ids[ry, rx] == rock.id:  # where the rock is in front, it holds out: nothing in the beauty
+        assert alpha[ry, rx] == 0.0
+    assert (ids == rock.id).any() and (alpha[ids == rock.id] == 0).all()
+    split = tmp_path / "split"
+    split.mkdir()
+    assert run("exr", "split", out, split).exit_code == 0
+    assert sorted(os.listdir(split)) == ["N.exr", "beauty.exr", "depth.exr", "id.exr"]
+    bad = run("view", path, "--aovs", tmp_path / "x.exr")
+    assert bad.exit_code == 2 and "--layer" in bad.output
+    bad = run("view", path, "-d", "lighting", "--layer", "nope", "--aovs", tmp_path / "x.exr")
+    assert bad.exit_code == 2 and "characters" in bad.output
