@@ -50,6 +50,7 @@ def make_window_class():
             self.error = None
             self._drag = None
             self.setMinimumSize(320, 200)
+            self.setMouseTracking(True)
 
         def initializeGL(self):
             import moderngl
@@ -70,14 +71,19 @@ def make_window_class():
             view, proj = view_for(v.scene, v.camera_name, v.frame, w / h, v.orbit)
             self.renderer.wireframe = v.wireframe
             self.renderer.gate, self.renderer.grid = v.gate, v.grid
+            self.renderer.highlight = v.selected
             self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
                                                     look_through=v.camera_name)
 
         def mousePressEvent(self, e):
             self._drag = (e.position().x(), e.position().y(), e.modifiers())
+            self._press = (e.position().x(), e.position().y())
 
         def mouseMoveEvent(self, e):
-            if self._drag is None or self.viewer.camera_name:
+            if self._drag is None:
+                self.viewer.hover(e.position().x(), e.position().y())  # names the element under the mouse
+                return
+            if self.viewer.camera_name:
                 return
             x, y, mods = self._drag
             dx, dy = e.position().x() - x, e.position().y() - y
@@ -90,6 +96,9 @@ def make_window_class():
 
         def mouseReleaseEvent(self, e):
             self._drag = None
+            px, py = getattr(self, "_press", (None, None))
+            if px is not None and abs(e.position().x() - px) + abs(e.position().y() - py) < 3:
+                self.viewer.select(self.viewer.pick_at(px, py))  # a click, not a drag: select
 
         def wheelEvent(self, e):
             if not self.viewer.camera_name:
@@ -97,12 +106,15 @@ def make_window_class():
                 self.update()
 
     class CacheBar(QtWidgets.QWidget):
-        """The frame range with cached frames filled in, like Maya's cached playback bar."""
+        """The timeline: frame numbers, the in/out range, cached frames filled in (like Maya's cached
+        playback bar) with a legend, and the current frame; a click or drag sets the frame."""
+
+        BAR = 8
 
         def __init__(self, viewer):
             super().__init__()
             self.viewer = viewer
-            self.setFixedHeight(8)
+            self.setFixedHeight(self.BAR + 18)
 
         def cached(self) -> set[float]:
             v = self.viewer
@@ -114,19 +126,59 @@ def make_window_class():
                 frames = held if frames is None else frames & held
             return frames or set()
 
-        def paintEvent(self, event):
-            p = QtGui.QPainter(self)
-            p.fillRect(self.rect(), QtGui.QColor(50, 50, 55))
+        def labels(self) -> list[int]:
+            """The frame numbers written under the bar: every 1, 2, 5, 10... frames, so they never crowd."""
             frames = self.viewer.scene.frames
             if not frames:
+                return []
+            px = self.width() / len(frames)
+            step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10 ** 9) if s * px >= 36)
+            return [f for f in frames if f % step == 0]
+
+        def frame_at(self, x: float) -> int:
+            frames = self.viewer.scene.frames
+            i = int(x / max(self.width(), 1) * len(frames))
+            return frames[max(0, min(i, len(frames) - 1))]
+
+        def mousePressEvent(self, e):
+            self.viewer.set_frame(self.frame_at(e.position().x()))
+
+        def mouseMoveEvent(self, e):
+            self.viewer.set_frame(self.frame_at(e.position().x()))
+
+        def paintEvent(self, event):
+            p = QtGui.QPainter(self)
+            frames = self.viewer.scene.frames
+            p.fillRect(self.rect(), QtGui.QColor(40, 40, 44))
+            if not frames:
+                p.end()
                 return
-            held = self.cached()
             w = self.width() / len(frames)
+            bar = QtCore.QRectF(0, 0, self.width(), self.BAR)
+            p.fillRect(bar, QtGui.QColor(55, 55, 60))
+            lo, hi = self.viewer.range
+            p.fillRect(QtCore.QRectF((lo - frames[0]) * w, 0, (hi - lo + 1) * w, self.BAR), QtGui.QColor(75, 78, 88))
+            held = self.cached()
             for i, f in enumerate(frames):
                 if float(f) in held:
-                    p.fillRect(QtCore.QRectF(i * w, 0, max(w, 1), self.height()), QtGui.QColor(60, 170, 90))
+                    p.fillRect(QtCore.QRectF(i * w, 2, max(w, 1), self.BAR - 4), QtGui.QColor(60, 170, 90))
             i = frames.index(self.viewer.frame) if self.viewer.frame in frames else 0
-            p.fillRect(QtCore.QRectF(i * w, 0, max(w, 2), self.height()), QtGui.QColor(240, 200, 60))
+            p.fillRect(QtCore.QRectF(i * w, 0, max(w, 2), self.BAR), QtGui.QColor(240, 200, 60))
+            p.setPen(QtGui.QColor(170, 170, 175))
+            font = p.font()
+            font.setPointSize(7)
+            p.setFont(font)
+            for f in self.labels():
+                x = (f - frames[0]) * w
+                p.drawLine(QtCore.QPointF(x, self.BAR), QtCore.QPointF(x, self.BAR + 3))
+                p.drawText(QtCore.QPointF(x + 2, self.BAR + 13), str(f))
+            legend = "cached  current  in/out"
+            fm = p.fontMetrics()
+            x = self.width() - fm.horizontalAdvance(legend) - 40
+            for colour, word in (((60, 170, 90), "cached"), ((240, 200, 60), "current"), ((75, 78, 88), "in/out")):
+                p.fillRect(QtCore.QRectF(x, self.BAR + 6, 8, 8), QtGui.QColor(*colour))
+                p.drawText(QtCore.QPointF(x + 11, self.BAR + 14), word)
+                x += fm.horizontalAdvance(word) + 22
             p.end()
 
     class ViewerWindow(QtWidgets.QMainWindow):
@@ -145,6 +197,8 @@ def make_window_class():
             self.range = [frames[0], frames[-1]]
             self.frame = frame if frame is not None else frames[0]
             self.hidden: set[str] = set()
+            self.selected: set[str] = set()
+            self.pingpong = False
             self.wireframe = False
             self.loop = True
             self.every_frame = False
@@ -199,8 +253,15 @@ def make_window_class():
             self.grid_box.toggled.connect(lambda on: self._set("grid", on))
             frame_all = QtWidgets.QPushButton("frame all")
             frame_all.clicked.connect(self.frame_all)
+            self.statusBar().showMessage("")  # made now, so naming a hovered element never resizes the view
+            self.search = QtWidgets.QLineEdit()
+            self.search.setPlaceholderText("search elements")
+            self.search.setClearButtonEnabled(True)
+            self.search.textChanged.connect(self.filter_outliner)
+            self.outliner.itemSelectionChanged.connect(self._outliner_selected)
+            self.outliner.setSelectionMode(QtWidgets.QAbstractItemView.ExtendedSelection)
             for w in (self.camera_box, self.shading_box, self.wire_box, self.gate_box, self.grid_box, frame_all,
-                      self.outliner):
+                      self.search, self.outliner):
                 lay.addWidget(w)
             # The HUD: shot, camera, lens, frame and rate, over the top of the view.
             self.hud = QtWidgets.QLabel(self.view)
@@ -227,6 +288,9 @@ def make_window_class():
             self.loop_box = QtWidgets.QCheckBox("loop")
             self.loop_box.setChecked(True)
             self.loop_box.toggled.connect(lambda on: setattr(self, "loop", on))
+            self.pingpong_box = QtWidgets.QCheckBox("ping-pong")
+            self.pingpong_box.setToolTip("At either end of the range, play back the other way")
+            self.pingpong_box.toggled.connect(self.set_pingpong)
             self.every_box = QtWidgets.QCheckBox("every frame")
             self.every_box.setToolTip("Draw every frame as fast as possible instead of pacing to the shot's fps")
             self.every_box.toggled.connect(self.set_every_frame)
@@ -248,7 +312,8 @@ def make_window_class():
             self.budget_box.setValue(int(self.cache.budget / 2**20))
             self.budget_box.valueChanged.connect(lambda mb: self.cache.set_budget(int(mb) * 2**20))
             row = QtWidgets.QHBoxLayout()
-            for w in (self.play_button, back, fwd, self.loop_box, self.every_box, self.start_box, self.end_box,
+            for w in (self.play_button, back, fwd, self.loop_box, self.pingpong_box, self.every_box, self.start_box,
+                      self.end_box,
                       self.frame_label, QtWidgets.QLabel("cache budget"), self.budget_box):
                 row.addWidget(w)
             tl.addLayout(row, 0, 0)
@@ -336,6 +401,105 @@ def make_window_class():
             self.wireframe = bool(on)
             self.view.update()
 
+        def keyPressEvent(self, e):
+            """The usual playback keys: space plays and pauses, arrows step, Home and End jump to the range's ends."""
+            key = e.key()
+            if key == QtCore.Qt.Key_Space:
+                self.toggle_play()
+            elif key in (QtCore.Qt.Key_Left, QtCore.Qt.Key_Right):
+                self.pause()
+                self.step(-1 if key == QtCore.Qt.Key_Left else 1)
+            elif key in (QtCore.Qt.Key_Home, QtCore.Qt.Key_End):
+                self.pause()
+                self.set_frame(self.range[0] if key == QtCore.Qt.Key_Home else self.range[1])
+            else:
+                super().keyPressEvent(e)
+
+        def set_pingpong(self, on):
+            self.pingpong = bool(on)
+            if not on:
+                self.direction = 1
+
+        def filter_outliner(self, text):
+            """Show the rows whose name contains ``text`` (any case), with the rows above them."""
+            needle = text.strip().lower()
+
+            def visit(item) -> bool:
+                shown = False
+                for i in range(item.childCount()):
+                    shown |= visit(item.child(i))
+                own = not needle or needle in item.text(0).lower()
+                if item is not self.outliner.invisibleRootItem():
+                    item.setHidden(not (own or shown))
+                    if needle and shown:
+                        item.setExpanded(True)
+                return own or shown
+            visit(self.outliner.invisibleRootItem())
+
+        def visible_rows(self) -> list[str]:
+            rows = []
+
+            def walk(item, prefix):
+                for i in range(item.childCount()):
+                    c = item.child(i)
+                    if not c.isHidden():
+                        rows.append(prefix + c.text(0))
+                        walk(c, prefix + c.text(0) + "/")
+            walk(self.outliner.invisibleRootItem(), "")
+            return rows
+
+        def pick_at(self, x: float, y: float) -> str | None:
+            """The element drawn at widget pixel (x, y): the id matte of the current view, rendered aside."""
+            view = self.view
+            if view.renderer is None:
+                return None
+            view.makeCurrent()
+            ratio = view.devicePixelRatio()
+            w, h = max(int(view.width() * ratio), 1), max(int(view.height() * ratio), 1)
+            fbo = view.ctx.framebuffer(color_attachments=[view.ctx.renderbuffer((w, h), 4, dtype="f4")],
+                                       depth_attachment=view.ctx.depth_renderbuffer((w, h)))
+            r = view.renderer
+            saved = (r.aov, r.background, r.highlight)
+            try:
+                r.aov, r.background, r.highlight = 3, (0.0, 0.0, 0.0, 0.0), set()
+                vm, proj = view_for(self.scene, self.camera_name, self.frame, w / h, self.orbit)
+                r.render(self.scene, self.cache, self.frame, vm, proj, fbo, hidden=self.hidden,
+                         look_through=self.camera_name)
+                px = np.frombuffer(fbo.read(viewport=(int(x * ratio), h - 1 - int(y * ratio), 1, 1), components=4,
+                                            dtype="f4"), np.float32)
+            finally:
+                r.aov, r.background, r.highlight = saved
+                fbo.release()
+                view.doneCurrent()
+            ident = int(round(float(px[0])))
+            return next((i.node for i in self.scene.items if i.id == ident), None) if ident else None
+
+        def hover(self, x: float, y: float):
+            name = self.pick_at(x, y)
+            self.view.setToolTip(name or "")
+            self.hovered = name
+            self.statusBar().showMessage(name or "", 2000)
+
+        def select(self, path: str | None):
+            """Select an element (None: nothing): highlighted in the view and the outliner."""
+            self.selected = {path} if path else set()
+            self.outliner.blockSignals(True)
+            self.outliner.clearSelection()
+            root = self.outliner.invisibleRootItem()
+            stack = [root.child(i) for i in range(root.childCount())]
+            while stack:
+                it = stack.pop()
+                if path and it.data(0, QtCore.Qt.UserRole) == path:
+                    it.setSelected(True)
+                    self.outliner.scrollToItem(it)
+                stack.extend(it.child(i) for i in range(it.childCount()))
+            self.outliner.blockSignals(False)
+            self.view.update()
+
+        def _outliner_selected(self):
+            self.selected = {p for p in (i.data(0, QtCore.Qt.UserRole) for i in self.outliner.selectedItems()) if p}
+            self.view.update()
+
         def set_shading(self, text):
             self.scene.shading = text
             self.view.update()
@@ -394,7 +558,10 @@ def make_window_class():
             frames = self._play_frames()
             i = frames.index(self.frame) if self.frame in frames else 0
             j = i + n
-            if self.loop:
+            if self.pingpong and self.playing and not 0 <= j < len(frames) and len(frames) > 1:
+                self.direction = -self.direction  # bounce off the end of the range
+                j = i - n
+            elif self.loop:
                 j %= len(frames)
             self.set_frame(frames[max(0, min(j, len(frames) - 1))])
 
@@ -415,11 +582,22 @@ def make_window_class():
 
         def tick(self):
             frames = self._play_frames()
-            if self.frame == frames[-1] and not self.loop:
+            if self.frame == frames[-1] and not self.loop and not self.pingpong:
                 self.pause()
                 return
             if self.every_frame:
-                self.step(1)
+                self.step(self.direction if self.pingpong else 1)
+            elif self.pingpong and len(frames) > 1:
+                # Real time, back and forth: the clock's position folded over the range.
+                t0, f0 = self._clock
+                i0 = frames.index(f0) if f0 in frames else 0
+                period = 2 * (len(frames) - 1)
+                k = (i0 + int((time.perf_counter() - t0) * self.shot.fps)) % period
+                self.direction = 1 if k < len(frames) - 1 else -1
+                new = frames[k if k < len(frames) else period - k]
+                if new == self.frame:
+                    return
+                self.set_frame(new)
             else:
                 # Real time: the frame follows the clock, skipping frames when drawing falls behind.
                 t0, f0 = self._clock

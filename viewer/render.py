@@ -124,6 +124,7 @@ class Renderer:
         self.gate = False   # looking through a camera: film gate, action and title safe areas, with overscan
         self.aov = 0        # 0 beauty (shaded), 1 world normals, 2 camera depth, 3 element id
         self.background = (*BACKGROUND, 1.0)  # AOV renders clear to nothing: (0, 0, 0, 0)
+        self.highlight: set[str] = set()      # selected elements, drawn tinted
         self.grid = False   # free camera: a ground grid (1 m squares) and the world axes
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
@@ -218,7 +219,7 @@ class Renderer:
             if d.kind == "points":
                 self.points["mvp"].write(_gl(mvp))
                 self.points["colour"].value = (float(item.id), 0.0, 0.0) if self.aov == 3 else \
-                    (0.0, 0.0, 0.0) if self.aov or item.matte else _colour(scene, item)
+                    (0.0, 0.0, 0.0) if self.aov or item.matte else self._colour(scene, item)
                 self.points["size"].value = 3.0
                 vbo = self._vbo((item.node, "p"), d.positions)
                 vao = self.ctx.vertex_array(self.points, [(vbo, "3f", "in_pos")])
@@ -230,7 +231,7 @@ class Renderer:
                 continue
             self.mesh["mvp"].write(_gl(mvp))
             self.mesh["model"].write(_gl(model))
-            self.mesh["colour"].value = _colour(scene, item)
+            self.mesh["colour"].value = self._colour(scene, item)
             self.mesh["has_normals"].value = False
             self.mesh["flat_colour"].value = True
             vbo = self._vbo((item.node, "p"), d.positions)
@@ -247,6 +248,12 @@ class Renderer:
         self.ctx.finish()
         timing.draw_seconds = time.perf_counter() - t1
         return timing
+
+    def _colour(self, scene: Scene, item) -> tuple:
+        colour = _colour(scene, item)
+        if item.node in self.highlight:  # selected: tinted towards the selection colour
+            colour = tuple(0.4 * c + 0.6 * s for c, s in zip(colour, SELECTED_COLOUR))
+        return colour
 
     def _lighting(self, scene: Scene, frame: float, view: np.ndarray) -> None:
         """Uniforms for the shading mode (see :mod:`sdf.viewer.looks`): a headlight, or the shot's lights."""
@@ -284,7 +291,7 @@ class Renderer:
         prog = self.fetch
         prog["mvp"].write(_gl(mvp))
         prog["model"].write(_gl(model))
-        prog["colour"].value = _colour(scene, item)
+        prog["colour"].value = self._colour(scene, item)
         prog["flat_colour"].value = False
         self._texture((item.node, "p"), d.positions).use(0)
         has_n = d.normals is not None and len(d.normals) >= topo.normals_need and topo.normal_of_vertex is not None
@@ -371,6 +378,7 @@ class Renderer:
 
 
 GRID_COLOUR = (0.3, 0.31, 0.34)
+SELECTED_COLOUR = (1.0, 0.85, 0.3)
 GATE_COLOUR = (0.92, 0.92, 0.92)
 SAFE_COLOUR = (0.55, 0.55, 0.58)
 #: How much of the view around the film gate is shown when the gate is drawn (Maya's overscan).

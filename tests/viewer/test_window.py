@@ -62,3 +62,26 @@ def test_controls_change_the_image(session):
 
 def test_paced_playback_follows_the_clock(session):
     assert 12 <= session["realtime_frames_per_second"] <= 30  # the shot's 24 fps, frames dropped if needed
+
+
+def test_keys_timeline_and_ping_pong(session):
+    keys = session["keys"]
+    lo, hi = session["range"]
+    assert (keys["right"], keys["left"], keys["end"], keys["home"]) == (1011, 1010, hi, lo)
+    assert keys["space_plays"] and keys["space_pauses"]
+    labels = session["timeline_labels"]
+    assert labels and all(b > a for a, b in zip(labels, labels[1:]))
+    assert abs(session["timeline_click_frame"] - (lo + hi) / 2) <= 2  # a click on the timeline sets the frame
+    seen = session["pingpong_frames"]
+    assert max(seen) == hi and seen[-1] < hi  # reached the end and came back
+    assert any(b < a for a, b in zip(seen, seen[1:]))
+
+
+def test_outliner_search_hover_and_selection(session):
+    rows = session["search_rows"]
+    assert rows and any(r.endswith("hero") or "hero" in r.split("/")[-1] for r in rows)
+    assert all("hero" in r for r in rows if r.count("/") >= 2)  # only the matches (and the rows above them)
+    assert session["picked"] == "/chars/hero/body"
+    assert session["tooltip"] == "/chars/hero/body"
+    assert session["selection_changed"] > 0.001 and session["outliner_selected"] == ["/chars/hero/body"]
+    assert "shotCam" in session["hud"] and "frame 1001" in session["hud"]

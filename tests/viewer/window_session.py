@@ -105,6 +105,66 @@ def main(shot_path):
     app.processEvents()
     out["camera_hidden_changed"] = float(np.mean(np.any(pixels(window.view) != free, axis=-1)))
     out["hidden"] = sorted(window.hidden)
+    # Keys: arrows step, Home and End jump to the range's ends, space plays and pauses.
+    window.camera_box.setCurrentText("shotCam")
+    window.set_frame(1010)
+    keys = {}
+    for name, key in (("right", Qt.Key_Right), ("left", Qt.Key_Left), ("end", Qt.Key_End), ("home", Qt.Key_Home)):
+        QTest.keyClick(window, key)
+        keys[name] = window.frame
+    QTest.keyClick(window, Qt.Key_Space)
+    keys["space_plays"] = window.playing
+    QTest.keyClick(window, Qt.Key_Space)
+    keys["space_pauses"] = not window.playing
+    out["keys"] = keys
+    out["range"] = list(window.range)
+    out["timeline_labels"] = window.cache_bar.labels()
+    window.cache_bar.mousePressEvent(type("E", (), {"position": lambda self: __import__("PySide6.QtCore", fromlist=["QPointF"]).QPointF(window.cache_bar.width() / 2, 3)})())
+    out["timeline_click_frame"] = window.frame
+    # Ping-pong: from near the end, every frame, the playhead comes back.
+    window.every_box.setChecked(True)
+    window.loop_box.setChecked(False)
+    window.pingpong_box.setChecked(True)
+    window.set_frame(window.range[1] - 2)
+    seen = []
+    window.play()
+    t = time.time()
+    while time.time() - t < 20 and (len(seen) < 8):
+        QTest.qWait(5)
+        if not seen or seen[-1] != window.frame:
+            seen.append(window.frame)
+    window.pause()
+    out["pingpong_frames"] = seen
+    window.pingpong_box.setChecked(False)
+    window.every_box.setChecked(False)
+    # Outliner search.
+    window.search.setText("hero")
+    app.processEvents()
+    out["search_rows"] = window.visible_rows()
+    window.search.setText("")
+    # Hover and click: the element under the mouse is named and selected, in the view and the outliner.
+    window.set_frame(1001)
+    app.processEvents()
+    from sdf.viewer.render import _fit_gate, view_for
+
+    hero = next(i for i in window.scene.items if i.node == "/chars/hero/body")
+    d = cache.get(hero.file, hero.object, 1001, shot.fps, layout="stored")
+    centre = np.r_[d.positions.mean(0), 1.0] @ (d.world @ hero.node_matrix)
+    wv, hv = window.view.width(), window.view.height()
+    vm, proj = view_for(window.scene, "shotCam", 1001, wv / hv)
+    proj, _ = _fit_gate(window.scene, "shotCam", proj)
+    clip = proj @ vm @ centre
+    ndc = clip[:3] / clip[3]
+    x, y = (ndc[0] * 0.5 + 0.5) * wv, (1 - (ndc[1] * 0.5 + 0.5)) * hv
+    out["picked"] = window.pick_at(x, y)
+    window.hover(x, y)
+    out["tooltip"] = window.view.toolTip()
+    before_sel = pixels(window.view)
+    window.select(out["picked"])
+    app.processEvents()
+    out["selection_changed"] = float(np.mean(np.any(pixels(window.view) != before_sel, axis=-1)))
+    out["outliner_selected"] = [i.data(0, 256) for i in window.outliner.selectedItems()]
+    out["hud"] = window.hud.text()
     window.budget_box.setValue(1)
     out["budget_after"] = cache.budget
     out["held_after"] = cache.snapshot().bytes_held
