@@ -432,6 +432,26 @@ class Shot(Element):
             base_file = (node._doc.path if node._doc is not None else None) or self.file
         return self.resolve(src.file, os.path.dirname(base_file))
 
+    def pinned(self, kind: str, version: int | str) -> "Shot":
+        """A fresh view of this shot, read again from its file, with part ``kind`` read at published
+        ``version`` ("latest" or a number): what a lead compares the current data against. Nothing
+        is written; the view is for looking at history, not for saving."""
+        other = open_shot(self.file, self.department, policy=self.policy,
+                          allow_outside_root=self.resolver.allow_outside_root)
+        ref = other._parts.get(kind)
+        if ref is None or ref.ref is None:
+            raise SdfError(f"part '{kind}' is not a file of its own, so it has no published versions", self.file,
+                           f"parts/{kind}")
+        if version != "latest":
+            try:
+                version = int(version)
+            except (TypeError, ValueError):
+                raise SdfError(f"a version is a number or 'latest', not '{version}'", self.file,
+                               f"parts/{kind}") from None
+        other._parts[kind] = PartRef(kind, ref=ref.ref, version=version)
+        other.part_path(kind)  # a version that was never published is an error now, naming the file
+        return other
+
     def part_path(self, kind: str, *, version: int | str | None = "as-referenced") -> str | None:
         """The absolute file of a referenced part at its referenced (or given) version; None if inline."""
         ref = self.parts.get(kind)

@@ -31,10 +31,14 @@ from sdf.errors import SdfError, display_path
 @click.option("--aovs", "aovs_path", type=click.Path(), help="With --layer: write the layer's AOVs from the preview "
               "renderer (beauty, normals, depth by their sources, and an id matte) at --frame as one multi-part "
               "OpenEXR, which sdf exr info and split read.")
+@click.option("--compare", "compare_spec", metavar="KIND@VERSION", help="Compare with a published version of a "
+              "department's part (e.g. animation@2): --snapshot/--playblast draw both.")
+@click.option("--compare-mode", type=click.Choice(["side", "wipe", "ghost"]), default="wipe", show_default=True,
+              help="How --compare puts the two versions together.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
 def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, shading, gate,
-         layer, aovs_path, cache_mb,
+         layer, aovs_path, compare_spec, compare_mode, cache_mb,
          allow_outside_root):
     """Play a shot in a window, or render it without one.
 
@@ -44,6 +48,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
       sdf view shots/sh010/sh010.sdf --snapshot sh010.png --frame 1024
       sdf view shots/sh010/sh010.sdf -d lighting --shading lights --gate --snapshot lit.png
       sdf view shots/sh010/sh010.sdf -d lighting --layer characters --aovs characters.1001.exr --frame 1001
+      sdf view shots/sh010/sh010.sdf -d animation --compare animation@2 --compare-mode ghost --snapshot diff.png
       sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
     """
     from sdf.cache.frame_cache import FrameCache
@@ -61,6 +66,14 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     if aovs_path and os.path.splitext(aovs_path)[1].lower() != ".exr":
         raise SdfError("--aovs writes a multi-part OpenEXR: name the file .exr", aovs_path)
     scene = build_scene(shot, cache, shading=shading, layer=layer)
+    other = None
+    if compare_spec:
+        from .compare import parse
+
+        kind, version = parse(compare_spec)
+        other = build_scene(shot.pinned(kind, version), cache, shading=shading, layer=layer)
+        if not (snapshot or playblast):
+            raise SdfError("--compare draws with --snapshot or --playblast")
     for m in scene.missing:
         click.echo(f"warning: missing, not drawn: {m}", err=True)
     try:
@@ -89,7 +102,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             if f not in shot.frame_range:
                 raise SdfError(f"--frame {f} is outside the shot's range "
                                f"{shot.frame_range.start}-{shot.frame_range.end}", shot.file, "frame_range")
-            run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate)
+            run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate, other=other, mode=compare_mode)
             click.echo(display_path(snapshot))
         if playblast:
             frames = parse_frames(frame_spec, shot)
@@ -98,7 +111,8 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             bar = progress_bar(len(frames), "playblast")
             try:
                 written = run_playblast(scene, cache, playblast, frames, cam, fmt, (w, h),
-                                        progress=lambda n, t: bar.update(1), gate=gate)
+                                        progress=lambda n, t: bar.update(1), gate=gate, other=other,
+                                        mode=compare_mode)
             finally:
                 bar.close()
             click.echo(f"{len(written)} frames: {display_path(written[0])} .. {os.path.basename(written[-1])}")

@@ -50,10 +50,21 @@ class OffscreenView:
         self.fbo.release()
 
 
-def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540), gate: bool = False) -> str:
+def _frame_image(view, scene, cache, frame, camera, size, gate, other, mode):
+    if other is None:
+        rgba, _ = view.render(frame, camera)
+        return rgba
+    from .compare import render_compare
+
+    return render_compare(scene, other, cache, frame, camera, size, mode, ctx=view.ctx, gate=gate)
+
+
+def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540), gate: bool = False,
+             other=None, mode: str = "wipe") -> str:
+    """One frame to PNG or EXR; with ``other`` (the scene at another version), both compared in ``mode``."""
     view = OffscreenView(scene, cache, *size)
     view.renderer.gate = gate
-    rgba, _ = view.render(frame, camera)
+    rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
     if path.lower().endswith(".exr"):
         write_exr(path, rgba.astype(np.float32) / 255.0, camera or "free", int(frame))
     else:
@@ -62,7 +73,8 @@ def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(96
 
 
 def playblast(scene, cache, out_dir: str, frames: list[int], camera: str | None, fmt: str = "png",
-              size=(960, 540), progress: Callable[[int, int], None] | None = None, gate: bool = False) -> list[str]:
+              size=(960, 540), progress: Callable[[int, int], None] | None = None, gate: bool = False,
+              other=None, mode: str = "wipe") -> list[str]:
     """A numbered image sequence ``<shot>.<frame:04d>.<fmt>`` rendered through ``camera``."""
     if not os.path.isdir(out_dir):
         raise SdfError("playblast directory does not exist", out_dir)
@@ -70,7 +82,7 @@ def playblast(scene, cache, out_dir: str, frames: list[int], camera: str | None,
     view.renderer.gate = gate
     written = []
     for n, frame in enumerate(frames):
-        rgba, _ = view.render(frame, camera)
+        rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
         path = os.path.join(out_dir, f"{scene.shot.name}.{frame:04d}.{fmt}")
         if fmt == "exr":
             write_exr(path, rgba.astype(np.float32) / 255.0, camera or "free", frame)

@@ -361,3 +361,35 @@ def test_render_layer_aovs_are_one_multi_part_exr(run, demo, tmp_path):
     assert bad.exit_code == 2 and "--layer" in bad.output
     bad = run("view", path, "-d", "lighting", "--layer", "nope", "--aovs", tmp_path / "x.exr")
     assert bad.exit_code == 2 and "characters" in bad.output
+
+
+@pytest.mark.parametrize("mode", ["side", "wipe", "ghost"])
+def test_compare_two_published_versions(run, demo, tmp_path, mode):
+    """Final layout moves the crate and publishes twice: compared against version 1, the picture shows
+    both placements (side by side, wiped, or the old one as a ghost); with no change it is the same."""
+    from sdf.publish import publish
+
+    _, path = demo
+    for x in (0.0, 2.5):
+        view = sdf.open(path, department="final_layout")
+        view.model_tree.find("/props/crate").transform = sdf.translation(x, 0, 0)
+        view.save()
+        publish(view, message=f"crate at {x}")
+    now = sdf.open(path, department="final_layout")
+    assert now.pinned("placement", 1).part_path("placement").endswith(".v001.json")
+    plain = tmp_path / "plain.png"
+    assert run("view", path, "-d", "final_layout", "--snapshot", plain, "--size", "320x180").exit_code == 0
+    out = tmp_path / f"{mode}.png"
+    res = run("view", path, "-d", "final_layout", "--compare", "placement@1", "--compare-mode", mode,
+              "--snapshot", out, "--size", "320x180")
+    assert res.exit_code == 0, res.output
+    a, b = read_png(str(plain)), read_png(str(out))
+    assert b.shape == a.shape and not np.array_equal(a, b)
+    same = tmp_path / "same.png"  # against the version it already shows: nothing differs but the wipe line
+    assert run("view", path, "-d", "final_layout", "--compare", "placement@2", "--compare-mode", "ghost",
+               "--snapshot", same, "--size", "320x180").exit_code == 0
+    ghosted = read_png(str(same))
+    empty = np.abs(a[..., :3].astype(int) - np.round(np.array(BACKGROUND) * 255)).max(axis=2) <= 3
+    assert np.array_equal(ghosted[empty], a[empty])  # ghosted onto itself: no shape where there was none
+    bad = run("view", path, "-d", "final_layout", "--compare", "placement@9", "--snapshot", out)
+    assert bad.exit_code == 2 and "placement" in bad.output
