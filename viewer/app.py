@@ -72,8 +72,39 @@ def make_window_class():
             self.renderer.wireframe = v.wireframe
             self.renderer.gate, self.renderer.grid = v.gate, v.grid
             self.renderer.highlight = v.selected
+            if v.compare_scene is not None:
+                self._paint_compare(fbo, w, h)
+                return
             self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
                                                     look_through=v.camera_name)
+
+        def _paint_compare(self, fbo, w, h):
+            """Both versions drawn aside, put together (sdf.viewer.compare) and copied onto the view."""
+            from .compare import composite
+            from .render import BACKGROUND
+
+            v = self.viewer
+            pw = w // 2 if v.compare_mode == "side" else w
+            images = []
+            for scene in (v.scene, v.compare_scene):
+                side = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((pw, h), 4)],
+                                            depth_attachment=self.ctx.depth_renderbuffer((pw, h)))
+                try:
+                    vm, proj = view_for(scene, v.camera_name, v.frame, pw / h, v.orbit)
+                    self.renderer.render(scene, v.cache, v.frame, vm, proj, side, hidden=v.hidden,
+                                         look_through=v.camera_name)
+                    images.append(np.frombuffer(side.read(components=4), np.uint8).reshape(h, pw, 4)[::-1])
+                finally:
+                    side.release()
+            picture = composite(images[0], images[1], v.compare_mode, BACKGROUND)
+            tex = self.ctx.texture((picture.shape[1], picture.shape[0]), 4,
+                                   np.ascontiguousarray(picture[::-1]).tobytes())
+            src = self.ctx.framebuffer(color_attachments=[tex])
+            try:
+                self.ctx.copy_framebuffer(fbo, src)
+            finally:
+                src.release()
+                tex.release()
 
         def mousePressEvent(self, e):
             self._drag = (e.position().x(), e.position().y(), e.modifiers())
@@ -199,6 +230,8 @@ def make_window_class():
             self.hidden: set[str] = set()
             self.selected: set[str] = set()
             self.pingpong = False
+            self.compare_scene = None   # the shot with one part at another published version (see compare)
+            self.compare_mode = "wipe"
             self.wireframe = False
             self.loop = True
             self.every_frame = False
@@ -253,6 +286,12 @@ def make_window_class():
             self.grid_box.toggled.connect(lambda on: self._set("grid", on))
             frame_all = QtWidgets.QPushButton("frame all")
             frame_all.clicked.connect(self.frame_all)
+            self.compare_edit = QtWidgets.QLineEdit()
+            self.compare_edit.setPlaceholderText("compare with KIND@VERSION, e.g. animation@2")
+            self.compare_edit.returnPressed.connect(lambda: self.set_compare(self.compare_edit.text()))
+            self.compare_box = QtWidgets.QComboBox()
+            self.compare_box.addItems(["wipe", "side", "ghost"])
+            self.compare_box.currentTextChanged.connect(lambda m: self._set_compare_mode(m))
             self.statusBar().showMessage("")  # made now, so naming a hovered element never resizes the view
             self.search = QtWidgets.QLineEdit()
             self.search.setPlaceholderText("search elements")
@@ -261,7 +300,7 @@ def make_window_class():
             self.outliner.itemSelectionChanged.connect(self._outliner_selected)
             self.outliner.setSelectionMode(QtWidgets.QAbstractItemView.ExtendedSelection)
             for w in (self.camera_box, self.shading_box, self.wire_box, self.gate_box, self.grid_box, frame_all,
-                      self.search, self.outliner):
+                      self.compare_edit, self.compare_box, self.search, self.outliner):
                 lay.addWidget(w)
             # The HUD: shot, camera, lens, frame and rate, over the top of the view.
             self.hud = QtWidgets.QLabel(self.view)
@@ -414,6 +453,27 @@ def make_window_class():
                 self.set_frame(self.range[0] if key == QtCore.Qt.Key_Home else self.range[1])
             else:
                 super().keyPressEvent(e)
+
+        def set_compare(self, spec: str):
+            """Compare with ``KIND@VERSION`` (empty: stop comparing); a bad spec is named in the status bar."""
+            from .compare import parse
+
+            spec = spec.strip()
+            if not spec:
+                self.compare_scene = None
+            else:
+                try:
+                    kind, version = parse(spec)
+                    self.compare_scene = build_scene(self.shot.pinned(kind, version), self.cache,
+                                                     shading=self.scene.shading, layer=self.scene.layer)
+                except SdfError as exc:
+                    self.compare_scene = None
+                    self.statusBar().showMessage(f"compare: {exc}", 8000)
+            self.view.update()
+
+        def _set_compare_mode(self, mode: str):
+            self.compare_mode = mode
+            self.view.update()
 
         def set_pingpong(self, on):
             self.pingpong = bool(on)

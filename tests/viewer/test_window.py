@@ -85,3 +85,9 @@ def test_outliner_search_hover_and_selection(session):
     assert session["tooltip"] == "/chars/hero/body"
     assert session["selection_changed"] > 0.001 and session["outliner_selected"] == ["/chars/hero/body"]
     assert "shotCam" in session["hud"] and "frame 1001" in session["hud"]
+
+
+def test_compare_versions_in_the_window(session):
+    assert session["compare_error"] == ""
+    changed = session["compare_changed"]
+    assert all(v > 0.001 for v in changed.values()), changed  # wipe, side and ghost each show the old crate

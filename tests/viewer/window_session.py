@@ -29,6 +29,22 @@ def main(shot_path):
     app = QApplication([])
     from sdf.viewer.app import make_window_class
 
+    # A private copy of the demo, where final layout has published the crate twice (for the compare).
+    import os
+    import shutil
+    import tempfile
+
+    from sdf.publish import publish
+
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(shot_path))))
+    copy = os.path.join(tempfile.mkdtemp(prefix="sdf-window-"), "proj")
+    shutil.copytree(project, copy)
+    shot_path = os.path.join(copy, os.path.relpath(os.path.abspath(shot_path), project))
+    for x in (0.0, 2.5):
+        layout = sdf.open(shot_path, department="final_layout")
+        layout.model_tree.find("/props/crate").transform = sdf.translation(x, 0, 0)
+        layout.save()
+        publish(layout, message=f"crate at {x}")
     shot = sdf.open(shot_path, department="animation")
     cache = FrameCache()
     window = make_window_class()(shot, cache, camera="shotCam")
@@ -165,6 +181,20 @@ def main(shot_path):
     out["selection_changed"] = float(np.mean(np.any(pixels(window.view) != before_sel, axis=-1)))
     out["outliner_selected"] = [i.data(0, 256) for i in window.outliner.selectedItems()]
     out["hud"] = window.hud.text()
+    window.select(None)
+    app.processEvents()
+    plain = pixels(window.view)
+    window.statusBar().clearMessage()
+    window.set_compare("placement@1")
+    app.processEvents()
+    out["compare_error"] = window.statusBar().currentMessage()
+    compared = {}
+    for mode in ("wipe", "side", "ghost"):
+        window.compare_box.setCurrentText(mode)
+        app.processEvents()
+        compared[mode] = float(np.mean(np.any(pixels(window.view) != plain, axis=-1)))
+    out["compare_changed"] = compared
+    window.set_compare("")
     window.budget_box.setValue(1)
     out["budget_after"] = cache.budget
     out["held_after"] = cache.snapshot().bytes_held
