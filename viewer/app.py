@@ -199,13 +199,16 @@ def make_window_class():
             font = p.font()
             font.setPointSize(7)
             p.setFont(font)
+            fm = p.fontMetrics()
+            words = ("cached", "current", "in/out")
+            legend_x = self.width() - sum(fm.horizontalAdvance(wd) + 22 for wd in words)
             for f in self.labels():
                 x = (f - frames[0]) * w
+                if x + fm.horizontalAdvance(str(f)) + 10 > legend_x:
+                    break  # the legend has the bar's right end
                 p.drawLine(QtCore.QPointF(x, self.BAR), QtCore.QPointF(x, self.BAR + 3))
                 p.drawText(QtCore.QPointF(x + 2, self.BAR + 13), str(f))
-            legend = "cached  current  in/out"
-            fm = p.fontMetrics()
-            x = self.width() - fm.horizontalAdvance(legend) - 40
+            x = legend_x
             for colour, word in (((60, 170, 90), "cached"), ((240, 200, 60), "current"), ((75, 78, 88), "in/out")):
                 p.fillRect(QtCore.QRectF(x, self.BAR + 6, 8, 8), QtGui.QColor(*colour))
                 p.drawText(QtCore.QPointF(x + 11, self.BAR + 14), word)
