@@ -703,7 +703,7 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or platform not in ("", "xcb", "wayland")
 
 
-def run_window(shot, cache, camera=None, frame=None, shading: str = "department") -> int:
+def run_window(shot, cache, camera=None, frame=None, shading: str = "materials") -> int:
     if not has_display():
         raise SdfError("no display available (DISPLAY is not set); render without a window with "
                        "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")

@@ -21,9 +21,9 @@ from sdf.errors import SdfError, display_path
 @click.option("--frames", "frame_spec", help="Frame range A-B for --playblast (default: the shot's).")
 @click.option("--format", "fmt", type=click.Choice(["png", "exr"]), default="png", show_default=True)
 @click.option("--size", default="960x540", show_default=True, help="Image size WxH for --snapshot/--playblast.")
-@click.option("--shading", type=click.Choice(["department", "materials", "lights"]), default="department",
-              show_default=True, help="Colours: what the department owns / read-only grey; the shot's material "
-              "base colours; or those materials lit by the shot's own lights.")
+@click.option("--shading", type=click.Choice(["department", "materials", "lights"]), default="materials",
+              show_default=True, help="Colours: the shot's material base colours; those materials lit by the "
+              "shot's own lights; or the department view (what it owns in a hue each, read-only grey).")
 @click.option("--gate", is_flag=True, help="--snapshot/--playblast through a camera: draw the film gate and "
               "safe areas (with overscan), as the window does.")
 @click.option("--layer", help="Preview this render layer: its members only, with its overrides (holdouts, "
