@@ -19,7 +19,7 @@ import numpy as np
 
 from sdf.errors import SdfError
 
-from .render import Renderer, scene_bounds, view_for
+from .render import Renderer, release_framebuffer, scene_bounds, view_for
 from .scene import build_scene
 from .view_camera import OrbitCamera
 
@@ -95,7 +95,7 @@ def make_window_class():
                                          look_through=v.camera_name)
                     images.append(np.frombuffer(side.read(components=4), np.uint8).reshape(h, pw, 4)[::-1])
                 finally:
-                    side.release()
+                    release_framebuffer(side)
             picture = composite(images[0], images[1], v.compare_mode, BACKGROUND)
             tex = self.ctx.texture((picture.shape[1], picture.shape[0]), 4,
                                    np.ascontiguousarray(picture[::-1]).tobytes())
@@ -103,8 +103,7 @@ def make_window_class():
             try:
                 self.ctx.copy_framebuffer(fbo, src)
             finally:
-                src.release()
-                tex.release()
+                release_framebuffer(src)
 
         def mousePressEvent(self, e):
             self._drag = (e.position().x(), e.position().y(), e.modifiers())
@@ -157,6 +156,40 @@ def make_window_class():
                 frames = held if frames is None else frames & held
             return frames or set()
 
+        def _scale(self):
+            """The frame numbers and the legend, drawn once per width and range, not at every paint (text
+            drawn at every repaint during playback also trips a reference-count bug in PySide6 6.12's
+            text drawing, which aborts the interpreter at exit)."""
+            frames = self.viewer.scene.frames
+            key = (self.width(), frames[0], frames[-1])
+            if getattr(self, "_scale_key", None) == key:
+                return self._scale_pixmap
+            pix = QtGui.QPixmap(max(self.width(), 1), self.height() - self.BAR)
+            pix.fill(QtGui.QColor(40, 40, 44))
+            p = QtGui.QPainter(pix)
+            p.setPen(QtGui.QColor(170, 170, 175))
+            font = p.font()
+            font.setPointSize(7)
+            p.setFont(font)
+            w = self.width() / len(frames)
+            fm = p.fontMetrics()
+            words = ("cached", "current", "in/out")
+            legend_x = self.width() - sum(fm.horizontalAdvance(wd) + 22 for wd in words)
+            for f in self.labels():
+                x = (f - frames[0]) * w
+                if x + fm.horizontalAdvance(str(f)) + 10 > legend_x:
+                    break  # the legend has the bar's right end
+                p.drawLine(QtCore.QPointF(x, 0), QtCore.QPointF(x, 3))
+                p.drawText(QtCore.QPointF(x + 2, 13), str(f))
+            x = legend_x
+            for colour, word in zip(((60, 170, 90), (240, 200, 60), (75, 78, 88)), words):
+                p.fillRect(QtCore.QRectF(x, 6, 8, 8), QtGui.QColor(*colour))
+                p.drawText(QtCore.QPointF(x + 11, 14), word)
+                x += fm.horizontalAdvance(word) + 22
+            p.end()
+            self._scale_key, self._scale_pixmap = key, pix
+            return pix
+
         def labels(self) -> list[int]:
             """The frame numbers written under the bar: every 1, 2, 5, 10... frames, so they never crowd."""
             frames = self.viewer.scene.frames
@@ -195,24 +228,7 @@ def make_window_class():
                     p.fillRect(QtCore.QRectF(i * w, 2, max(w, 1), self.BAR - 4), QtGui.QColor(60, 170, 90))
             i = frames.index(self.viewer.frame) if self.viewer.frame in frames else 0
             p.fillRect(QtCore.QRectF(i * w, 0, max(w, 2), self.BAR), QtGui.QColor(240, 200, 60))
-            p.setPen(QtGui.QColor(170, 170, 175))
-            font = p.font()
-            font.setPointSize(7)
-            p.setFont(font)
-            fm = p.fontMetrics()
-            words = ("cached", "current", "in/out")
-            legend_x = self.width() - sum(fm.horizontalAdvance(wd) + 22 for wd in words)
-            for f in self.labels():
-                x = (f - frames[0]) * w
-                if x + fm.horizontalAdvance(str(f)) + 10 > legend_x:
-                    break  # the legend has the bar's right end
-                p.drawLine(QtCore.QPointF(x, self.BAR), QtCore.QPointF(x, self.BAR + 3))
-                p.drawText(QtCore.QPointF(x + 2, self.BAR + 13), str(f))
-            x = legend_x
-            for colour, word in (((60, 170, 90), "cached"), ((240, 200, 60), "current"), ((75, 78, 88), "in/out")):
-                p.fillRect(QtCore.QRectF(x, self.BAR + 6, 8, 8), QtGui.QColor(*colour))
-                p.drawText(QtCore.QPointF(x + 11, self.BAR + 14), word)
-                x += fm.horizontalAdvance(word) + 22
+            p.drawPixmap(0, self.BAR, self._scale())
             p.end()
 
     class ViewerWindow(QtWidgets.QMainWindow):
@@ -532,7 +548,7 @@ def make_window_class():
                                             dtype="f4"), np.float32)
             finally:
                 r.aov, r.background, r.highlight = saved
-                fbo.release()
+                release_framebuffer(fbo)
                 view.doneCurrent()
             ident = int(round(float(px[0])))
             return next((i.node for i in self.scene.items if i.id == ident), None) if ident else None
@@ -692,6 +708,11 @@ def make_window_class():
         def closeEvent(self, event):
             self.timer.stop()
             self.prefetcher.close()
+            if self.view.renderer is not None:
+                self.view.makeCurrent()
+                self.view.renderer.release()
+                self.view.renderer = None
+                self.view.doneCurrent()
             super().closeEvent(event)
 
     return ViewerWindow

@@ -9,7 +9,7 @@ import numpy as np
 from sdf.errors import SdfError
 
 from .images import write_exr, write_png
-from .render import Renderer, scene_bounds, view_for
+from .render import Renderer, release_framebuffer, scene_bounds, view_for
 from .view_camera import OrbitCamera
 
 
@@ -117,7 +117,7 @@ def render_aovs(scene, cache, frame: float, camera: str | None, size=(960, 540))
             px = np.frombuffer(fbo.read(components=4, dtype="f4"), np.float32).reshape(h, w, 4)[::-1]
             out[name] = np.ascontiguousarray(px if mode == 0 else px[..., :3] if mode == 1 else px[..., :1])
     finally:
-        fbo.release()
+        release_framebuffer(fbo)
         view.release()
     return out
 

@@ -129,6 +129,16 @@ class Renderer:
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
+    def release(self) -> None:
+        """Give back every GL object while the context is current (a window calls this as it closes:
+        objects left to the garbage collector after the context is gone abort the interpreter)."""
+        for store in (self._buffers, self._indices, self._textures):
+            for obj in store.values():
+                obj.release()
+            store.clear()
+        for prog in (self.mesh, self.fetch, self.points):
+            prog.release()
+
     # -- buffers -------------------------------------------------------------------------------
     def _vbo(self, key, data: np.ndarray):
         data = np.ascontiguousarray(data, dtype="f4")
@@ -407,6 +417,15 @@ def _fit_gate(scene: Scene, camera_name: str, projection: np.ndarray):
     scale = 1.0 / (OVERSCAN * max(1.0, gy))
     fitted = np.diag([scale, scale, 1.0, 1.0]) @ projection
     return fitted, (scale, gy * scale)
+
+
+def release_framebuffer(fbo) -> None:
+    """A framebuffer and its attachments (moderngl releases only the framebuffer itself; attachments
+    left to the garbage collector after the GL context is gone abort the interpreter at exit)."""
+    attachments = list(fbo.color_attachments) + ([fbo.depth_attachment] if fbo.depth_attachment else [])
+    fbo.release()
+    for a in attachments:
+        a.release()
 
 
 def _xf(points: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -21,6 +21,9 @@ def session(demo_master):
                           capture_output=True, text=True, timeout=600)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
     assert line, f"window session failed:\n{proc.stdout}\n{proc.stderr}"
+    # The viewer must also quit cleanly: GL objects and Qt text left to the garbage collector once the
+    # application is gone have aborted the interpreter at exit.
+    assert proc.returncode == 0, f"the window session did not exit cleanly ({proc.returncode}):\n{proc.stderr[-2000:]}"
     return json.loads(line[len("RESULT "):])
 
 
