@@ -554,6 +554,15 @@ def make_window_class():
             return next((i.node for i in self.scene.items if i.id == ident), None) if ident else None
 
         def hover(self, x: float, y: float):
+            """Name the element under the mouse once it rests (a pick draws the frame aside: not at every move)."""
+            self._hover_at = (x, y)
+            if not hasattr(self, "_hover_timer"):
+                self._hover_timer = QtCore.QTimer(self)
+                self._hover_timer.setSingleShot(True)
+                self._hover_timer.timeout.connect(lambda: self.hover_now(*self._hover_at))
+            self._hover_timer.start(120)
+
+        def hover_now(self, x: float, y: float):
             name = self.pick_at(x, y)
             self.view.setToolTip(name or "")
             self.hovered = name

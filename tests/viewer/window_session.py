@@ -174,6 +174,7 @@ def main(shot_path):
     x, y = (ndc[0] * 0.5 + 0.5) * wv, (1 - (ndc[1] * 0.5 + 0.5)) * hv
     out["picked"] = window.pick_at(x, y)
     window.hover(x, y)
+    QTest.qWait(300)  # the name comes once the mouse rests
     out["tooltip"] = window.view.toolTip()
     before_sel = pixels(window.view)
     window.select(out["picked"])
