@@ -1,0 +1,210 @@
+"""The viewer's widgets: the OpenGL view and the timeline (PySide6 and moderngl, imported when made).
+
+``GLView`` draws the scene through the renderer (or, comparing versions, the two pictures put
+together) and turns mouse drags into orbit and pan, a click into a selection and a resting
+mouse into the element's name; ``CacheBar`` is the timeline under the frame slider.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .render import Renderer, release_framebuffer, view_for
+
+
+def make_widget_classes():
+    """(GLView, CacheBar), made on first use so importing the viewer does not import Qt."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    class GLView(QOpenGLWidget):
+        def __init__(self, viewer):
+            super().__init__()
+            self.viewer = viewer
+            self.ctx = None
+            self.renderer = None
+            self.last_timing = None
+            self.error = None
+            self._drag = None
+            self.setMinimumSize(320, 200)
+            self.setMouseTracking(True)
+
+        def initializeGL(self):
+            import moderngl
+            try:
+                self.ctx = moderngl.create_context(require=330)
+                self.renderer = Renderer(self.ctx)
+            except Exception as exc:
+                self.error = f"cannot create an OpenGL 3.3 context: {exc}"
+
+        def paintGL(self):
+            if self.renderer is None:
+                return
+            v = self.viewer
+            fbo = self.ctx.detect_framebuffer(self.defaultFramebufferObject())
+            ratio = self.devicePixelRatio()
+            w, h = max(int(self.width() * ratio), 1), max(int(self.height() * ratio), 1)
+            self.ctx.viewport = (0, 0, w, h)
+            view, proj = view_for(v.scene, v.camera_name, v.frame, w / h, v.orbit)
+            self.renderer.wireframe = v.wireframe
+            self.renderer.gate, self.renderer.grid = v.gate, v.grid
+            self.renderer.highlight = v.selected
+            if v.compare_scene is not None:
+                self._paint_compare(fbo, w, h)
+                return
+            self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
+                                                    look_through=v.camera_name)
+
+        def _paint_compare(self, fbo, w, h):
+            """Both versions drawn aside, put together (sdf.viewer.compare) and copied onto the view."""
+            from .compare import composite
+            from .render import BACKGROUND
+
+            v = self.viewer
+            pw = w // 2 if v.compare_mode == "side" else w
+            images = []
+            for scene in (v.scene, v.compare_scene):
+                side = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((pw, h), 4)],
+                                            depth_attachment=self.ctx.depth_renderbuffer((pw, h)))
+                try:
+                    vm, proj = view_for(scene, v.camera_name, v.frame, pw / h, v.orbit)
+                    self.renderer.render(scene, v.cache, v.frame, vm, proj, side, hidden=v.hidden,
+                                         look_through=v.camera_name)
+                    images.append(np.frombuffer(side.read(components=4), np.uint8).reshape(h, pw, 4)[::-1])
+                finally:
+                    release_framebuffer(side)
+            picture = composite(images[0], images[1], v.compare_mode, BACKGROUND)
+            tex = self.ctx.texture((picture.shape[1], picture.shape[0]), 4,
+                                   np.ascontiguousarray(picture[::-1]).tobytes())
+            src = self.ctx.framebuffer(color_attachments=[tex])
+            try:
+                self.ctx.copy_framebuffer(fbo, src)
+            finally:
+                release_framebuffer(src)
+
+        def mousePressEvent(self, e):
+            self._drag = (e.position().x(), e.position().y(), e.modifiers())
+            self._press = (e.position().x(), e.position().y())
+
+        def mouseMoveEvent(self, e):
+            if self._drag is None:
+                self.viewer.hover(e.position().x(), e.position().y())  # names the element under the mouse
+                return
+            if self.viewer.camera_name:
+                return
+            x, y, mods = self._drag
+            dx, dy = e.position().x() - x, e.position().y() - y
+            if mods & QtCore.Qt.ShiftModifier:
+                self.viewer.orbit.pan(dx, dy)
+            else:
+                self.viewer.orbit.orbit(dx, dy)
+            self._drag = (e.position().x(), e.position().y(), mods)
+            self.update()
+
+        def mouseReleaseEvent(self, e):
+            self._drag = None
+            px, py = getattr(self, "_press", (None, None))
+            if px is not None and abs(e.position().x() - px) + abs(e.position().y() - py) < 3:
+                self.viewer.select(self.viewer.pick_at(px, py))  # a click, not a drag: select
+
+        def wheelEvent(self, e):
+            if not self.viewer.camera_name:
+                self.viewer.orbit.zoom(e.angleDelta().y() / 120.0)
+                self.update()
+
+    class CacheBar(QtWidgets.QWidget):
+        """The timeline: frame numbers, the in/out range, cached frames filled in (like Maya's cached
+        playback bar) with a legend, and the current frame; a click or drag sets the frame."""
+
+        BAR = 8
+
+        def __init__(self, viewer):
+            super().__init__()
+            self.viewer = viewer
+            self.setFixedHeight(self.BAR + 18)
+
+        def cached(self) -> set[float]:
+            v = self.viewer
+            frames = None
+            for item in v.scene.items:
+                if not item.animated:
+                    continue
+                held = v.cache.cached_frames(item.file, item.object)
+                frames = held if frames is None else frames & held
+            return frames or set()
+
+        def _scale(self):
+            """The frame numbers and the legend, drawn once per width and range, not at every paint (text
+            drawn at every repaint during playback also trips a reference-count bug in PySide6 6.12's
+            text drawing, which aborts the interpreter at exit)."""
+            frames = self.viewer.scene.frames
+            key = (self.width(), frames[0], frames[-1])
+            if getattr(self, "_scale_key", None) == key:
+                return self._scale_pixmap
+            pix = QtGui.QPixmap(max(self.width(), 1), self.height() - self.BAR)
+            pix.fill(QtGui.QColor(40, 40, 44))
+            p = QtGui.QPainter(pix)
+            p.setPen(QtGui.QColor(170, 170, 175))
+            font = p.font()
+            font.setPointSize(7)
+            p.setFont(font)
+            w = self.width() / len(frames)
+            fm = p.fontMetrics()
+            words = ("cached", "current", "in/out")
+            legend_x = self.width() - sum(fm.horizontalAdvance(wd) + 22 for wd in words)
+            for f in self.labels():
+                x = (f - frames[0]) * w
+                if x + fm.horizontalAdvance(str(f)) + 10 > legend_x:
+                    break  # the legend has the bar's right end
+                p.drawLine(QtCore.QPointF(x, 0), QtCore.QPointF(x, 3))
+                p.drawText(QtCore.QPointF(x + 2, 13), str(f))
+            x = legend_x
+            for colour, word in zip(((60, 170, 90), (240, 200, 60), (75, 78, 88)), words):
+                p.fillRect(QtCore.QRectF(x, 6, 8, 8), QtGui.QColor(*colour))
+                p.drawText(QtCore.QPointF(x + 11, 14), word)
+                x += fm.horizontalAdvance(word) + 22
+            p.end()
+            self._scale_key, self._scale_pixmap = key, pix
+            return pix
+
+        def labels(self) -> list[int]:
+            """The frame numbers written under the bar: every 1, 2, 5, 10... frames, so they never crowd."""
+            frames = self.viewer.scene.frames
+            if not frames:
+                return []
+            px = self.width() / len(frames)
+            step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10 ** 9) if s * px >= 36)
+            return [f for f in frames if f % step == 0]
+
+        def frame_at(self, x: float) -> int:
+            frames = self.viewer.scene.frames
+            i = int(x / max(self.width(), 1) * len(frames))
+            return frames[max(0, min(i, len(frames) - 1))]
+
+        def mousePressEvent(self, e):
+            self.viewer.set_frame(self.frame_at(e.position().x()))
+
+        def mouseMoveEvent(self, e):
+            self.viewer.set_frame(self.frame_at(e.position().x()))
+
+        def paintEvent(self, event):
+            p = QtGui.QPainter(self)
+            frames = self.viewer.scene.frames
+            p.fillRect(self.rect(), QtGui.QColor(40, 40, 44))
+            if not frames:
+                p.end()
+                return
+            w = self.width() / len(frames)
+            bar = QtCore.QRectF(0, 0, self.width(), self.BAR)
+            p.fillRect(bar, QtGui.QColor(55, 55, 60))
+            lo, hi = self.viewer.range
+            p.fillRect(QtCore.QRectF((lo - frames[0]) * w, 0, (hi - lo + 1) * w, self.BAR), QtGui.QColor(75, 78, 88))
+            held = self.cached()
+            for i, f in enumerate(frames):
+                if float(f) in held:
+                    p.fillRect(QtCore.QRectF(i * w, 2, max(w, 1), self.BAR - 4), QtGui.QColor(60, 170, 90))
+            i = frames.index(self.viewer.frame) if self.viewer.frame in frames else 0
+            p.fillRect(QtCore.QRectF(i * w, 0, max(w, 2), self.BAR), QtGui.QColor(240, 200, 60))
+            p.drawPixmap(0, self.BAR, self._scale())
+            p.end()
+
+    return GLView, CacheBar
