@@ -12,17 +12,13 @@ from sdf.cache.frame_cache import FrameCache
 
 
 def main(shot_path: str, out: str) -> None:
-    from PySide6.QtGui import QSurfaceFormat
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    fmt = QSurfaceFormat()
-    fmt.setVersion(3, 3)
-    fmt.setProfile(QSurfaceFormat.CoreProfile)
-    fmt.setDepthBufferSize(24)
-    QSurfaceFormat.setDefaultFormat(fmt)
+    from sdf.viewer.app import make_window_class, use_gl33
+
+    use_gl33()
     app = QApplication([])
-    from sdf.viewer.app import make_window_class
 
     shot = sdf.open(shot_path, department="lighting")
     cache = FrameCache()

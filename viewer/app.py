@@ -544,11 +544,8 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or platform not in ("", "xcb", "wayland")
 
 
-def run_window(shot, cache, camera=None, frame=None, shading: str = "materials") -> int:
-    if not has_display():
-        raise SdfError("no display available (DISPLAY is not set); render without a window with "
-                       "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")
-    QtCore, QtGui, QtWidgets = _qt()
+def use_gl33() -> None:
+    """Ask Qt for the OpenGL 3.3 core context the renderer needs (before the application is made)."""
     from PySide6.QtGui import QSurfaceFormat
 
     fmt = QSurfaceFormat()
@@ -556,6 +553,14 @@ def run_window(shot, cache, camera=None, frame=None, shading: str = "materials")
     fmt.setProfile(QSurfaceFormat.CoreProfile)
     fmt.setDepthBufferSize(24)
     QSurfaceFormat.setDefaultFormat(fmt)
+
+
+def run_window(shot, cache, camera=None, frame=None, shading: str = "materials") -> int:
+    if not has_display():
+        raise SdfError("no display available (DISPLAY is not set); render without a window with "
+                       "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")
+    QtCore, QtGui, QtWidgets = _qt()
+    use_gl33()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     window = make_window_class()(shot, cache, camera, frame, shading)
     window.show()

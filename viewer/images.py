@@ -52,8 +52,18 @@ def write_exr(path: str, rgba: np.ndarray, camera: str, frame: int) -> None:
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
               "camera": camera, "frame": int(frame)}
     channels = {c: np.ascontiguousarray(rgba[..., i].astype(np.float16)) for i, c in enumerate("RGBA")}
-    # A temporary name of its own: two writers of one frame (a farm task retried while the first
-    # attempt's process still runs) must not share one, or one renames the other's file away.
+    def write(tmp: str) -> None:
+        with OpenEXR.File(header, channels) as f:
+            f.write(tmp)
+
+    write_exr_file(path, write)
+
+
+def write_exr_file(path: str, write) -> None:
+    """Call ``write(temporary path)`` (an OpenEXR writer) and rename the result to ``path``.
+
+    A temporary name of its own: two writers of one frame (a farm task retried while the first
+    attempt's process still runs) must not share one, or one renames the other's file away."""
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp.exr",
                                dir=os.path.dirname(os.path.abspath(path)))
     try:
@@ -61,8 +71,7 @@ def write_exr(path: str, rgba: np.ndarray, camera: str, frame: int) -> None:
             os.fchmod(fd, file_mode())  # mkstemp makes 0600; a frame is shared like any other output
         finally:
             os.close(fd)
-        with OpenEXR.File(header, channels) as f:
-            f.write(tmp)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -8,7 +8,7 @@ import numpy as np
 
 from sdf.errors import SdfError
 
-from .images import write_exr, write_png
+from .images import write_exr, write_exr_file, write_png
 from .render import Renderer, release_framebuffer, scene_bounds, view_for
 from .view_camera import OrbitCamera
 
@@ -126,11 +126,7 @@ def write_layer_aovs(path: str, scene, cache, frame: int, camera: str | None, si
     """One multi-part OpenEXR of the render layer's AOVs the preview renderer can make (its beauty,
     normals and depth, by their sources) plus an ``id`` matte: one part per AOV, named after it,
     channels ``<aov>.R``..., as ``sdf exr pack`` writes them. Returns the parts written."""
-    import tempfile
-
     import OpenEXR
-
-    from sdf.jsonio import file_mode
 
     layer = scene.shot.render_layers.get(scene.layer)
     images = render_aovs(scene, cache, frame, camera, size)
@@ -147,16 +143,9 @@ def write_layer_aovs(path: str, scene, cache, frame: int, camera: str | None, si
                   "frame": int(frame), "renderLayer": layer.name}
         parts.append(OpenEXR.Part(header, channels, name))
         names.append(name)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp.exr",
-                               dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        os.fchmod(fd, file_mode())
-        os.close(fd)
+    def write(tmp: str) -> None:
         with OpenEXR.File(parts) as f:
             f.write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_exr_file(path, write)
     return names

@@ -17,17 +17,13 @@ def pixels(widget):
 
 
 def main(shot_path):
-    from PySide6.QtGui import QSurfaceFormat
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    fmt = QSurfaceFormat()
-    fmt.setVersion(3, 3)
-    fmt.setProfile(QSurfaceFormat.CoreProfile)
-    fmt.setDepthBufferSize(24)
-    QSurfaceFormat.setDefaultFormat(fmt)
+    from sdf.viewer.app import make_window_class, use_gl33
+
+    use_gl33()
     app = QApplication([])
-    from sdf.viewer.app import make_window_class
 
     # A private copy of the demo, where final layout has published the crate twice (for the compare).
     import os
