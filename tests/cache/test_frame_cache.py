@@ -212,8 +212,8 @@ try:
     cache.get(hero, "/hero/body", 1100, 24.0, layout="stored")
     raise SystemExit("a frame of the broken file was read")
 except SdfError as exc:
-    assert hero in str(exc), exc
-assert any(hero in p for p in cache.problems), cache.problems
+    assert os.path.basename(hero) in str(exc), exc
+assert any(os.path.basename(hero) in p for p in cache.problems), cache.problems
 assert len(cache.get(cloth, "/cloth/clothShape", 1100, 24.0, layout="stored").positions)  # the rest plays
 print("ok")
 """

@@ -34,4 +34,4 @@ def test_a_cache_the_library_cannot_read_is_refused_with_its_reason(demo, tmp_pa
     src = os.path.join(root, "assets", "anim", "crystal_anim.abc")
     _crystal_broken_at_sample_44(src)
     _, bad = checked_snapshot(src, "/crystal/crystalShape", 24.0, str(tmp_path))
-    assert bad is not None and src in bad and "sample 44" in bad and "\n" not in bad
+    assert bad is not None and os.path.basename(src) in bad and "sample 44" in bad and "\n" not in bad

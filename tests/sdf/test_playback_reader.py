@@ -127,7 +127,7 @@ _TRUNCATE = textwrap.dedent("""
     try:
         r.read("/hero/body", 1019, 24.0, layout="stored")
     except AlembicError as exc:
-        assert path in str(exc) and "changed on disk" in str(exc), exc
+        assert os.path.basename(path) in str(exc) and "changed on disk" in str(exc), exc
         print("ok")
     """)
 
@@ -178,7 +178,7 @@ def test_sizes_that_do_not_match_are_errors(demo_master, tmp_path):
 
 
 _MUTANTS = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     from sdf.cache.frame_cache import FrameCache
     from sdf.errors import SdfError
     items = json.load(open(sys.argv[1]))
@@ -191,7 +191,7 @@ _MUTANTS = textwrap.dedent("""
                     cache.get(path, obj, f, 24.0, layout=layout)
                     ok += 1
                 except SdfError as exc:
-                    assert path in str(exc) and "\\n" not in str(exc), exc
+                    assert os.path.basename(path) in str(exc) and "\\n" not in str(exc), exc
                     errors += 1
     print(ok, errors)
     """)
@@ -227,7 +227,7 @@ def test_a_worker_that_dies_on_a_file_is_one_error_and_the_next_file_is_indexed(
     indexer = Indexer(crashing)
     with pytest.raises(AlembicError) as info:
         indexer.index(a)
-    assert a in str(info.value) and "SIGSEGV" in str(info.value) and "\n" not in str(info.value)
+    assert os.path.basename(a) in str(info.value) and "SIGSEGV" in str(info.value) and "\n" not in str(info.value)
     indexer.command = [sys.executable, "-m", "sdf.sample_index"]
     assert indexer.index(b).objects  # a new worker serves the next file
     indexer.close()
@@ -279,4 +279,4 @@ def test_a_real_file_that_crashes_the_library_in_the_index_worker(tmp_path):
     cache = FrameCache(64 << 20)
     with pytest.raises(AlembicError) as info:
         cache.get(path, "/cloth/clothShape", 1001, 24.0, layout="stored")
-    assert path in str(info.value) and "SIG" in str(info.value) and "\n" not in str(info.value)
+    assert os.path.basename(path) in str(info.value) and "SIG" in str(info.value) and "\n" not in str(info.value)
