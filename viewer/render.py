@@ -53,24 +53,36 @@ void main() {
 TEX_WIDTH = 4096
 MESH_FS = """
 #version 330
-uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour;
-uniform bool lit; uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
+#define LIT {lit}
+#define AOV {aov}
+uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour; uniform bool matte;
+#if LIT
+uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
 uniform float light_far[8]; uniform vec3 ambient; uniform vec3 eye;
-uniform int aov; uniform float item_id; uniform bool matte; uniform mat4 view_m;
+#endif
+#if AOV == 2
+uniform mat4 view_m;
+#endif
+#if AOV == 3
+uniform float item_id;
+#endif
 in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
 void main() {
-    // AOVs of the preview renderer: 1 world normals, 2 camera depth, 3 the element's id.
-    if (aov == 2) { f_colour = vec4(vec3(-(view_m * vec4(v_pos, 1.0)).z), 1.0); return; }
-    if (aov == 3) { f_colour = vec4(item_id, 0.0, 0.0, 1.0); return; }
-    if (matte && aov == 0) { f_colour = vec4(0.0); return; }  // a holdout: it hides what is behind it
-    if (flat_colour) { f_colour = aov == 1 ? vec4(0.0) : vec4(colour, 1.0); return; }
+    // One variant per shading and AOV mode (see Renderer._variant): llvmpipe pays for every
+    // branch a fragment shader carries, taken or not.
+#if AOV == 2
+    f_colour = vec4(vec3(-(view_m * vec4(v_pos, 1.0)).z), 1.0);  // camera depth
+#elif AOV == 3
+    f_colour = vec4(item_id, 0.0, 0.0, 1.0);                       // the element's id
+#else
+#if AOV == 0
+    if (matte) { f_colour = vec4(0.0); return; }  // a holdout: it hides what is behind it
+#endif
+    if (flat_colour) { f_colour = AOV == 1 ? vec4(0.0) : vec4(colour, 1.0); return; }
     vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
-    if (aov == 1) { f_colour = vec4(n, 1.0); return; }
-    if (!lit) {
-        float d = abs(dot(n, normalize(light_dir)));
-        f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
-        return;
-    }
+#if AOV == 1
+    f_colour = vec4(n, 1.0);                                        // world normals
+#elif LIT
     // The shot's lights: each from its place (or direction, for distant lights), no fall-off, on
     // the side facing the eye; the dome as ambient; exposure-like roll-off instead of clipping.
     if (dot(n, eye - v_pos) < 0.0) n = -n;
@@ -80,6 +92,11 @@ void main() {
         light += light_col[i] * max(dot(n, normalize(l)), 0.0);
     }
     f_colour = vec4(1.0 - exp(-colour * light), 1.0);
+#else
+    float d = abs(dot(n, normalize(light_dir)));
+    f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
+#endif
+#endif
 }
 """
 POINT_VS = """
@@ -111,11 +128,8 @@ class Renderer:
         import moderngl
 
         self.ctx = ctx
-        self.mesh = ctx.program(vertex_shader=MESH_VS, fragment_shader=MESH_FS)
-        self.fetch = ctx.program(vertex_shader=FETCH_VS, fragment_shader=MESH_FS)
-        self.fetch["pos_tex"].value = 0
-        self.fetch["nrm_tex"].value = 1
-        self.fetch["width"].value = TEX_WIDTH
+        self._variants: dict = {}
+        self.mesh, self.fetch = self._variant(False, 0)
         self._textures: dict = {}
         self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
         self._buffers: dict = {}
@@ -129,6 +143,20 @@ class Renderer:
         self.wireframe = False
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
+    def _variant(self, lit: bool, aov: int):
+        """The (plain, texel-fetch) mesh programs for one shading and AOV mode, compiled once."""
+        key = (bool(lit), int(aov))
+        progs = self._variants.get(key)
+        if progs is None:
+            fs = MESH_FS.replace("{lit}", str(int(key[0]))).replace("{aov}", str(key[1]))
+            mesh = self.ctx.program(vertex_shader=MESH_VS, fragment_shader=fs)
+            fetch = self.ctx.program(vertex_shader=FETCH_VS, fragment_shader=fs)
+            _set(fetch, "pos_tex", 0)
+            _set(fetch, "nrm_tex", 1)
+            _set(fetch, "width", TEX_WIDTH)
+            progs = self._variants[key] = (mesh, fetch)
+        return progs
+
     def release(self) -> None:
         """Give back every GL object while the context is current (a window calls this as it closes:
         objects left to the garbage collector after the context is gone abort the interpreter)."""
@@ -136,8 +164,11 @@ class Renderer:
             for obj in store.values():
                 obj.release()
             store.clear()
-        for prog in (self.mesh, self.fetch, self.points):
-            prog.release()
+        for progs in self._variants.values():
+            for prog in progs:
+                prog.release()
+        self._variants.clear()
+        self.points.release()
 
     # -- buffers -------------------------------------------------------------------------------
     def _vbo(self, key, data: np.ndarray):
@@ -214,18 +245,19 @@ class Renderer:
         if look_through and self.gate:
             projection, gate = _fit_gate(scene, look_through, projection)
             vp = projection @ view
-        self._lighting(scene, frame, view)
+        lit = self.aov == 0 and scene.shading == "lights" and bool(scene.lights)
+        self.mesh, self.fetch = self._variant(lit, self.aov)
+        self._lighting(scene, frame, view, lit)
         for prog in (self.mesh, self.fetch):
-            prog["aov"].value = self.aov
-            prog["view_m"].write(_gl(view))
+            _write(prog, "view_m", _gl(view))
         for item, d in data:
             if d.empty:
                 continue
             model = (d.world @ item.node_matrix).T  # row-vector scene matrices -> column vectors
             mvp = vp @ model
             for prog in (self.mesh, self.fetch):
-                prog["matte"].value = bool(item.matte)
-                prog["item_id"].value = float(item.id)
+                _set(prog, "matte", bool(item.matte))
+                _set(prog, "item_id", float(item.id))
             if d.kind == "points":
                 self.points["mvp"].write(_gl(mvp))
                 self.points["colour"].value = (float(item.id), 0.0, 0.0) if self.aov == 3 else \
@@ -239,13 +271,14 @@ class Renderer:
             if d.kind == "mesh" and d.topology is not None and d.topology.kind == "triangles":
                 self._mesh(scene, item, d, mvp, model)
                 continue
-            self.mesh["mvp"].write(_gl(mvp))
-            self.mesh["model"].write(_gl(model))
-            self.mesh["colour"].value = self._colour(scene, item)
-            self.mesh["has_normals"].value = False
-            self.mesh["flat_colour"].value = True
+            _write(self.mesh, "mvp", _gl(mvp))
+            _write(self.mesh, "model", _gl(model))
+            _set(self.mesh, "colour", self._colour(scene, item))
+            _set(self.mesh, "has_normals", False)
+            _set(self.mesh, "flat_colour", True)
             vbo = self._vbo((item.node, "p"), d.positions)
-            vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")],
+            attrs = _present(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+            vao = self.ctx.vertex_array(self.mesh, attrs,
                                         index_buffer=self._ibo(d.topology), index_element_size=4)
             vao.render(moderngl.LINES)
             vao.release()
@@ -265,32 +298,30 @@ class Renderer:
             colour = tuple(0.4 * c + 0.6 * s for c, s in zip(colour, SELECTED_COLOUR))
         return colour
 
-    def _lighting(self, scene: Scene, frame: float, view: np.ndarray) -> None:
+    def _lighting(self, scene: Scene, frame: float, view: np.ndarray, lit: bool) -> None:
         """Uniforms for the shading mode (see :mod:`sdf.viewer.looks`): a headlight, or the shot's lights."""
         from .looks import MAX_LIGHTS, shot_lights
 
         inv = np.linalg.inv(view)
         head = tuple((inv[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
-        lit = scene.shading == "lights" and bool(scene.lights)
         if lit:
             vec, col, far, ambient = shot_lights(scene.lights, frame)
         for prog in (self.mesh, self.fetch):
-            prog["light_dir"].value = head
-            prog["lit"].value = lit
+            _set(prog, "light_dir", head)
             if not lit:
                 continue
             n = len(vec)
             pad = np.zeros((MAX_LIGHTS, 3), "f4")
-            prog["n_lights"].value = n
+            _set(prog, "n_lights", n)
             for name, rows in (("light_vec", vec), ("light_col", col)):
                 block = pad.copy()
                 block[:n] = rows
                 prog[name].write(block.tobytes())
             flags = np.zeros(MAX_LIGHTS, "f4")
             flags[:n] = far
-            prog["light_far"].write(flags.tobytes())
-            prog["ambient"].value = tuple(float(a) for a in ambient)
-            prog["eye"].value = tuple(float(e) for e in inv[:3, 3])
+            _write(prog, "light_far", flags.tobytes())
+            _set(prog, "ambient", tuple(float(a) for a in ambient))
+            _set(prog, "eye", tuple(float(e) for e in inv[:3, 3]))
 
     def _mesh(self, scene: Scene, item, d, mvp: np.ndarray, model: np.ndarray) -> None:
         """A triangle mesh from its stored rows: the textures hold positions and normals, the vertex
@@ -299,24 +330,25 @@ class Renderer:
 
         topo = d.topology
         prog = self.fetch
-        prog["mvp"].write(_gl(mvp))
-        prog["model"].write(_gl(model))
-        prog["colour"].value = self._colour(scene, item)
-        prog["flat_colour"].value = False
+        _write(prog, "mvp", _gl(mvp))
+        _write(prog, "model", _gl(model))
+        _set(prog, "colour", self._colour(scene, item))
+        _set(prog, "flat_colour", False)
         self._texture((item.node, "p"), d.positions).use(0)
         has_n = d.normals is not None and len(d.normals) >= topo.normals_need and topo.normal_of_vertex is not None
-        prog["has_normals"].value = has_n
+        _set(prog, "has_normals", has_n)
         if has_n:
             self._texture((item.node, "n"), d.normals).use(1)
         attrs = []
         use_pv = topo.point_of_vertex is not None
         if use_pv:
             attrs.append((self._ints(topo, "pv", topo.point_of_vertex), "1i", "in_pv"))
-        use_nv = has_n and not (topo.normals_identity and len(d.normals) == topo.vertex_count)
+        use_nv = has_n and not (topo.normals_identity and len(d.normals) == topo.vertex_count) and \
+            prog.get("in_nv", None) is not None  # a depth or id variant never reads normals
         if use_nv:
             attrs.append((self._ints(topo, "nv", topo.normal_of_vertex), "1i", "in_nv"))
-        prog["use_pv"].value = use_pv
-        prog["use_nv"].value = use_nv
+        _set(prog, "use_pv", use_pv)
+        _set(prog, "use_nv", use_nv)
         vao = self.ctx.vertex_array(prog, attrs, index_buffer=self._ibo(topo), index_element_size=4)
         self.ctx.wireframe = self.wireframe
         vao.render(moderngl.TRIANGLES)
@@ -328,13 +360,14 @@ class Renderer:
 
         if not len(segments):
             return
-        self.mesh["mvp"].write(_gl(vp))
-        self.mesh["model"].write(_gl(np.identity(4)))
-        self.mesh["colour"].value = colour
-        self.mesh["flat_colour"].value = True
-        self.mesh["matte"].value = False
+        _write(self.mesh, "mvp", _gl(vp))
+        _write(self.mesh, "model", _gl(np.identity(4)))
+        _set(self.mesh, "colour", colour)
+        _set(self.mesh, "flat_colour", True)
+        _set(self.mesh, "matte", False)
         vbo = self._vbo(("gizmo", id(segments) % 7, len(segments)), segments.reshape(-1, 3))
-        vao = self.ctx.vertex_array(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+        attrs = _present(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+        vao = self.ctx.vertex_array(self.mesh, attrs)
         vao.render(moderngl.LINES, vertices=len(segments) * 2)
         vao.release()
 
@@ -417,6 +450,24 @@ def _fit_gate(scene: Scene, camera_name: str, projection: np.ndarray):
     scale = 1.0 / (OVERSCAN * max(1.0, gy))
     fitted = np.diag([scale, scale, 1.0, 1.0]) @ projection
     return fitted, (scale, gy * scale)
+
+
+def _set(prog, name: str, value) -> None:
+    """Set a uniform if this program variant has it (the compiler drops the ones a variant never reads)."""
+    member = prog.get(name, None)
+    if member is not None:
+        member.value = value
+
+
+def _present(prog, attributes: list) -> list:
+    """The vertex attributes this program variant reads (the compiler drops the others)."""
+    return [a for a in attributes if prog.get(a[-1], None) is not None]
+
+
+def _write(prog, name: str, data: bytes) -> None:
+    member = prog.get(name, None)
+    if member is not None:
+        member.write(data)
 
 
 def release_framebuffer(fbo) -> None:
