@@ -320,6 +320,10 @@ def index_file(path: str) -> FileIndex:
             with open(cached, "rb") as fh:
                 index = pickle.load(fh)
             if isinstance(index, FileIndex) and index.identity == file_identity(path):
+                try:
+                    os.utime(cached)  # recently used: the last to be pruned
+                except OSError:
+                    pass
                 return index
         except Exception:  # noqa: BLE001 - absent, unreadable or from another library version: made again
             pass
@@ -331,9 +335,32 @@ def index_file(path: str) -> FileIndex:
             with open(tmp, "wb") as fh:
                 pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cached)
+            _prune(os.path.dirname(os.path.dirname(cached)))
         except OSError:
             pass  # a cache that cannot be written costs only speed
     return index
+
+
+#: Indexes kept on disk at most (``SDF_INDEX_CACHE_ENTRIES``): one per file version, a few KB each.
+MAX_ENTRIES = 4096
+
+
+def _prune(folder: str) -> None:
+    """Keep the ``MAX_ENTRIES`` most recently used indexes under ``folder``: a studio opens many versions
+    of many caches, and an index outlives its file version."""
+    limit = int(os.environ.get("SDF_INDEX_CACHE_ENTRIES") or MAX_ENTRIES)
+    entries = []
+    for sub in os.scandir(folder):
+        if sub.is_dir(follow_symlinks=False):
+            entries += [(e.stat().st_mtime, e.path) for e in os.scandir(sub.path) if e.name.endswith(".pickle")]
+    if len(entries) <= limit:
+        return
+    entries.sort()
+    for _, old in entries[:len(entries) - limit]:
+        try:
+            os.unlink(old)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":

@@ -280,3 +280,20 @@ def test_a_real_file_that_crashes_the_library_in_the_index_worker(tmp_path):
     with pytest.raises(AlembicError) as info:
         cache.get(path, "/cloth/clothShape", 1001, 24.0, layout="stored")
     assert os.path.basename(path) in str(info.value) and "SIG" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_index_cache_keeps_the_most_recently_used_indexes(demo_master, tmp_path, monkeypatch):
+    import glob as globmod
+
+    from sdf.sample_index import index_file
+
+    root, _ = demo_master
+    monkeypatch.setenv("SDF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SDF_INDEX_CACHE_ENTRIES", "3")
+    files = _files(root)[:5]
+    for f in files:
+        index_file(f)
+    kept = globmod.glob(str(tmp_path / "cache" / "index-*" / "*" / "*.pickle"))
+    assert len(kept) == 3
+    again = index_file(files[-1])  # served from the disk cache, identical
+    assert again.objects.keys() == index_file(files[-1]).objects.keys()
