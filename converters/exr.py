@@ -26,38 +26,12 @@ _COMPRESSION = {"none": "NO_COMPRESSION", "rle": "RLE_COMPRESSION", "zips": "ZIP
 def _headers(data: bytes, path: str) -> tuple[list[dict[str, bytes]], int]:
     """(each header's raw attributes, offset after the headers), parsed from the file's bytes: the
     binding itself returns fewer parts, silently, for a truncated multi-part file."""
-    import struct
+    from . import exr_raw
 
     if len(data) < 8:
         raise ConvertError("truncated OpenEXR file (no header)", path)
-    flags = struct.unpack_from("<I", data, 4)[0]
-    multipart = bool(flags & 0x1000)
-    pos, headers = 8, []
-    while True:
-        attrs: dict[str, bytes] = {}
-        while True:
-            end = data.find(b"\0", pos)
-            if end < 0:
-                raise ConvertError("truncated OpenEXR file (inside a header)", path)
-            name = data[pos:end].decode("latin-1")
-            pos = end + 1
-            if not name:
-                break
-            end = data.find(b"\0", pos)
-            if end < 0 or end + 5 > len(data):
-                raise ConvertError("truncated OpenEXR file (inside a header)", path)
-            size = struct.unpack_from("<i", data, end + 1)[0]
-            pos = end + 5
-            if size < 0 or pos + size > len(data):
-                raise ConvertError(f"truncated or corrupt OpenEXR file (attribute '{name}')", path)
-            attrs[name] = data[pos:pos + size]
-            pos += size
-        if not attrs:
-            break  # the empty header that ends a multi-part file's list
-        headers.append(attrs)
-        if not multipart:
-            break
-    return headers, pos
+    parts, pos, _ = exr_raw.headers(data, path)
+    return [{name: value for name, _, value in attrs} for attrs in parts], pos
 
 
 def _check_chunk_tables(data: bytes, headers: list[dict[str, bytes]], pos: int, path: str) -> None:
