@@ -15,6 +15,7 @@ of a session, so its start-up (about 0.2 s) is paid once.
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import signal
@@ -298,11 +299,18 @@ def _cache_path(identity: tuple) -> str | None:
     base = _cache_dir()
     if base is None:
         return None
-    with open(__file__, "rb") as fh:
-        # This module's code, and what the pickle depends on: a DCC's Python may carry another numpy.
-        code = hashlib.sha256(fh.read() + f"{sys.version_info[:2]} {np.__version__}".encode()).hexdigest()[:12]
     key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
-    return os.path.join(base, f"index-{code}", key[:2], key + ".pickle")
+    return os.path.join(base, f"index-{_code_key()}", key[:2], key + ".pickle")
+
+
+@functools.lru_cache(maxsize=1)
+def _code_key() -> str:
+    """This module's code, and what the pickle depends on (a DCC's Python may carry another numpy):
+    read once per process, not at every file opened."""
+    import hashlib
+
+    with open(__file__, "rb") as fh:
+        return hashlib.sha256(fh.read() + f"{sys.version_info[:2]} {np.__version__}".encode()).hexdigest()[:12]
 
 
 def index_file(path: str) -> FileIndex:
