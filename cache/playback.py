@@ -62,17 +62,13 @@ class UploadBuffer:
     def put(self, array: np.ndarray | None) -> None:
         if array is None or array.size == 0:
             return
-        np.copyto(self.reserve(array.nbytes), array.reshape(-1).view(np.uint8))
-
-    def reserve(self, n: int) -> np.ndarray:
-        """``n`` bytes at the end of the buffer, to be filled in place (a gather writes straight in)."""
+        n = array.nbytes
         if self.used + n > len(self.buffer):
             grown = np.empty(max(len(self.buffer) * 2, self.used + n), np.uint8)
             grown[:self.used] = self.buffer[:self.used]
             self.buffer = grown
-        out = self.buffer[self.used:self.used + n]
+        np.copyto(self.buffer[self.used:self.used + n], array.reshape(-1).view(np.uint8))
         self.used += n
-        return out
 
     def upload(self, frame_data: Iterable[FrameData]) -> int:
         """Copy each frame's positions and normals in as stored: the viewer splits seams on the GPU

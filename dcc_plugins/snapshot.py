@@ -24,8 +24,11 @@ def snapshot(path: str, folder: str | None = None) -> str:
     """A private copy of ``path`` (one per file version: its identity names the copy) under
     ``folder`` (a DCC's session temporary folder; else the system's, per user). The kernel copies
     it (sendfile); temporary name, then rename."""
-    base = os.path.join(folder or tempfile.gettempdir(), f"sdf-caches-{os.getuid()}" if folder is None and
-                        hasattr(os, "getuid") else "sdf-caches")
+    if folder is not None:
+        base = os.path.join(folder, "sdf-caches")
+    else:  # the system's temporary folder is shared: one folder per user
+        user = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
+        base = os.path.join(tempfile.gettempdir(), f"sdf-caches{user}")
     os.makedirs(base, mode=0o700, exist_ok=True)
     name = hashlib.sha256(identity_text(path).encode("utf-8", "surrogateescape")).hexdigest()[:20]
     dest = os.path.join(base, f"{name}-{os.path.basename(path)}")
