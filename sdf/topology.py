@@ -47,34 +47,25 @@ class Topology:
                   self.face_counts, self.uv_rows, self.uv_of_vertex, *self.face_sets.values())
         return sum(a.nbytes for a in arrays if a is not None)
 
-def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None,
-                out_positions: np.ndarray | None = None, out_normals: np.ndarray | None = None):
+def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None):
     """Positions and normals as stored (``layout="stored"``) gathered into draw layout: one row per
     vertex the GPU draws. Without a gather to do (every attribute per point) the inputs come
-    back as they are; ``out_*`` are preallocated rows to gather into (an upload buffer), else
-    ``allocator`` or numpy provides them. Normals whose count does not fit the topology are None."""
+    back as they are; gathered rows go in ``allocator``'s memory when given (a cache's arena),
+    else numpy's. Normals whose count does not fit the topology are None."""
     if topology is None or topology.kind != "triangles":
         return positions, normals
     if topology.point_of_vertex is not None:
-        index = topology.point_of_vertex
-        if out_positions is not None:
-            positions = np.take(positions, index, axis=0, out=out_positions)
-        elif allocator is not None:
-            positions = _placed(allocator.take(positions, index))
-        else:
-            positions = np.take(positions, index, axis=0)
+        positions = _gather(positions, topology.point_of_vertex, allocator)
     if normals is not None:
         if topology.normal_of_vertex is None or len(normals) < topology.normals_need:
             normals = None
         elif not (topology.normals_identity and len(normals) == topology.vertex_count):
-            index = topology.normal_of_vertex
-            if out_normals is not None:
-                normals = np.take(normals, index, axis=0, out=out_normals)
-            elif allocator is not None:
-                normals = _placed(allocator.take(normals, index))
-            else:
-                normals = np.take(normals, index, axis=0)
+            normals = _gather(normals, topology.normal_of_vertex, allocator)
     return positions, normals
+
+
+def _gather(rows: np.ndarray, index: np.ndarray, allocator=None) -> np.ndarray:
+    return _placed(allocator.take(rows, index)) if allocator is not None else np.take(rows, index, axis=0)
 
 
 def draw_uvs(topology: "Topology") -> np.ndarray | None:
