@@ -336,18 +336,12 @@ class AlembicReader:
             raw = _np(nparam.getValueProperty().getValue(nsel), np.float32) \
                 if nparam.isIndexed() else _np(nparam.getExpandedValue(nsel).getVals(), np.float32)
             if topology.normal_of_vertex is not None and len(raw) >= topology.normals_need:
-                if not gather or (topology.normals_identity and len(raw) == topology.vertex_count):
-                    normals = raw
-                elif allocator is not None:
-                    normals = _placed(allocator.take(raw, topology.normal_of_vertex))
-                else:
-                    normals = np.take(raw, topology.normal_of_vertex, axis=0)
+                normals = raw
         if len(positions) != topology.source_point_count:
             raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
                                f"{topology.source_point_count}", self.path)
-        if topology.point_of_vertex is not None and gather:
-            positions = _placed(allocator.take(positions, topology.point_of_vertex)) if allocator is not None \
-                else np.take(positions, topology.point_of_vertex, axis=0)
+        if gather:
+            positions, normals = gather_draw(positions, normals, topology, allocator)
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4))
 
     def _mesh_points(self, o: _Object, index: int, allocator=None, gather: bool = False) -> FrameData:
