@@ -19,7 +19,7 @@ import numpy as np
 
 from sdf.errors import SdfError
 
-from .render import release_framebuffer, scene_bounds, view_for
+from .render import scene_bounds, view_for
 from .scene import build_scene
 from .view_camera import OrbitCamera
 
@@ -346,20 +346,16 @@ def make_window_class():
             view.makeCurrent()
             ratio = view.devicePixelRatio()
             w, h = max(int(view.width() * ratio), 1), max(int(view.height() * ratio), 1)
-            fbo = view.ctx.framebuffer(color_attachments=[view.ctx.renderbuffer((w, h), 4, dtype="f4")],
-                                       depth_attachment=view.ctx.depth_renderbuffer((w, h)))
             r = view.renderer
             saved = (r.aov, r.background, r.highlight)
             try:
                 r.aov, r.background, r.highlight = 3, (0.0, 0.0, 0.0, 0.0), set()
                 vm, proj = view_for(self.scene, self.camera_name, self.frame, w / h, self.orbit)
-                r.render(self.scene, self.cache, self.frame, vm, proj, fbo, hidden=self.hidden,
-                         look_through=self.camera_name)
-                px = np.frombuffer(fbo.read(viewport=(int(x * ratio), h - 1 - int(y * ratio), 1, 1), components=4,
-                                            dtype="f4"), np.float32)
+                ids = r.draw_to_array(self.scene, self.cache, self.frame, vm, proj, (w, h), hidden=self.hidden,
+                                      look_through=self.camera_name, floats=True)
+                px = ids[min(int(y * ratio), h - 1), min(int(x * ratio), w - 1)]
             finally:
                 r.aov, r.background, r.highlight = saved
-                release_framebuffer(fbo)
                 view.doneCurrent()
             ident = int(round(float(px[0])))
             return next((i.node for i in self.scene.items if i.id == ident), None) if ident else None

@@ -49,19 +49,17 @@ def composite(now: np.ndarray, other: np.ndarray, mode: str, background, wipe: f
     raise SdfError(f"compare mode is one of {', '.join(MODES)}, not '{mode}'")
 
 
-def render_compare(scene_now, scene_other, cache, frame: float, camera: str | None, size, mode: str, ctx=None,
-                   gate: bool = False) -> np.ndarray:
-    """Both versions drawn through ``camera`` and put together (see the module docstring)."""
-    from .offscreen import OffscreenView
-    from .render import BACKGROUND
+def draw_compare(renderer, scene_now, scene_other, cache, frame: float, camera: str | None, orbit, size,
+                 mode: str, hidden=frozenset()) -> np.ndarray:
+    """Both versions drawn by ``renderer`` through ``camera`` (or ``orbit``) and put together (see the
+    module docstring): what the window shows and what snapshots and playblasts write."""
+    from .render import BACKGROUND, view_for
 
     w, h = size
     part = (w // 2, h) if mode == "side" else (w, h)
     images = []
     for scene in (scene_now, scene_other):
-        view = OffscreenView(scene, cache, *part, ctx=ctx)
-        view.renderer.gate = gate
-        rgba, _ = view.render(frame, camera)
-        view.release()
-        images.append(rgba)
+        view, proj = view_for(scene, camera, frame, part[0] / part[1], orbit)
+        images.append(renderer.draw_to_array(scene, cache, frame, view, proj, part, hidden=hidden,
+                                             look_through=camera))
     return composite(images[0], images[1], mode, BACKGROUND)

@@ -9,7 +9,7 @@ import numpy as np
 from sdf.errors import SdfError
 
 from .images import write_exr, write_exr_file, write_png
-from .render import Renderer, release_framebuffer, scene_bounds, view_for
+from .render import Renderer, scene_bounds, view_for
 from .view_camera import OrbitCamera
 
 
@@ -54,9 +54,11 @@ def _frame_image(view, scene, cache, frame, camera, size, gate, other, mode):
     if other is None:
         rgba, _ = view.render(frame, camera)
         return rgba
-    from .compare import render_compare
+    from .compare import draw_compare
 
-    return render_compare(scene, other, cache, frame, camera, size, mode, ctx=view.ctx, gate=gate)
+    if camera is None:
+        view.orbit.frame(*scene_bounds(scene, cache, frame))
+    return draw_compare(view.renderer, scene, other, cache, frame, camera, view.orbit, size, mode)
 
 
 def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540), gate: bool = False,
@@ -105,19 +107,15 @@ def render_aovs(scene, cache, frame: float, camera: str | None, size=(960, 540))
     depth, 0 where nothing is) and ``id`` (each element's number, 0 for none)."""
     view = OffscreenView(scene, cache, *size)
     w, h = size
-    fbo = view.ctx.framebuffer(color_attachments=[view.ctx.renderbuffer((w, h), 4, dtype="f4")],
-                               depth_attachment=view.ctx.depth_renderbuffer((w, h)))
     out = {}
     try:
         vmat, proj = view_for(scene, camera, frame, w / h, view.orbit)
         view.renderer.background = (0.0, 0.0, 0.0, 0.0)  # AOVs hold nothing where nothing is
         for name, mode in (("beauty", 0), ("N", 1), ("depth", 2), ("id", 3)):
             view.renderer.aov = mode
-            view.renderer.render(scene, cache, frame, vmat, proj, fbo, look_through=camera)
-            px = np.frombuffer(fbo.read(components=4, dtype="f4"), np.float32).reshape(h, w, 4)[::-1]
+            px = view.renderer.draw_to_array(scene, cache, frame, vmat, proj, size, look_through=camera, floats=True)
             out[name] = np.ascontiguousarray(px if mode == 0 else px[..., :3] if mode == 1 else px[..., :1])
     finally:
-        release_framebuffer(fbo)
         view.release()
     return out
 

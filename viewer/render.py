@@ -355,6 +355,21 @@ class Renderer:
         self.ctx.wireframe = False
         vao.release()
 
+    def draw_to_array(self, scene: Scene, cache, frame: float, view: np.ndarray, projection: np.ndarray, size,
+                      *, hidden=frozenset(), look_through: str | None = None, floats: bool = False) -> np.ndarray:
+        """Draw into a framebuffer of its own and read it back, top row first: RGBA uint8, or float32
+        with ``floats`` (AOVs, the id matte a pick reads)."""
+        w, h = size
+        dtype = "f4" if floats else "f1"
+        fbo = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((w, h), 4, dtype=dtype)],
+                                   depth_attachment=self.ctx.depth_renderbuffer((w, h)))
+        try:
+            self.render(scene, cache, frame, view, projection, fbo, hidden=hidden, look_through=look_through)
+            raw = fbo.read(components=4, dtype=dtype)
+        finally:
+            release_framebuffer(fbo)
+        return np.frombuffer(raw, np.float32 if floats else np.uint8).reshape(h, w, 4)[::-1]
+
     def _lines(self, segments: np.ndarray, colour, vp: np.ndarray) -> None:
         import moderngl
 

@@ -56,23 +56,11 @@ def make_widget_classes():
 
         def _paint_compare(self, fbo, w, h):
             """Both versions drawn aside, put together (sdf.viewer.compare) and copied onto the view."""
-            from .compare import composite
-            from .render import BACKGROUND
+            from .compare import draw_compare
 
             v = self.viewer
-            pw = w // 2 if v.compare_mode == "side" else w
-            images = []
-            for scene in (v.scene, v.compare_scene):
-                side = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((pw, h), 4)],
-                                            depth_attachment=self.ctx.depth_renderbuffer((pw, h)))
-                try:
-                    vm, proj = view_for(scene, v.camera_name, v.frame, pw / h, v.orbit)
-                    self.renderer.render(scene, v.cache, v.frame, vm, proj, side, hidden=v.hidden,
-                                         look_through=v.camera_name)
-                    images.append(np.frombuffer(side.read(components=4), np.uint8).reshape(h, pw, 4)[::-1])
-                finally:
-                    release_framebuffer(side)
-            picture = composite(images[0], images[1], v.compare_mode, BACKGROUND)
+            picture = draw_compare(self.renderer, v.scene, v.compare_scene, v.cache, v.frame, v.camera_name, v.orbit,
+                                   (w, h), v.compare_mode, v.hidden)
             tex = self.ctx.texture((picture.shape[1], picture.shape[0]), 4,
                                    np.ascontiguousarray(picture[::-1]).tobytes())
             src = self.ctx.framebuffer(color_attachments=[tex])
