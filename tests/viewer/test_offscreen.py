@@ -367,14 +367,10 @@ def test_render_layer_aovs_are_one_multi_part_exr(run, demo, tmp_path):
 def test_compare_two_published_versions(run, demo, tmp_path, mode):
     """Final layout moves the crate and publishes twice: compared against version 1, the picture shows
     both placements (side by side, wiped, or the old one as a ghost); with no change it is the same."""
-    from sdf.publish import publish
+    from crate_versions import publish_crate_moves
 
     _, path = demo
-    for x in (0.0, 2.5):
-        view = sdf.open(path, department="final_layout")
-        view.model_tree.find("/props/crate").transform = sdf.translation(x, 0, 0)
-        view.save()
-        publish(view, message=f"crate at {x}")
+    publish_crate_moves(path)
     now = sdf.open(path, department="final_layout")
     assert now.pinned("placement", 1).part_path("placement").endswith(".v001.json")
     plain = tmp_path / "plain.png"

@@ -30,17 +30,13 @@ def main(shot_path):
     import shutil
     import tempfile
 
-    from sdf.publish import publish
+    from crate_versions import publish_crate_moves
 
     project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(shot_path))))
     copy = os.path.join(tempfile.mkdtemp(prefix="sdf-window-"), "proj")
     shutil.copytree(project, copy)
     shot_path = os.path.join(copy, os.path.relpath(os.path.abspath(shot_path), project))
-    for x in (0.0, 2.5):
-        layout = sdf.open(shot_path, department="final_layout")
-        layout.model_tree.find("/props/crate").transform = sdf.translation(x, 0, 0)
-        layout.save()
-        publish(layout, message=f"crate at {x}")
+    publish_crate_moves(shot_path)
     shot = sdf.open(shot_path, department="animation")
     cache = FrameCache()
     window = make_window_class()(shot, cache, camera="shotCam")
