@@ -31,6 +31,8 @@ def frame_cache() -> "FrameCache":
         if _cache is None:
             from sdf.cache.frame_cache import FrameCache
 
+            # Memory is taken as frames are shown: small arena chunks, none prepared ahead and no file
+            # mapped in bulk, since a DCC shows one frame at a time and the artist's scene needs memory too.
             _cache = FrameCache(chunk_bytes=16 << 20, spares=0, populate=False)
         return _cache
 

@@ -21,19 +21,14 @@ from .host import BlenderHost
 
 _sessions: dict[str, Session] = {}   # scene name pointer -> session of this Blender process
 _status: dict[str, list[str]] = {}   # scene -> last status lines shown in the panel
-_cache = None
 
 
 def _frame_cache():
-    """One frame cache for the whole Blender process: every session and scene shares its memory."""
-    global _cache
-    if _cache is None:
-        from sdf.cache.frame_cache import FrameCache
+    """The process-wide frame cache of DCC sessions (:func:`sdf.dcc_plugins.feed.frame_cache`): every
+    session and scene shares its memory, and the native meshes' readers are the proxies' readers."""
+    from sdf.dcc_plugins.feed import frame_cache
 
-        # Memory is taken as frames are shown: small arena chunks and none prepared ahead, since a
-        # DCC shows one frame at a time and the artist's scene needs the memory too.
-        _cache = FrameCache(chunk_bytes=16 << 20, spares=0, populate=False)
-    return _cache
+    return frame_cache()
 
 
 def _key(scene) -> str:
