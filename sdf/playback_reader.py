@@ -34,6 +34,11 @@ _STATIC_TOPOLOGY = ("kConstantTopology", "kHomogenousTopology", "kHomogeneousTop
 EPSILON = 1e-9
 
 
+def _key_text(key: tuple) -> str:
+    """A topology key (digests and scopes) as the text a Topology carries."""
+    return "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
+
+
 def _pick(times: np.ndarray, t: float, rule: str) -> int:
     """Alembic's floor / ceil / near sample index at time ``t`` (near breaks ties towards the floor)."""
     n = len(times)
@@ -308,17 +313,15 @@ class PlaybackReader:
                     d = keys[min(index, len(keys) - 1)]
                     face_sets[name] = self.store.array(d, np.int32, what=f"object '{o.path}' face set {name}")\
                         .astype(np.int64)
-            text = "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
-            return draw_topology("d:" + text, counts, corners, point_count, uv, normals, face_sets, per_corner)
+            return draw_topology("d:" + _key_text(key), counts, corners, point_count, uv, normals, face_sets, per_corner)
 
         return self._once(o, key, build)
 
     def _polygons(self, o: IndexedObject, index: int, point_count: int) -> Topology:
         key = ("points",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i") + \
             (o.index.scopes.get("uv"),)
-        with o.lock:
-            topo = o.topologies.get(key)
-        if topo is None:
+
+        def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
             corners = self._array(o, "indices", index, np.int32)
             _check_polygons(counts, corners, point_count, o.path, index, self.path)
@@ -333,11 +336,10 @@ class PlaybackReader:
                         uvs = vals
                     elif len(vals) == point_count:
                         uvs = vals[corners]
-            text = "|".join(str(k.hex() if isinstance(k, bytes) else k) for k in key)
-            topo = Topology("p:" + text, "polygons", corners, uvs, None, None, None, None, {}, point_count,
+            return Topology("p:" + _key_text(key), "polygons", corners, uvs, None, None, None, None, {}, point_count,
                             point_count, face_counts=counts)
-            with o.lock:
-                topo = o.topologies.setdefault(key, topo)
+
+        topo = self._once(o, key, build)
         if topo.source_point_count != point_count:
             raise AlembicError(f"object '{o.path}': sample {index} has {point_count} points, its topology "
                                f"{topo.source_point_count}", self.path)
