@@ -25,6 +25,7 @@ import numpy as np
 
 from sdf import alembic_io
 
+from . import alembic_usd_lights as lights
 from . import alembic_usd_shading as shading
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
 
@@ -238,7 +239,7 @@ class _Writer:
         elif schema_name == "AbcGeom_NuPatch":
             shading.nupatch(self, AbcGeom.INuPatch(obj, wrap).getSchema(), UsdGeom.NurbsPatch.Define(self.stage, path))
         elif schema_name == "AbcGeom_Light":
-            shading.light(self, obj, path)
+            lights.light(self, obj, path)
         elif schema_name == "AbcMaterial_Material":
             shading.material(self, obj, path)
         else:
@@ -501,7 +502,8 @@ class _Writer:
         attrs = {n: getattr(cam, f"Create{n}Attr")() for n in ("FocalLength", "HorizontalAperture",
                                                                 "VerticalAperture", "HorizontalApertureOffset",
                                                                 "VerticalApertureOffset", "ClippingRange",
-                                                                "FStop", "FocusDistance")}
+                                                                "FStop", "FocusDistance", "ShutterOpen",
+                                                                "ShutterClose")}
         cam.CreateProjectionAttr().Set(UsdGeom.Tokens.perspective)
         for i, tc in self.samples(schema):
             s = schema.getValue(alembic_io.select(schema, i))
@@ -513,6 +515,9 @@ class _Writer:
             self.put(attrs["ClippingRange"], Gf.Vec2f(float(s.getNearClippingPlane()), float(s.getFarClippingPlane())), tc)
             self.put(attrs["FStop"], float(s.getFStop()), tc)
             self.put(attrs["FocusDistance"], float(s.getFocusDistance()), tc)
+            # Alembic's shutter is in seconds, USD's in time codes relative to the frame.
+            self.put(attrs["ShutterOpen"], float(s.getShutterOpen()) * self.fps, tc)
+            self.put(attrs["ShutterClose"], float(s.getShutterClose()) * self.fps, tc)
 
 
 def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,

@@ -82,9 +82,10 @@ class InstancingMixin:
                 put(schema, s)
             proto = protos[proto_index]
             if self.options.instances == "expand":
-                count += 1 + self.prim(proto, ixf, False)
+                count += 1 + self.prototype(lambda: self.prim(proto, ixf, False))
             else:  # one written copy per prototype, Alembic instances of it everywhere else
-                count += 1 + self._instance(proto, ixf, f"{prim.GetPath()}:{proto.GetPath()}", [proto])
+                key = f"{prim.GetPath()}:{proto.GetPath()}"
+                count += 1 + self.prototype(lambda: self._instance(proto, ixf, key, [proto]))
         if indices:
             self.geometry += 1
         return count
@@ -133,7 +134,7 @@ class InstancingMixin:
         for target in pi.GetPrototypesRel().GetTargets():
             proto = self.stage.GetPrimAtPath(target)
             if proto:
-                count += self.prim(proto, holder, False)
+                count += self.prototype(lambda: self.prim(proto, holder, False))
         self.geometry += 1
         return count
 

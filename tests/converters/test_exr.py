@@ -32,7 +32,7 @@ def test_info(run, aov_images):
     path, _ = aov_images["beauty"]
     data = json.loads(run("exr", "info", path, "--json").stdout)
     part = data["parts"][0]
-    assert sorted(part["channels"]) == ["A", "B", "G", "R"] and part["channels"]["R"]["type"] == "float16"
+    assert sorted(part["channels"]) == ["A", "B", "G", "R"] and part["channels"]["R"]["type"] == "half"
     assert part["compression"].startswith("ZIP") and part["data_window"] == [[0, 0], [15, 11]]
     assert "R" in run("exr", "info", path).stdout
 
