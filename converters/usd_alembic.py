@@ -66,6 +66,12 @@ def open_stage(src: str, options: ConvertOptions | None = None):
         raise ConvertError(f"cannot open USD stage: {first}", src) from None
     if stage is None:
         raise ConvertError("cannot open USD stage", src)
+    if options is not None:  # a reference that cannot be opened loses what it holds: say so
+        errors = [str(e).strip() for e in stage.GetCompositionErrors()]
+        for text in errors[:5]:
+            options.warn(f"composition: {text}")
+        if len(errors) > 5:
+            options.warn(f"composition: {len(errors) - 5} more errors")
     _bake_skinning(stage, options)
     return stage
 

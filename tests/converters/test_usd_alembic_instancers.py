@@ -141,3 +141,21 @@ def test_implicit_shapes_under_purpose_scopes(tmp_path):
     pts = np.asarray(ball.getSchema().getValue().getPositions())
     assert np.allclose(np.linalg.norm(pts, axis=1), 0.5, atol=1e-5)  # the sphere's radius
     assert any("purpose 'proxy'" in w and "/Pawn/proxy" in w and "/Pawn/Geom_Top/Proxy" in w for w in opts.warnings)
+
+
+def test_a_prototype_whose_reference_cannot_be_opened_is_named(tmp_path):
+    from pxr import Gf, Usd, UsdGeom
+
+    stage = Usd.Stage.CreateNew(str(tmp_path / "set.usda"))
+    pi = UsdGeom.PointInstancer.Define(stage, "/World/pawns")
+    ok = stage.DefinePrim("/World/pawns/Prototypes/ok")
+    _mesh(stage, "/World/pawns/Prototypes/ok/tri", "default", 0.0)
+    lost = stage.DefinePrim("/World/pawns/Prototypes/lost")
+    lost.GetReferences().AddReference("./missing_pawn.usda")
+    pi.GetPrototypesRel().SetTargets([ok.GetPath(), lost.GetPath()])
+    pi.GetProtoIndicesAttr().Set([0, 1])
+    pi.GetPositionsAttr().Set([Gf.Vec3f(0, 0, 0), Gf.Vec3f(1, 0, 0)])
+    stage.GetRootLayer().Save()
+    opts = ConvertOptions()
+    convert(str(tmp_path / "set.usda"), str(tmp_path / "set.abc"), opts)
+    assert any(w.startswith("composition:") and "missing_pawn.usda" in w for w in opts.warnings), opts.warnings
