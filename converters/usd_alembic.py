@@ -10,12 +10,14 @@ Alembic's conventions: Y-up, polygons clockwise, shapes carry no transform. So:
 - a Z-up stage is turned Y-up, and ``--meters-per-unit`` rescales, by baking one correction
   matrix into the top-level transforms (the hierarchy is kept). Without it, units are kept:
   Blender's metres stay metres, as Blender's own Alembic export does;
-- camera lens and film back are stored by USD in tenths of a scene unit (Blender writes a
-  35 mm lens as 0.35 with metres): they become millimetres (and centimetres for the film back)
-  using the stage's metersPerUnit.
+- cameras and UsdLux lights are written by :mod:`usd_alembic_lights` (lens and film back from
+  USD's tenths of a scene unit to millimetres and centimetres; a light's type and inputs as the
+  Alembic light's user properties);
+- geometry of the ``render`` purpose is written beside the ``default`` one (``--purpose``); what
+  is left out is named in a warning, never dropped without a word.
 
 Skinned and blend-shape animation (UsdSkel; Blender writes shape keys that way) is baked to
-point samples first, in the stage's session layer. Prims of other types (lights, materials,
+point samples first, in the stage's session layer. Prims of other types (materials, volumes,
 skeletons...) are skipped with a warning naming each.
 """
 from __future__ import annotations
