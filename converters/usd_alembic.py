@@ -31,7 +31,7 @@ from sdf.alembic_write import (bool_array, color_array, double_array, float_arra
 
 from .usd_alembic_lights import CameraLightMixin
 from .usd_alembic_shapes import (IMPLICIT, ImplicitMixin, InstancingMixin, _corner_reversal, _np,  # noqa: F401
-                                 tessellate)
+                                 geom_param, normals_sample, tessellate)
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
 GPRIMS = ("Mesh", "BasisCurves", "Points")
@@ -342,14 +342,14 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
             else:
                 sample = AbcGeom.OPolyMeshSchemaSample(v3f(points), int_array(indices[order]), int_array(counts))
             if st:
-                uv = self._geom_param(st, tc, order, len(points), counts, "v2f")
+                uv = geom_param(st, tc, order, "v2f")
                 if uv is not None:
                     sample.setUVs(uv)
             if not subd:
                 if normals_pv and normals_pv.IsDefined() and normals_pv.HasValue():
-                    n = self._geom_param(normals_pv, tc, order, len(points), counts, "n3f")
+                    n = geom_param(normals_pv, tc, order, "n3f")
                 else:
-                    n = self._normals_attr(mesh, tc, order) if normals_attr.HasValue() else None
+                    n = normals_sample(mesh, tc, order) if normals_attr.HasValue() else None
                 if n is not None:
                     sample.setNormals(n)
             put(schema, sample)
@@ -414,37 +414,6 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
         if skipped:
             self.options.warn(f"{prim.GetPath()}: primvars of types Alembic has no parameter for, not written: "
                               f"{', '.join(skipped)}")
-
-    def _geom_param(self, pv, tc, order, n_points, counts, kind):
-        from alembic3d import AbcGeom
-
-        GS = AbcGeom.GeometryScope
-        interp = pv.GetInterpolation()
-        values = pv.Get(tc)
-        if values is None:
-            return None
-        values = np.asarray(values, np.float32)
-        indices = pv.GetIndices(tc) if pv.IsIndexed() else None
-        scope = {"faceVarying": GS.kFacevaryingScope, "vertex": GS.kVertexScope, "varying": GS.kVaryingScope,
-                 "uniform": GS.kUniformScope, "constant": GS.kConstantScope}.get(interp, GS.kVertexScope)
-        conv, sample_cls = (v2f, AbcGeom.OV2fGeomParamSample) if kind == "v2f" else (v3f, AbcGeom.ON3fGeomParamSample)
-        if interp == "faceVarying":
-            if indices is not None:
-                return sample_cls(conv(values), uint_array(np.asarray(indices)[order]), scope)
-            return sample_cls(conv(values[order]), scope)
-        if indices is not None:
-            return sample_cls(conv(values), uint_array(np.asarray(indices)), scope)
-        return sample_cls(conv(values), scope)
-
-    def _normals_attr(self, mesh, tc, order):
-        from alembic3d import AbcGeom
-
-        GS = AbcGeom.GeometryScope
-        values = np.asarray(mesh.GetNormalsAttr().Get(tc), np.float32)
-        interp = mesh.GetNormalsInterpolation()
-        if interp == "faceVarying":
-            return AbcGeom.ON3fGeomParamSample(v3f(values[order]), GS.kFacevaryingScope)
-        return AbcGeom.ON3fGeomParamSample(v3f(values), GS.kVertexScope if interp == "vertex" else GS.kVaryingScope)
 
     def curves(self, prim, oxf) -> None:
         from alembic3d import AbcGeom
