@@ -502,8 +502,7 @@ class _Writer:
         attrs = {n: getattr(cam, f"Create{n}Attr")() for n in ("FocalLength", "HorizontalAperture",
                                                                 "VerticalAperture", "HorizontalApertureOffset",
                                                                 "VerticalApertureOffset", "ClippingRange",
-                                                                "FStop", "FocusDistance", "ShutterOpen",
-                                                                "ShutterClose")}
+                                                                "FStop", "FocusDistance")}
         cam.CreateProjectionAttr().Set(UsdGeom.Tokens.perspective)
         for i, tc in self.samples(schema):
             s = schema.getValue(alembic_io.select(schema, i))
@@ -515,9 +514,8 @@ class _Writer:
             self.put(attrs["ClippingRange"], Gf.Vec2f(float(s.getNearClippingPlane()), float(s.getFarClippingPlane())), tc)
             self.put(attrs["FStop"], float(s.getFStop()), tc)
             self.put(attrs["FocusDistance"], float(s.getFocusDistance()), tc)
-            # Alembic's shutter is in seconds, USD's in time codes relative to the frame.
-            self.put(attrs["ShutterOpen"], float(s.getShutterOpen()) * self.fps, tc)
-            self.put(attrs["ShutterClose"], float(s.getShutterClose()) * self.fps, tc)
+        # The shutter is not read: writers disagree on its unit (Alembic says seconds, Maya's AbcExport
+        # writes 9.6 for a 144-degree shutter at 24 fps), and a wrong one would blur over hundreds of frames.
 
 
 def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,

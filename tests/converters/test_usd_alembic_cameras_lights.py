@@ -83,8 +83,7 @@ def test_camera_only_stage_converts_every_lens_sample_in_alembic_units(tmp_path,
         assert cam.GetHorizontalApertureOffsetAttr().Get(frame) == pytest.approx(1.5 * k, rel=1e-6)
         assert tuple(cam.GetClippingRangeAttr().Get(frame)) == pytest.approx((0.5, 5000.0))
         assert cam.GetFStopAttr().Get(frame) == pytest.approx(2.8)
-        assert (cam.GetShutterOpenAttr().Get(frame), cam.GetShutterCloseAttr().Get(frame)) == \
-            pytest.approx((-0.25, 0.25))
+        assert cam.GetFocusDistanceAttr().Get(frame) == pytest.approx(250.0)
 
 
 def _light_stage(path):
