@@ -12,8 +12,9 @@ usd-core has no Alembic plugin, so this translation is ours. Choices, stated onc
   uniform sampling, else 24). Objects with one sample get a default value, not a time sample.
 - Cameras: Alembic gives focal length in mm and film back in cm; USD wants both in tenths
   of a scene unit, i.e. ``mm * 0.01 / metersPerUnit`` (mm when the scene is in centimetres).
-- Units: Alembic has none. Maya's and unknown writers' archives are taken to be centimetres,
-  Houdini's and Blender's metres (from the archive's application string); ``--meters-per-unit``
+- Units: Alembic has none. An archive written by USD -> Alembic states its units in its
+  description (``metersPerUnit 1``); otherwise Maya's and unknown writers' archives are taken to
+  be centimetres, Houdini's and Blender's metres (from the application string); ``--meters-per-unit``
   and ``--up-axis`` bake a conversion into the root prim's transform.
 """
 from __future__ import annotations
@@ -41,15 +42,31 @@ _SUBD_SCHEME = {"catmull-clark": "catmullClark", "catmullclark": "catmullClark",
 _BOUNDARY = {0: "none", 1: "edgeAndCorner", 2: "edgeOnly"}
 
 
+#: How USD -> Alembic states the units it wrote in the archive's description (Alembic has no unit field).
+UNITS_NOTE = "metersPerUnit"
+
+
 def archive_units(archive) -> float:
-    """Meters per unit implied by the application that wrote the archive."""
+    """Meters per unit stated by the archive (``metersPerUnit N`` in its description, as USD -> Alembic
+    writes it), else implied by the application that wrote it."""
+    import re
+
     from alembic3d import Abc
 
     try:
         info = Abc.GetArchiveInfo(archive)
         app = (info.get("appName") or info.get("userDescription") or "") if isinstance(info, dict) else str(info)
+        description = str(info.get("userDescription") or "") if isinstance(info, dict) else ""
     except Exception:
-        app = ""
+        app = description = ""
+    stated = re.search(UNITS_NOTE + r" ([0-9.eE+-]+)", description)
+    if stated:
+        try:
+            value = float(stated.group(1))
+            if value > 0:
+                return value
+        except ValueError:
+            pass
     app = app.lower()
     return 1.0 if ("houdini" in app or "blender" in app) else 0.01
 

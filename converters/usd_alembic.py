@@ -472,7 +472,9 @@ def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
     with Staging(dst, options.force) as staging:
         staging.check_targets([dst])
         target = staging.path(dst)
-        count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)}")
+        # Alembic has no units: the ones written are stated in the description, which Alembic -> USD reads.
+        count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)} "
+                                                            f"(metersPerUnit {conv.target_mpu:g})")
         if not (conv.geometry or conv.cameras or conv.lights) and not options.allow_empty:
             raise ConvertError("the stage defines nothing Alembic can hold: no geometry, camera or light (a stage "
                                "of overrides only: a look file, variant selections?); --allow-empty writes the "

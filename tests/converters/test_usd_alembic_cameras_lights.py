@@ -75,7 +75,8 @@ def test_camera_only_stage_converts_every_lens_sample_in_alembic_units(tmp_path,
     back = tmp_path / "cam_back.usda"
     assert run("convert", out, back).exit_code == 0
     stage = Usd.Stage.Open(str(back))
-    k = 0.01 / UsdGeom.GetStageMetersPerUnit(stage)
+    assert UsdGeom.GetStageMetersPerUnit(stage) == mpu  # stated in the archive: Alembic has no units
+    k = 0.01 / mpu
     cam = UsdGeom.Camera(next(p for p in stage.Traverse() if p.GetName() == "camShape"))
     for frame, mm in FOCAL.items():
         assert cam.GetFocalLengthAttr().Get(frame) == pytest.approx(mm * k, rel=1e-6)
