@@ -94,19 +94,33 @@ def _target_attribute(prim, name: str):
     return None
 
 
+def _put_all(writer, attr, timed) -> bool:
+    """Author every (time code, value) on ``attr``; False when USD refuses a value's type."""
+    from pxr import Sdf, Tf
+
+    try:
+        for tc, value in timed:
+            if str(attr.GetTypeName()) == "asset":
+                value = Sdf.AssetPath(str(value))
+            writer.put(attr, value, tc)
+    except Tf.ErrorException:
+        return False
+    return True
+
+
 def light(writer, obj, path: str) -> None:
     from alembic3d import Abc, AbcGeom
-    from pxr import Sdf, UsdGeom
+    from pxr import UsdGeom
 
     schema = AbcGeom.ILight(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
     properties = _scalar_properties(schema.getUserProperties())
     usd_type = _light_type(properties)
     prim = writer.stage.DefinePrim(path, usd_type or "SphereLight")
-    carried = 0
+    carried, mismatched = 0, []
     for name, prop in properties + _scalar_properties(schema.getArbGeomParams()):
         if usd_type and name == TYPE_PROPERTY:
             continue
-        attr = _target_attribute(prim, name) if usd_type else None
+        timed = []
         for index, tc in writer.samples(prop):
             try:
                 value = usd_value(prop.getValue(alembic_io.select(prop, index)))
@@ -114,16 +128,21 @@ def light(writer, obj, path: str) -> None:
                 value = None
             if value is None:
                 break
-            if attr is None:
-                kind = usd_value_type(value)
-                if kind is None:
-                    break
-                safe = ":".join(usd_safe_name(part) for part in name.split(":"))
-                attr = prim.CreateAttribute(f"userProperties:{safe}", kind)
-            if str(attr.GetTypeName()) == "asset":
-                value = Sdf.AssetPath(str(value))
-            writer.put(attr, value, tc)
+            timed.append((tc, value))
+        if not timed or usd_value_type(timed[0][1]) is None:
+            continue
+        attr = _target_attribute(prim, name) if usd_type else None
+        if attr is not None and not _put_all(writer, attr, timed):
+            prim.RemoveProperty(attr.GetName())  # another type than USD's input: kept as a user property
+            mismatched.append(name)
+            attr = None
+        if attr is None:
+            safe = ":".join(usd_safe_name(part) for part in name.split(":"))
+            _put_all(writer, prim.CreateAttribute(f"userProperties:{safe}", usd_value_type(timed[0][1])), timed)
         carried += 1
+    if mismatched:
+        writer.options.warn(f"{obj.getFullName()}: light properties whose type is not the UsdLux input's, kept as "
+                            f"userProperties: {', '.join(mismatched)}")
     cam_schema = schema.getCameraSchema()
     if cam_schema.valid() and cam_schema.getNumSamples():
         writer.camera(cam_schema, UsdGeom.Camera.Define(writer.stage, f"{path}/{FRUSTUM}"))

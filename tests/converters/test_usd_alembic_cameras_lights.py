@@ -231,3 +231,30 @@ def test_corpus_light_stages_convert(tmp_path, name):
     if name == "sphereLight.usda":  # Maya's spot light: a point sphere light with a cone
         _, props = _user_properties(lights["SpotLight23Shape"])
         assert props["treatAsPoint"] == [True] and np.isclose(props["shaping:cone:angle"][0], 66)
+
+
+def test_alembic_light_with_a_mistyped_input_keeps_it_as_a_user_property(tmp_path):
+    """A light naming a UsdLux type whose ``intensity`` is a string: the light keeps its type and other
+    inputs, the odd value is kept as ``userProperties:intensity`` and named in a warning."""
+    from alembic3d import Abc, AbcGeom
+    from pxr import Usd, UsdLux
+
+    from sdf.alembic_write import write_archive
+
+    def body(arch):
+        user = AbcGeom.OLight(arch.getTop(), "fill").getSchema().getUserProperties()
+        Abc.OStringProperty(user, "type").setValue("DiskLight")
+        Abc.OStringProperty(user, "intensity").setValue("bright")
+        Abc.OFloatProperty(user, "radius").setValue(0.75)
+
+    src, out = str(tmp_path / "odd.abc"), str(tmp_path / "odd.usda")
+    write_archive(src, body)
+    opts = ConvertOptions()
+    convert(src, out, opts)
+    stage = Usd.Stage.Open(out)
+    prim = stage.GetPrimAtPath("/odd/fill")
+    disk = UsdLux.DiskLight(prim)
+    assert disk and disk.GetRadiusAttr().Get() == pytest.approx(0.75)
+    assert not disk.GetIntensityAttr().HasAuthoredValue()
+    assert prim.GetAttribute("userProperties:intensity").Get() == "bright"
+    assert any("/fill" in w and "intensity" in w for w in opts.warnings), opts.warnings
