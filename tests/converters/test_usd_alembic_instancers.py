@@ -159,3 +159,21 @@ def test_a_prototype_whose_reference_cannot_be_opened_is_named(tmp_path):
     opts = ConvertOptions()
     convert(str(tmp_path / "set.usda"), str(tmp_path / "set.abc"), opts)
     assert any(w.startswith("composition:") and "missing_pawn.usda" in w for w in opts.warnings), opts.warnings
+
+
+def test_points_mode_writes_every_prototype_once(tmp_path):
+    """``--instances points``: a point per instance, and each prototype (below an over, a class, or
+    instanceable) written once under ``prototypes`` with its render geometry."""
+    from alembic3d import Abc, AbcGeom
+
+    src = _set(tmp_path)
+    out = str(tmp_path / "set.abc")
+    convert(src, out, ConvertOptions(instances="points"))
+    archive = alembic_io.open_archive(out, cached=False)
+    objects = dict(alembic_io.walk_objects(archive))
+    points = AbcGeom.IPoints(objects["/World/pawns/points"], Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    assert np.allclose(np.asarray(points.getValue().getPositions()), POSITIONS)
+    shapes = sorted(p for p, o in objects.items() if p.startswith("/World/pawns/prototypes/")
+                    and alembic_io.object_schema(o) == "AbcGeom_PolyMesh")
+    assert shapes == [f"/World/pawns/prototypes/{name}/{leaf}" for name in ("black", "red", "white")
+                      for leaf in ("Geom_Top/Render/RenderShape", "render/ball/ballShape")]
