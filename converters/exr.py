@@ -161,8 +161,12 @@ def info(path: str) -> dict:
     from . import exr_raw
 
     f = open_exr(path)
-    with open(path, "rb") as fh:
-        raw = exr_raw.headers(fh.read(), path)[0]
+    with open(path, "rb") as fh:  # the headers only: the first megabyte holds them but in odd files
+        head = fh.read(1 << 20)
+        try:
+            raw = exr_raw.headers(head, path)[0]
+        except ConvertError:
+            raw = exr_raw.headers(head + fh.read(), path)[0]
     parts = []
     for i, part in enumerate(f.parts):
         h = part.header
