@@ -118,9 +118,7 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
     # Serialise every document before taking the lock: a bad document fails here, having written nothing.
     payloads = {}
     for kind in kinds:
-        shot._part(kind)
-        doc = shot._docs[kind]
-        payloads[kind] = jsonio.dumps(doc.to_json()).encode("utf-8")
+        payloads[kind] = jsonio.dumps(shot.document(kind).to_json()).encode("utf-8")
     user = user or _user()
     results: list[Published] = []
     refs: dict[str, str] = {}
@@ -153,12 +151,9 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
     for p in results:
         old = shot.parts[p.kind]
         follows_latest = old.ref == refs[p.kind] and old.version == "latest"
-        shot._parts[p.kind] = PartRef(p.kind, ref=refs[p.kind], version="latest" if follows_latest else p.version)
-        if p.kind in merged:
-            shot.replace_document(p.kind, merged[p.kind])
-        doc = shot._docs[p.kind]
-        doc.path, doc.version, doc.digest, doc.dirty = p.file, p.version, p.sha256, False
-        doc.base, doc.latest_at_open = jsonio.loads(payloads[p.kind].decode("utf-8")), p.version
+        ref = PartRef(p.kind, ref=refs[p.kind], version="latest" if follows_latest else p.version)
+        shot.record_published(p.kind, ref, p.file, p.version, p.sha256,
+                              jsonio.loads(payloads[p.kind].decode("utf-8")), p.kind in merged)
     return results
 
 
@@ -175,7 +170,7 @@ def _merge_since_open(shot: Shot, kind: str, unversioned: str, latest: int | Non
     from .docdiff import Conflict, merge, merge_preferring_ours
     from .shot import check_document
 
-    doc = shot._docs[kind]
+    doc = shot.document(kind)
     if doc.base is None:
         return payload
     schema_name = PART_SCHEMAS[kind]
@@ -373,7 +368,7 @@ def _point_shot_at(shot_file: str, published: dict) -> None:
 
 
 def _reopen_for(shot: Shot, department: str) -> Shot:
-    if any(d.dirty for d in shot._docs.values()):
+    if shot.has_unsaved_edits():
         raise SdfError("this view has unsaved edits and is not opened for the publishing department; "
                        f"open it with department='{department}'", shot.file)
     return open_shot(shot.file, department, policy=None)

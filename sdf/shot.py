@@ -525,6 +525,33 @@ class Shot(Element):
         return discard(self, kinds)
 
     # -- loading -------------------------------------------------------------------------------
+    def part(self, kind: str) -> Element | None:
+        """The root element of part ``kind``, read (and checked) on first use; None when the shot has no
+        such part. Asking for a part the view's department ignores raises :class:`IgnoredError`."""
+        return self._part(kind)
+
+    def document(self, kind: str) -> "Document | None":
+        """The document holding part ``kind`` (its file, version, digest, whether edited), read on first
+        use; None when the shot has no such part. The public way to reach a part's file and state."""
+        if self._part(kind) is None:
+            return None
+        return self._docs[kind]
+
+    def record_published(self, kind: str, ref: PartRef, file: str, version: int, digest: str,
+                         content: dict, merged: bool) -> None:
+        """After a publish of ``kind``: the view references ``ref`` and reads the new version (``content``,
+        which a merge with others' work may have made differ from what the view held)."""
+        self._parts[kind] = ref
+        if merged:
+            self.replace_document(kind, content)
+        doc = self._docs[kind]
+        doc.path, doc.version, doc.digest, doc.dirty = file, version, digest, False
+        doc.base, doc.latest_at_open = content, version
+
+    def has_unsaved_edits(self) -> bool:
+        """Whether any document this view loaded holds edits not yet saved."""
+        return any(d.dirty for d in self.documents())
+
     def is_loaded(self, kind: str) -> bool:
         return kind in self._docs
 
