@@ -487,7 +487,9 @@ def usd_to_sdf(src: str, dst: str, options: ConvertOptions) -> dict:
             data["intermediate"] = intermediate
         if shot.get("metadata"):
             data["metadata"] = shot["metadata"]
-        sdf.shot.check_document("Shot", data, dst)
+        from sdf.checks import check_document
+
+        check_document("Shot", data, dst)
         jsonio.write(staging.path(dst), data)
         staging.commit()
     return {"output": dst, "from_sdf_stage": own, "parts": sorted(shot["parts"]), "warnings": list(options.warnings)}

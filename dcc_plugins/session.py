@@ -34,7 +34,8 @@ import numpy as np
 from sdf import publish as sdf_publish
 from sdf.publish import NothingToPublish
 from sdf.errors import SdfError
-from sdf.shot import PART_SCHEMAS, Shot, check_document, open_shot
+from sdf.checks import check_document
+from sdf.shot import PART_SCHEMAS, Shot, open_shot
 
 from . import bake
 from . import records as rec

@@ -168,7 +168,7 @@ def _merge_since_open(shot: Shot, kind: str, unversioned: str, latest: int | Non
     (the other stays in that version, and ``notes`` says so); against a working copy holding someone's
     saved but unpublished edits, the publish is refused, since those edits exist nowhere else."""
     from .docdiff import Conflict, merge, merge_preferring_ours
-    from .shot import check_document
+    from .checks import check_document
 
     doc = shot.document(kind)
     if doc.base is None:

@@ -4,7 +4,7 @@ import os
 import re
 
 from sdf import schema
-from sdf.shot import check_document
+from sdf.checks import check_document
 
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "format.md")
 

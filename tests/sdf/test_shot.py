@@ -163,7 +163,7 @@ def test_variables_search_path_and_project_root(tmp_path, monkeypatch):
 
 
 def test_checked_documents_are_cached_by_content(demo, monkeypatch, tmp_path):
-    from sdf import shot as shot_module
+    from sdf import checks as shot_module
 
     monkeypatch.setenv("SDF_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(shot_module, "CHECKED", shot_module._CheckedCache())
