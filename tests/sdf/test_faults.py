@@ -180,3 +180,63 @@ def test_a_read_only_shot_folder_is_reported_as_permission_denied():
     finally:
         os.chmod(os.path.dirname(shot), 0o755)
         shutil.rmtree(work, ignore_errors=True)
+
+
+# -- absurd rates and units ----------------------------------------------------------------------
+
+def _set_shot_field(shot: str, **fields) -> None:
+    doc = json.load(open(shot))
+    doc.update(fields)
+    with open(shot, "w") as fh:
+        json.dump(doc, fh)
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("fps", 1e-300, "less than the minimum of 1"),
+    ("fps", 0.5, "less than the minimum of 1"),
+    ("fps", 5000.0, "greater than the maximum of 1000"),
+    ("meters_per_unit", 1e-300, "less than the minimum of 1e-06"),
+    ("meters_per_unit", 1e300, "greater than the maximum of 1000000"),
+])
+def test_absurd_fps_and_units_are_refused_by_validate_and_play(demo, run, field, value, rule):
+    _, shot = demo
+    _set_shot_field(shot, **{field: value})
+    for command in ("validate", "play", "info"):
+        line = _one_error_line(run(command, shot))
+        assert "sh010.sdf" in line and f"{field}: " in line and rule in line, (command, line)
+
+
+def test_the_python_api_applies_the_same_rule(demo):
+    import sdf
+
+    _, shot = demo
+    view = sdf.open(shot, department="layout")
+    for field, bad in (("fps", 1e-300), ("fps", 1001.0), ("meters_per_unit", 0.0), ("meters_per_unit", 1e9)):
+        with pytest.raises(ValueError, match=f"{field} must be a number from"):
+            setattr(view, field, bad)
+    view.fps, view.meters_per_unit = 24000 / 1001, 0.0254  # NTSC film rate, inches
+    view.save()
+    again = sdf.open(shot)
+    assert (again.fps, again.meters_per_unit) == (24000 / 1001, 0.0254)
+
+
+# -- folders given as files ----------------------------------------------------------------------
+
+def _rewrite(path: str, old: str, new: str) -> None:
+    text = open(path).read()
+    assert old in text, (path, old)
+    open(path, "w").write(text.replace(old, new))
+
+
+@pytest.mark.parametrize("what, rel, old, file, field", [
+    ("material", "texture_shader/materials.json", '"materials/shading.mtlx#skin"', "materials.json",
+     "opinions/chars/hero/body/material"),
+    ("effects", "fx/fx.json", '"fx/wind.json"', "fx.json", "opinions/fx/flag/effects"),
+    ("rig", "rig/rigs.json", '"rig/hero_rig.ma"', "rigs.json", "hero_rig/path"),
+    ("intermediate", "sh010.sdf", '"../../cache/cloth_sim.json"', "sh010.sdf", "intermediate/cloth_sim/path"),
+])
+def test_a_directory_is_not_accepted_as_a_referenced_file(demo, run, what, rel, old, file, field):
+    _, shot = demo
+    _rewrite(os.path.join(os.path.dirname(shot), rel), old, '"../..#x"' if what == "material" else '"../.."')
+    line = _one_error_line(run("validate", shot))
+    assert f"{file}: {field}: '../..' is a directory, not a file" in line, line
