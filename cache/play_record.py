@@ -54,7 +54,9 @@ def load(shot_file: str) -> dict | None:
         record = jsonio.read(path)
     except SdfError:
         return None
+    frames = record.get("frames") if isinstance(record, dict) else None
     if not isinstance(record, dict) or record.get("shot") != os.path.realpath(shot_file) or \
-            not isinstance(record.get("cache"), dict):
-        return None
+            not isinstance(record.get("cache"), dict) or not isinstance(record.get("passes"), list) or \
+            not (isinstance(frames, list) and len(frames) == 2):
+        return None  # another version's or a damaged record: as if never played
     return record
