@@ -6,8 +6,11 @@ For every visible animated object of the demo shot, per frame, measured side by 
 one run (each variant repeated, interleaved, medians reported):
 
 - raw:   read with alembic3d directly, no cache: positions, normals, face indices and
-         counts, UVs (what a DCC reads to draw a frame), as numpy, then copied into the
-         upload buffer;
+         counts, UVs every frame, as numpy, then positions and normals copied into the
+         upload buffer (what a reader that keeps nothing between frames does);
+- raw, P+N: the same read as a DCC playing a cache of constant topology does it: face
+         indices, counts and UVs once (every frame only for a mesh whose topology changes),
+         then positions and normals only;
 - reader: sdf's reader without a cache (draw layout built, memory reused frame to frame);
 - cold:  first pass through the frame cache, with the prefetcher reading ahead: samples as
          stored (zero-copy views under a read lease), copied into the upload buffer (the
@@ -20,7 +23,8 @@ one run (each variant repeated, interleaved, medians reported):
 - cold, copied: the first pass when files cannot be mapped (no lease: another owner, a
          network file system), samples read with preadv into the cache's memory.
 
-Then checks the goals: cold >= 1.5x raw, warm within 1.3x of the bound, bytes held no more
+Then checks the goals: cold >= 1.5x raw (the full per-frame read above; the cold pass
+against raw P+N is reported beside it, with no goal), warm within 1.3x of the bound, bytes held no more
 than the distinct samples plus topology once; prints how many cores the passes used and
 that a budget smaller than the shot keeps playing while evicting.
 """
@@ -43,7 +47,9 @@ from sdf.cache.frame_cache import FrameCache  # noqa: E402
 from sdf.cache.playback import UploadBuffer, play, playable_items  # noqa: E402
 
 
-def raw_pass(items, frames, fps, buffer: UploadBuffer) -> float:
+def raw_pass(items, frames, fps, buffer: UploadBuffer, topology_every_frame: bool = True) -> float:
+    """Read with alembic3d, no cache. ``topology_every_frame`` False: face indices, counts and UVs are
+    read on the first frame only (every frame for a mesh of heterogeneous topology)."""
     from alembic3d import Abc, AbcGeom
 
     wrap = Abc.WrapExistingFlag.kWrapExisting
@@ -59,23 +65,30 @@ def raw_pass(items, frames, fps, buffer: UploadBuffer) -> float:
             AbcGeom.ICurves if "Curve" in schema_name else AbcGeom.IPoints
         schemas.append((cls, cls(obj, wrap).getSchema()))
     t0 = time.perf_counter()
-    for frame in frames:
+    for k, frame in enumerate(frames):
         buffer.begin()
         for cls, schema in schemas:
             ts = schema.getTimeSampling()
             n = schema.getNumSamples()
             ss = select(schema, ts.getNearIndex(frame / fps, n) if n > 1 else 0)
-            sample = schema.getValue(ss)
-            buffer.put(np.asarray(sample.getPositions()))
-            if cls is AbcGeom.IPolyMesh:
+            if cls is not AbcGeom.IPolyMesh:
+                buffer.put(np.asarray(schema.getValue(ss).getPositions()))
+                continue
+            topology = topology_every_frame or k == 0 or \
+                str(schema.getTopologyVariance()).endswith("kHeterogeneousTopology")
+            if topology:
+                sample = schema.getValue(ss)
+                buffer.put(np.asarray(sample.getPositions()))
                 np.asarray(sample.getFaceIndices())
                 np.asarray(sample.getFaceCounts())
-                nparam = schema.getNormalsParam()
-                if nparam.valid() and nparam.getNumSamples():
-                    buffer.put(np.asarray(nparam.getValueProperty().getValue(ss)))
-                uv = schema.getUVsParam()
-                if uv.valid() and uv.getNumSamples():
-                    np.asarray(uv.getValueProperty().getValue(ss))
+            else:
+                buffer.put(np.asarray(schema.getPositionsProperty().getValue(ss)))
+            nparam = schema.getNormalsParam()
+            if nparam.valid() and nparam.getNumSamples():
+                buffer.put(np.asarray(nparam.getValueProperty().getValue(ss)))
+            uv = schema.getUVsParam()
+            if topology and uv.valid() and uv.getNumSamples():
+                np.asarray(uv.getValueProperty().getValue(ss))
     return time.perf_counter() - t0
 
 
@@ -115,10 +128,11 @@ def main() -> None:
     for p in problems:
         print("warning:", p, file=sys.stderr)
     buffer = UploadBuffer(64 << 20)
-    runs = {"raw": [], "reader": [], "cold": [], "warm": [], "bound": [], "cold, index made": [], "cold, copied": []}
+    runs = {"raw": [], "raw, P+N": [], "reader": [], "cold": [], "warm": [], "bound": [], "cold, index made": [], "cold, copied": []}
     cpu = []
     for r in range(args.repeat):
         runs["raw"].append(raw_pass(items, frames, shot.fps, buffer))
+        runs["raw, P+N"].append(raw_pass(items, frames, shot.fps, buffer, topology_every_frame=False))
         runs["reader"].append(reader_pass(items, frames, shot.fps, buffer))
         cache = FrameCache()
         c0 = os.times()
@@ -162,11 +176,13 @@ def main() -> None:
         gc.collect()
     med = {k: median(v) for k, v in runs.items()}
     n = len(frames)
-    rows = [[k, f"{1000 * med[k] / n:.2f}", f"{n / med[k]:.1f}", f"{med['raw'] / med[k]:.2f}x"] for k in runs]
+    rows = [[k, f"{1000 * med[k] / n:.2f}", f"{n / med[k]:.1f}", f"{med['raw'] / med[k]:.2f}x",
+             f"{med['raw, P+N'] / med[k]:.2f}x"] for k in runs]
     sources_mb = sum(os.path.getsize(f) for f in {i.file for i in items}) / 2**20
     print(f"shot: {shot_path}  ({len(items)} animated objects, {n} frames, median of {args.repeat} runs; "
           f"files {', '.join(modes)})")
-    print(table(["variant", "ms/frame", "fps", "speed vs raw"], rows))
+    print(table(["variant", "ms/frame", "fps", "speed vs raw", "vs raw P+N"], rows))
+    print(f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     print(f"cache bytes held {held / 2**20:.1f} MB; allowed (distinct samples + topology once + per-frame matrices) "
           f"{allowed / 2**20:.1f} MB; every frame's arrays counted separately {every_frame / 2**20:.1f} MB; "
           f"the Alembic files {sources_mb:.1f} MB")
@@ -178,14 +194,16 @@ def main() -> None:
     print(f"budget {small.budget / 2**20:.0f} MB (a third of the shot): pass 2 {res[1].fps:.1f} fps, "
           f"hit rate {100 * res[1].hit_rate:.0f}%, {s.evictions} evictions, held {s.bytes_held / 2**20:.0f} MB")
     cold, warm = med["raw"] / med["cold"], med["warm"] / med["bound"]
+    cold_pn = med["raw, P+N"] / med["cold"]
     ok = {True: "met", False: "NOT met"}
     first = med["raw"] / med["cold, index made"]
-    print(f"goal: cold pass >= 1.5x raw: {cold:.2f}x, {ok[cold >= 1.5]} ({first:.2f}x when the files' indexes "
-          f"are made, on their first open)")
+    print(f"goal: cold pass >= 1.5x raw (the full per-frame read): {cold:.2f}x, {ok[cold >= 1.5]} ({first:.2f}x "
+          f"when the files' indexes are made, on their first open)")
+    print(f"      against raw P+N (topology once, then positions and normals; no goal): {cold_pn:.2f}x")
     print(f"goal: warm pass within 1.3x of the memory-copy bound: {warm:.2f}x, {ok[warm <= 1.3]}")
     print(f"goal: bytes held <= distinct samples + topology once: {held / 2**20:.1f} <= {allowed / 2**20:.1f} MB, "
           f"{ok[held <= allowed]}")
-    print(f"summary: cold {cold:.2f}x raw, warm {med['raw'] / med['warm']:.1f}x raw, warm {warm:.2f}x bound, "
+    print(f"summary: cold {cold:.2f}x raw ({cold_pn:.2f}x raw P+N), warm {med['raw'] / med['warm']:.1f}x raw, warm {warm:.2f}x bound, "
           f"held {held / 2**20:.0f} MB for {sources_mb:.0f} MB of Alembic")
 
 if __name__ == "__main__":

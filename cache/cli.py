@@ -6,6 +6,8 @@ import click
 from sdf.cli import CONTEXT, emit_json, progress_bar
 from sdf.errors import SdfError, display_path
 
+from . import play_record
+
 
 def _budget(cache_mb):
     if cache_mb is None:
@@ -69,6 +71,8 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     for p in during + cache.problems:
         click.echo(f"warning: {p}", err=True)
     stats = cache.snapshot()
+    play_record.save(shot.file, department, frames, [r.as_dict() for r in results], stats.as_dict(),
+                     _per_object(cache, items), cache.budget)  # what `sdf cache stats` reports afterwards
     if as_json:
         emit_json({"shot": shot.file, "department": department, "objects": [i.__dict__ for i in items],
                    "frames": [frames[0], frames[-1]], "passes": [r.as_dict() for r in results],
@@ -96,40 +100,65 @@ def cache():
     """
 
 
+def _per_object(cache_obj, items) -> list[dict]:
+    return [{"node": i.node, "object": i.object, "frames_cached": len(cache_obj.cached_frames(i.file, i.object))}
+            for i in items]
+
+
 @cache.command(context_settings=CONTEXT)
 @click.argument("shot_path", metavar="SHOT", type=click.Path())
 @click.option("--department", "-d", help="As this department sees the shot.")
-@click.option("--frames", "frame_spec", help="Frame range A-B (default: the shot's).")
-@click.option("--cache-mb", type=float, help="Cache budget in MB.")
+@click.option("--frames", "frame_spec", help="Frame range A-B of a fresh pass (default: the shot's).")
+@click.option("--cache-mb", type=float, help="Cache budget in MB of a fresh pass.")
+@click.option("--fresh", is_flag=True, help="Fill a new cache with one pass, even if the shot was played.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def stats(shot_path, department, frame_spec, cache_mb, as_json):
-    """Fill the cache with one pass over the shot and report what it holds, per object.
+def stats(shot_path, department, frame_spec, cache_mb, fresh, as_json):
+    """What the frame cache of the last `sdf play` of the shot held, per object.
 
     Shows hits, misses, evictions, bytes held (topology counted once) and read time, and
-    how the shot's cached size compares with the budget.
+    how the shot's cached size compares with the budget. `sdf play` records its cache when
+    it ends; without a recorded play (of this department's view, with -d), or with --fresh,
+    --frames or --cache-mb, a new cache is filled with one pass over the shot and reported.
 
     \b
     Example:
-      sdf cache stats shots/sh010/sh010.sdf --frames 1001-1024 --json
+      sdf play shots/sh010/sh010.sdf && sdf cache stats shots/sh010/sh010.sdf
+      sdf cache stats shots/sh010/sh010.sdf --fresh --frames 1001-1024 --json
     """
     from sdf.shot import open_shot
 
-    from .frame_cache import FrameCache
+    from .frame_cache import CacheStats, FrameCache
     from .playback import parse_frames, play as run, playable_items
 
     shot = open_shot(shot_path, department)
-    cache_obj = FrameCache(_budget(cache_mb))
-    frames = parse_frames(frame_spec, shot)
-    items, problems = playable_items(shot, cache_obj)
-    run(shot, cache_obj, frames, passes=1, prefetch=False, items=items)
-    s = cache_obj.snapshot()
-    per_object = []
-    for i in items:
-        held = cache_obj.cached_frames(i.file, i.object)
-        per_object.append({"node": i.node, "object": i.object, "frames_cached": len(held)})
+    record = None if fresh or frame_spec or cache_mb is not None else play_record.load(shot.file)
+    if record is not None and department is not None and record.get("department") != department:
+        record = None
+    if record is not None:
+        s = CacheStats(**{k: v for k, v in record["cache"].items() if k in CacheStats.__dataclass_fields__})
+        per_object, problems = record.get("objects", []), []
+        source = {"source": "last play", "time": record.get("time"), "department": record.get("department"),
+                  "frames": record.get("frames"), "passes": record.get("passes", [])}
+        who = f"as {record['department']}" if record.get("department") else "every department's data"
+        heading = (f"last play     sdf play at {record.get('time')} ({who}, frames {record['frames'][0]}-"
+                   f"{record['frames'][1]}, {len(source['passes'])} passes)")
+    else:
+        cache_obj = FrameCache(_budget(cache_mb))
+        frames = parse_frames(frame_spec, shot)
+        items, problems = playable_items(shot, cache_obj)
+        run(shot, cache_obj, frames, passes=1, prefetch=False, items=items)
+        s = cache_obj.snapshot()
+        per_object = _per_object(cache_obj, items)
+        source = {"source": "fresh pass", "department": department, "frames": [frames[0], frames[-1]]}
+        why = "--fresh" if fresh else "--frames or --cache-mb given" if frame_spec or cache_mb is not None \
+            else "no sdf play of this view recorded"
+        heading = f"fresh pass    a new cache filled by one pass over frames {frames[0]}-{frames[-1]} ({why})"
     if as_json:
-        emit_json({"cache": s.as_dict(), "objects": per_object, "problems": problems})
+        emit_json({**source, "cache": s.as_dict(), "objects": per_object, "problems": problems})
         return
+    click.echo(heading)
+    for p in source.get("passes", []):
+        click.echo(f"  pass {p.get('pass')}: {p.get('fps', 0.0):8.1f} fps  hit rate {100 * p.get('hit_rate', 0.0):5.1f}%")
     click.echo(f"budget        {_human(s.budget)}")
     click.echo(f"held          {_human(s.bytes_held)} in {s.entries} frames ({_human(s.topology_bytes)} topology)")
     click.echo(f"hits/misses   {s.hits}/{s.misses} (hit rate {100 * s.hit_rate:.1f}%)")

@@ -24,7 +24,10 @@ returned but not stored; a budget of 0 turns storing off and playback still work
 
 A file that changes while it plays and cannot be opened again (half written, corrupt) keeps
 its old reader: frames already held keep playing, the others raise an error naming the file,
-and :attr:`FrameCache.problems` says so once.
+and :attr:`FrameCache.problems` says so once. A file rewritten in place can keep its identity
+(timestamps tick coarsely), and the index kept on disk for that identity may then describe the
+old content: a reader that finds a sample missing is reopened with the file indexed again.
+Frames are handed out read-only, their shared topology included.
 
 All methods are thread-safe. A read of a key already being read by another thread (the
 prefetcher, usually) waits for that read instead of repeating it.
@@ -47,6 +50,8 @@ from sdf.playback_reader import PlaybackReader
 from .arena import Arena
 
 DEFAULT_SHARE = 0.25
+#: Shortest time between two re-indexings of a file whose identity did not change (see FrameCache.reader).
+REINDEX_SECONDS = 0.5
 
 
 def default_budget() -> int:
@@ -97,6 +102,8 @@ def _freeze(data: FrameData) -> FrameData:
     for a in (data.positions, data.normals, data.widths, data.ids, data.velocities, data.world):
         if a is not None and a.flags.writeable:
             a.flags.writeable = False
+    if data.topology is not None:
+        data.topology.freeze()  # shared by every frame of the mesh (the readers freeze it as they build it)
     return data
 
 
@@ -132,6 +139,7 @@ class FrameCache:
         self._readers: dict[str, PlaybackReader] = {}
         self._inflight: dict = {}
         self._checked: dict[str, float] = {}
+        self._reindex_after: dict[str, float] = {}  # real path -> when its index may be made again
         self._real: dict[str, str] = {}  # path as given -> real path, resolved once
         # Chunks sized to the budget: spare chunks are overhead, so small budgets get small chunks.
         # A host that shows one frame at a time (a DCC) asks for small chunks and no spares.
@@ -168,7 +176,7 @@ class FrameCache:
             real = self._real[path] = os.path.realpath(path)
         now = time.monotonic()
         r = self._readers.get(real)
-        if r is not None and now - self._checked.get(real, -1e9) < self.check_interval and not r.store.changed:
+        if r is not None and now - self._checked.get(real, -1e9) < self.check_interval and not r.needs_reopen:
             return r  # checked for changes a moment ago: a stat per read would dominate warm playback
         try:
             identity = alembic_io.file_identity(real)
@@ -182,10 +190,18 @@ class FrameCache:
             with self._lock:
                 r = self._readers.get(real)
                 self._checked[real] = now
-                if r is not None and r.identity == identity and not r.store.changed:
+                if r is not None and r.identity == identity and not r.needs_reopen:
                     return r
+            # The same identity, yet the file changed under the reader: its index (kept on disk per
+            # identity) was made mid-rewrite, so index it again; at most every REINDEX_SECONDS, as a
+            # file whose index never matches (corrupt) would otherwise be indexed for every frame.
+            reindex = r is not None and r.identity == identity
+            if reindex:
+                if now < self._reindex_after.get(real, 0.0):
+                    return r
+                self._reindex_after[real] = now + max(self.check_interval, REINDEX_SECONDS)
             try:
-                fresh = PlaybackReader(real, mapped=self.mapped,
+                fresh = PlaybackReader(real, mapped=self.mapped, reindex=reindex,
                                        populate_bytes=self.stats.budget // 2 if self.populate else 0)
             except SdfError as exc:
                 if r is None:

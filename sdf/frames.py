@@ -367,7 +367,7 @@ class AlembicReader:
                     uvs = vals[corners]
             key = "points:" + _topology_key(counts, corners)
             topo = Topology(key, "polygons", corners, uvs, None, None, None, None, {}, len(positions),
-                            len(positions), face_counts=counts)
+                            len(positions), face_counts=counts).freeze()
             with o.lock:
                 topo = o.topologies.setdefault(("points", topo_index), topo)
         elif topo.source_point_count != len(positions):
@@ -425,7 +425,7 @@ class AlembicReader:
                 if fs.getNumSamples():
                     face_sets[name] = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1)))
                                           .getFaces(), np.int64)
-            topo = draw_topology(key, counts, corners, point_count, uv, normals, face_sets)
+            topo = draw_topology(key, counts, corners, point_count, uv, normals, face_sets).freeze()
             o.topologies[index] = topo
             return topo
 
@@ -443,7 +443,8 @@ class AlembicReader:
             topo = next((t for t in o.topologies.values() if t.key == key), None)
             if topo is None:
                 # Each curve drawn as the polyline through its control points (a playback preview).
-                topo = Topology(key, "lines", line_segments(nverts), None, None, None, None, None, {}, len(positions), len(positions))
+                topo = Topology(key, "lines", line_segments(nverts), None, None, None, None, None, {}, len(positions),
+                                len(positions)).freeze()
             o.topologies[index] = topo
         widths = None
         wp = o.schema.getWidthsParam()

@@ -16,6 +16,7 @@ import math
 import os
 import stat
 import tempfile
+import time
 from typing import Any
 
 from .errors import FormatError, SdfError
@@ -28,6 +29,12 @@ MAX_DOCUMENT_BYTES = 256 << 20
 MAX_DEPTH = 400
 #: Longest integer literal accepted (digits): no field of a document needs more.
 MAX_INT_DIGITS = 30
+#: Most values (objects, arrays, strings, numbers, booleans, nulls) in one document
+#: (``SDF_MAX_DOCUMENT_VALUES`` changes it), and most arrays and objects among them (a fifth).
+#: Bytes alone do not bound memory: parsed, an empty array costs about 140 bytes and an object
+#: about 270, so 200 MB of ``[],`` would need 10 GB. At these limits the worst document costs about
+#: a gigabyte; a model tree of 50,000 nodes with transforms is about 1.5 million values.
+MAX_DOCUMENT_VALUES = 10_000_000
 
 
 def _is_flat_numbers(value: list) -> bool:
@@ -134,14 +141,44 @@ def _depth_ok(value: Any) -> bool:
     return True
 
 
+def max_document_values() -> int:
+    env = os.environ.get("SDF_MAX_DOCUMENT_VALUES")
+    try:
+        return max(5, int(float(env))) if env else MAX_DOCUMENT_VALUES
+    except ValueError:
+        return MAX_DOCUMENT_VALUES
+
+
+def check_cost(text: str, file: str | None = None) -> None:
+    """Refuse, before parsing, a document that would cost more memory than any real one (see
+    :data:`MAX_DOCUMENT_VALUES`): the parser never builds a structure it would not keep.
+
+    Counted on the text, not the parsed value, with ``str.count`` (a fraction of a second for
+    256 MB): every value after the first in an array or object follows a comma, so commas plus
+    ``[`` and ``{`` plus one bound the values from above. Commas and brackets inside strings
+    count too; no real document holds millions of them.
+    """
+    limit = max_document_values()
+    containers = text.count("[") + text.count("{")
+    if containers > limit // 5:
+        raise FormatError(f"too costly to read: {containers:,} arrays and objects (at most {limit // 5:,}; "
+                          f"SDF_MAX_DOCUMENT_VALUES raises the limit)", file)
+    values = containers + text.count(",") + 1
+    if values > limit:
+        raise FormatError(f"too costly to read: about {values:,} values (at most {limit:,}; "
+                          f"SDF_MAX_DOCUMENT_VALUES raises the limit)", file)
+
+
 def loads(text: str, file: str | None = None) -> Any:
     """Parse document text; malformed text raises FormatError naming line and column.
 
     Stricter than JSON itself, in the ways that matter for documents people edit: duplicate
     keys (the second silently winning), numbers that overflow to infinity (``1e400``), integer
     literals thousands of digits long and absurdly deep nesting are refused, each with one
-    line naming the file.
+    line naming the file. So is a document that would cost more memory than any real one
+    (:func:`check_cost`), before it is parsed.
     """
+    check_cost(text, file)
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_int=_int)
     except json.JSONDecodeError as exc:
@@ -238,6 +275,7 @@ def stage_bytes(path: str | os.PathLike, data: bytes) -> str:
     new version): ``os.replace(tmp, path)`` is the second half, and needs no space."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    remove_stale_temporaries(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -285,6 +323,38 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
             exc.filename = path
         raise
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
+
+
+#: A temporary file of :func:`atomic_write_bytes` untouched for this long (seconds) was left by a
+#: writer that died (killed, crashed, out of power): a live write renames its temporary within
+#: seconds, and rewrites it (so its time moves) while it writes.
+STALE_TEMPORARY_SECONDS = 600.0  # as sdf.publish.LEFTOVER_AGE
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[str]:
+    """Remove the temporaries a killed write of ``path`` left (``.NAME.*.tmp`` beside it, older than
+    :data:`STALE_TEMPORARY_SECONDS`); returns the paths removed. Called before each write, so a
+    shot saved again cleans up after the save that was killed. Another writer's live temporary is
+    never touched: it is younger than the threshold. A file that cannot be removed is left."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix, now, removed = "." + os.path.basename(path) + ".", time.time(), []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")) or len(name) <= len(prefix) + 4:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_TEMPORARY_SECONDS:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
 
 
 _UMASK: int | None = None

@@ -28,14 +28,22 @@ def shot_lock(shot_file: str, timeout: float = 30.0):
         flags = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
-        except PermissionError:
-            # Another user's lock file (mode from their umask): flock needs no write access.
-            fd = os.open(path, os.O_RDONLY | flags)
+        except PermissionError as denied:
+            # Another user's lock file (mode from their umask): flock needs no write access. With
+            # no lock file at all, the folder itself refused the create: that is the error to report,
+            # not the "No such file" of this second try.
+            try:
+                fd = os.open(path, os.O_RDONLY | flags)
+            except FileNotFoundError:
+                raise denied from None
     except OSError as exc:
         from .errors import SdfError
 
         if exc.errno == errno.ELOOP:
             raise SdfError("the shot's lock file is a symbolic link; remove it", path) from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise SdfError(f"cannot create the shot's lock file: {exc.strerror} (the shot's folder is not "
+                           "writable for this user)", path) from None
         raise SdfError(f"cannot create the shot's lock file: {exc.strerror}", path) from None
     try:
         deadline = time.monotonic() + timeout

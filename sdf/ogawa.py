@@ -125,6 +125,10 @@ class SampleStore:
             raise AlembicError("Alembic file not found", path) from None
         self._lock = threading.RLock()
         self.changed = False
+        # A sample not where the file index says, while the file's identity is unchanged: the index
+        # was made from the file mid-rewrite (timestamps tick coarsely, so a rewrite can keep its
+        # identity). The owner must index the file again; reopening with the same index cannot help.
+        self.stale = False
         self.mode = "copied"
         self._mm = None
         self._base = None
@@ -200,6 +204,7 @@ class SampleStore:
             return np.zeros((0, width) if width > 1 else (0,), dtype)
         found = self.blocks.get(digest)
         if found is None:
+            self.stale = True
             raise AlembicError(f"{what}: no data block with digest {digest.hex()} (the file changed or is corrupt)",
                                self.path)
         offset, length = found
@@ -224,6 +229,7 @@ class SampleStore:
                 got = _read_into(self._fd, [key, view.reshape(-1).view(np.uint8)] if length else [key],
                                  offset - DIGEST)
                 if got != DIGEST + length or bytes(key) != digest:
+                    self.stale = True
                     raise AlembicError("the file changed on disk while it was being played (a sample is no longer "
                                        "where its index says); it will be reopened", self.path)
                 view.flags.writeable = False

@@ -111,17 +111,24 @@ class PlaybackReader:
 
     ``mapped``: allow zero-copy views under a read lease (see :mod:`sdf.ogawa`); False always copies.
     ``populate_bytes``: map in every page of a file up to this size in the background when it opens
-    (the cache passes its budget: a file it could hold whole is about to be played)."""
+    (the cache passes its budget: a file it could hold whole is about to be played).
+    ``reindex``: index the file again rather than use the index kept on disk for its identity."""
 
-    def __init__(self, path: str, *, mapped: bool = True, populate_bytes: int = 0):
+    def __init__(self, path: str, *, mapped: bool = True, populate_bytes: int = 0, reindex: bool = False):
         self.path = os.path.abspath(path)
         self.store = SampleStore(self.path, mapped=mapped, populate_bytes=populate_bytes)  # the lease first: the index then describes a fixed file
         self.identity = self.store.identity
-        index = index_file(self.path)
+        index = index_file(self.path, fresh=reindex)
         if index.identity != self.identity:
             raise AlembicError("the file changed while it was being opened; try again", self.path)
         self._objects = {p: IndexedObject(o) for p, o in index.objects.items()}
         self._lock = threading.RLock()
+
+    @property
+    def needs_reopen(self) -> bool:
+        """The file changed under this reader (its lease broke, or a sample was not where the index
+        says): open it again to read more."""
+        return self.store.changed or self.store.stale
 
     @property
     def mode(self) -> str:
@@ -255,7 +262,7 @@ class PlaybackReader:
                 event.wait()
                 continue  # built (or failed: then this thread tries, and raises its own error)
             try:
-                topo = build()
+                topo = build().freeze()  # shared by every frame that uses it: nobody may write it
                 with o.lock:
                     o.topologies[key] = topo
                 return topo

@@ -313,17 +313,19 @@ def _code_key() -> str:
         return hashlib.sha256(fh.read() + f"{sys.version_info[:2]} {np.__version__}".encode()).hexdigest()[:12]
 
 
-def index_file(path: str) -> FileIndex:
+def index_file(path: str, *, fresh: bool = False) -> FileIndex:
     """The index of ``path``: kept on disk per file version (identity: path, inode, times, size), so a
     shot opened again, in any process, does not wait for the worker; made by the process-wide
-    worker otherwise. ``SDF_NO_INDEX_CACHE=1`` turns the disk copy off."""
+    worker otherwise. ``SDF_NO_INDEX_CACHE=1`` turns the disk copy off. ``fresh`` makes it again
+    and replaces the disk copy: a reader found the copy does not describe the file (a file
+    rewritten in place within one tick of its timestamps keeps its identity)."""
     from .alembic_io import file_identity
 
     try:
         cached = _cache_path(file_identity(path))
     except OSError:
         cached = None
-    if cached is not None:
+    if cached is not None and not fresh:
         try:
             with open(cached, "rb") as fh:
                 index = pickle.load(fh)

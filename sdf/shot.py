@@ -670,8 +670,9 @@ class Shot(Element):
             return fr
         if name in ("fps", "meters_per_unit"):
             value = float(value)
-            if not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive number")
+            rule = schema.published_schema()["$defs"]["Shot"]["properties"][name]  # one rule, the schema's
+            if not math.isfinite(value) or not rule["minimum"] <= value <= rule["maximum"]:
+                raise ValueError(f"{name} must be a number from {rule['minimum']:g} to {rule['maximum']:g}")
             return value
         if name == "up_axis" and value not in ("Y", "Z"):
             raise ValueError("up_axis is 'Y' or 'Z'")

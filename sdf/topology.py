@@ -41,11 +41,23 @@ class Topology:
     uv_rows: np.ndarray | None = None
     uv_of_vertex: np.ndarray | None = None
 
+    def arrays(self) -> list[np.ndarray]:
+        return [a for a in (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex,
+                            self.face_of_triangle, self.face_counts, self.uv_rows, self.uv_of_vertex,
+                            *self.face_sets.values()) if a is not None]
+
     @property
     def nbytes(self) -> int:
-        arrays = (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex, self.face_of_triangle,
-                  self.face_counts, self.uv_rows, self.uv_of_vertex, *self.face_sets.values())
-        return sum(a.nbytes for a in arrays if a is not None)
+        return sum(a.nbytes for a in self.arrays())
+
+    def freeze(self) -> "Topology":
+        """Make every array read-only, as the readers do once a topology is shared between frames: one
+        consumer writing into an index buffer would otherwise corrupt every frame of the mesh, in
+        every view, silently. Returns ``self``."""
+        for a in self.arrays():
+            if a.flags.writeable:
+                a.flags.writeable = False
+        return self
 
 def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None):
     """Positions and normals as stored (``layout="stored"``) gathered into draw layout: one row per

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import alembic_io
-from .errors import SdfError
+from .errors import ResolveError, SdfError
 from .shot import IgnoredError, Shot, open_shot
 
 GEOMETRY_SCHEMAS = {"AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_Xform",
@@ -134,11 +134,17 @@ def _f(shot: Shot, kind: str, rest: str) -> str:
 
 
 def _check_file(shot: Shot, text: str, base: str, file: str, field: str, report: Report) -> str | None:
+    """The file a reference names, or None with the problem reported: missing, outside the project,
+    or a folder (``'../..'`` exists, but no material, effect, rig or cache is a directory)."""
     try:
-        return shot.resolve(text, base, file, field)
+        path = shot.resolve(text, base, file, field)
     except SdfError as exc:
         report.errors.append(exc)
         return None
+    if os.path.isdir(path):
+        report.errors.append(ResolveError(f"'{text}' is a directory, not a file", file, field))
+        return None
+    return path
 
 
 def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> None:

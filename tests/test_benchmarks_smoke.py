@@ -15,3 +15,5 @@ def test_benchmark_runs(script, demo_master):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "summary:" in out.stdout
+    if script == "playback.py":  # both raw baselines, and which one the goal uses
+        assert "raw, P+N" in out.stdout and "goal: cold pass >= 1.5x raw (the full per-frame read)" in out.stdout

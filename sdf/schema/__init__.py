@@ -165,6 +165,12 @@ def _cache_dir() -> str | None:
     return base
 
 
+def user_cache_dir() -> str | None:
+    """This user's private cache directory (``$SDF_CACHE_DIR``, else ``~/.cache/sdf``), or None when it
+    is not safe to use: what other packages keep between runs (indexes, play records) goes there."""
+    return _cache_dir()
+
+
 @functools.lru_cache(maxsize=1)
 def _fast_validators() -> dict[str, Callable[[dict], Any]]:
     """Compiled validators (fastjsonschema) for the happy path, about 25 times faster.

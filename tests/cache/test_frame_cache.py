@@ -231,3 +231,56 @@ def test_a_file_overwritten_in_place_while_playing(demo, mapped):
     res = subprocess.run([sys.executable, "-c", script, hero, cloth], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+def test_a_file_rewritten_in_place_under_an_unchanged_identity_is_really_reopened(demo, tmp_path, mapped):
+    """A file rewritten in place within one tick of its timestamps keeps its identity, and the index kept
+    on disk for that identity may describe the old content. The reader then finds samples missing: the
+    cache must index the file again (once, not on every frame) instead of failing every retry."""
+    import dataclasses
+    import pickle
+
+    from sdf import sample_index
+    from sdf.alembic_io import file_identity
+    from sdf.demo.assets import write_cloth
+
+    root, _ = demo
+    path = str(tmp_path / "cloth.abc")
+    shutil.copy(os.path.join(root, "assets", "anim", "cloth_anim.abc"), path)
+    old_index = sample_index.index_file(path)
+    write_cloth(str(tmp_path / "other.abc"), list(range(1001, 1049)), 24.0, (30, 20))
+    with open(path, "r+b") as fh:  # the exporter writes over its last output
+        fh.write(open(tmp_path / "other.abc", "rb").read())
+        fh.truncate()
+    # What the race leaves: the old content's index kept under the new content's identity.
+    stale = dataclasses.replace(old_index, identity=file_identity(path))
+    kept = sample_index._cache_path(stale.identity)
+    os.makedirs(os.path.dirname(kept), exist_ok=True)
+    with open(kept, "wb") as fh:
+        pickle.dump(stale, fh)
+
+    cache = FrameCache(1 << 30, check_interval=0, mapped=mapped)
+    with pytest.raises(SdfError, match="cloth.abc"):
+        cache.get(path, "/cloth/clothShape", 1001, 24.0, layout="stored")
+    frames = [cache.get(path, "/cloth/clothShape", f, 24.0, layout="stored") for f in range(1001, 1011)]
+    assert {len(d.positions) for d in frames} == {30 * 20 + 31 + 20}  # the new content's (31 x 21 points)
+    assert sample_index.index_file(path).objects.keys() == old_index.objects.keys()
+    fresh = FrameCache(1 << 30, mapped=mapped)  # the index on disk was replaced: another player reads it at once
+    assert len(fresh.get(path, "/cloth/clothShape", 1020, 24.0, layout="stored").positions) == 651
+
+
+def test_shared_topology_is_handed_out_read_only(hero):
+    """Every frame of a mesh shares its topology: no consumer may write into it (as with the samples)."""
+    path, obj = hero
+    cache = FrameCache(1 << 30)
+    for layout in ("draw", "stored", "points"):
+        a = cache.get(path, obj, 1001, 24.0, layout=layout)
+        b = cache.get(path, obj, 1002, 24.0, layout=layout)
+        assert a.topology is b.topology
+        arrays = a.topology.arrays()
+        assert arrays and all(not x.flags.writeable for x in arrays), layout
+        with pytest.raises(ValueError, match="read-only"):
+            arrays[0][...] = 0
+    uncached = FrameCache(0).get(path, obj, 1001, 24.0)  # nothing stored: still the reader's shared topology
+    assert all(not x.flags.writeable for x in uncached.topology.arrays())

@@ -99,3 +99,34 @@ def test_cache_stats_command(run, demo):
     assert data["cache"]["topology_bytes"] > 0
     assert all(o["frames_cached"] == 10 for o in data["objects"])
     assert "hits/misses" in run("cache", "stats", shot, "--frames", "1001-1002").stdout
+
+
+def test_cache_stats_reports_the_last_plays_cache(run, demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("SDF_CACHE_DIR", str(tmp_path / "user-cache"))
+    _, shot = demo
+    before = json.loads(run("cache", "stats", shot, "--frames", "1001-1004", "--json").stdout)
+    assert before["source"] == "fresh pass" and before["cache"]["hits"] == 0
+    played = json.loads(run("play", shot, "-d", "animation", "--passes", "2", "--json").stdout)
+    assert played["cache"]["hits"] > 0
+    after = json.loads(run("cache", "stats", shot, "--json").stdout)
+    assert after["source"] == "last play" and after["department"] == "animation"
+    assert after["cache"] == played["cache"] and after["frames"] == [1001, 1048]
+    assert [p["hit_rate"] for p in after["passes"]] == [p["hit_rate"] for p in played["passes"]]
+    assert {o["node"]: o["frames_cached"] for o in after["objects"]} == {o["node"]: 48 for o in played["objects"]}
+    text = run("cache", "stats", shot).stdout
+    assert text.startswith("last play     sdf play at ") and "as animation, frames 1001-1048, 2 passes" in text
+    assert f"hits/misses   {played['cache']['hits']}/{played['cache']['misses']}" in text
+    # Another view, or asked for: a fresh pass, which says so.
+    other = run("cache", "stats", shot, "-d", "lighting", "--frames", "1001-1002").stdout
+    assert other.startswith("fresh pass") and "--frames or --cache-mb given" in other
+    assert json.loads(run("cache", "stats", shot, "-d", "lighting", "--json").stdout)["source"] == "fresh pass"
+    assert json.loads(run("cache", "stats", shot, "--fresh", "--json").stdout)["source"] == "fresh pass"
+
+
+def test_play_without_a_writable_cache_directory_still_plays(run, demo, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("SDF_CACHE_DIR", str(blocked / "sdf"))
+    _, shot = demo
+    assert run("play", shot, "--frames", "1001-1002").exit_code == 0
+    assert json.loads(run("cache", "stats", shot, "--json").stdout)["source"] == "fresh pass"
