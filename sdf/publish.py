@@ -403,8 +403,10 @@ def status(shot: Shot) -> list[dict]:
     """Per part: the version in use, the newest published, whether it is outdated, and whether its
     working copy holds unpublished edits (``modified``, with ``changes`` per element) for a view
     that edits it. Parts the view ignores are listed without being read."""
+    from .part_refs import check_part_refs
     from .working_copy import changes
 
+    check_part_refs(shot)  # a reference that cannot resolve is an error naming it, not "up to date"
     rows = []
     for kind, ref in shot.parts.items():
         if ref.ref is None:
@@ -418,8 +420,6 @@ def status(shot: Shot) -> list[dict]:
             mode, pinned, outdated = "working", None, latest is not None
         else:
             mode, pinned, outdated = "pinned", int(ref.version), latest is not None and latest > int(ref.version)
-        if shot.access(kind) != "ignore":
-            shot.part_path(kind)  # a reference that cannot resolve is an error naming it, not "up to date"
         found = changes(shot, kind) if shot.access(kind) == "edit" else None
         rows.append({"kind": kind, "ref": ref.ref, "pinned": pinned, "latest": latest, "outdated": outdated,
                      "mode": mode, "modified": bool(found), "changes": found or []})

@@ -511,6 +511,7 @@ class Shot(Element):
         """
         for kind in kinds or ():
             self.require_edit(kind, f"/{kind}")
+        jsonio.remove_stale_temporaries(self.file)  # what a killed save of the shot left, even if it is not rewritten
         written = []
         for doc in list(self._docs.values()) + list(self._include_docs.values()):
             if kinds is not None and doc.kind not in kinds:

@@ -271,3 +271,15 @@ def test_status_names_a_reference_that_cannot_resolve(demo, run):
     res = run("status", shot)
     assert res.exit_code == 2 and "up to date" not in res.output
     assert "parts/lights" in res.output and "lights.v001.json" in res.output
+
+
+def test_a_save_cleans_what_a_killed_save_of_the_shot_left(demo):
+    import time
+
+    _, shot = demo
+    left = os.path.join(os.path.dirname(shot), ".sh010.sdf.k1ll3d.tmp")
+    open(left, "w").write("partial")
+    old = time.time() - 3600
+    os.utime(left, (old, old))
+    _edit_and_save(shot, 1.2)  # writes only lighting's working copy, not the shot document
+    assert not os.path.exists(left)
