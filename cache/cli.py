@@ -46,12 +46,12 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     Example:
       sdf play shots/sh010/sh010.sdf --department animation --passes 2 --cache-mb 2048
     """
-    from sdf.shot import open_shot
+    from sdf.validate import open_checked
 
     from .frame_cache import FrameCache
     from .playback import parse_frames, play as run, playable_items
 
-    shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
+    shot = open_checked(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(_budget(cache_mb))
     frames = parse_frames(frame_spec, shot)
     items, problems = playable_items(shot, cache)
@@ -112,12 +112,12 @@ def stats(shot_path, department, frame_spec, cache_mb, as_json):
     Example:
       sdf cache stats shots/sh010/sh010.sdf --frames 1001-1024 --json
     """
-    from sdf.shot import open_shot
+    from sdf.validate import open_checked
 
     from .frame_cache import FrameCache
     from .playback import parse_frames, play as run, playable_items
 
-    shot = open_shot(shot_path, department)
+    shot = open_checked(shot_path, department)
     cache_obj = FrameCache(_budget(cache_mb))
     frames = parse_frames(frame_spec, shot)
     items, problems = playable_items(shot, cache_obj)

@@ -28,6 +28,20 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
+    def raise_first(self) -> None:
+        """Raise the first error (same class, file and field), saying how many more there are."""
+        if not self.errors:
+            return
+        first = self.errors[0]
+        if len(self.errors) == 1:
+            raise first
+        more = len(self.errors) - 1
+        exc = type(first).__new__(type(first))
+        exc.__dict__.update(first.__dict__)
+        exc.message = f"{first.message} (and {more} more problem{'s' if more > 1 else ''}: sdf validate lists them)"
+        Exception.__init__(exc, str(exc))
+        raise exc
+
 
 def _node_location(shot: Shot, node) -> tuple[str, str]:
     doc = node._doc
@@ -38,15 +52,51 @@ def _node_location(shot: Shot, node) -> tuple[str, str]:
 
 def validate(path: str, *, department: str | None = None, config: str | None = None,
              allow_outside_root: bool = False, check_alembic: bool = True, deep: bool = False) -> Report:
-    """Check a shot; ``deep`` also reads every sample of every referenced Alembic object through the
-    frame reader (whose checks catch corrupted counts, indices and sizes), one error per bad object."""
+    """Check a shot, its project file and the department policy in force; ``deep`` also reads every
+    sample of every referenced Alembic object through the frame reader (whose checks catch corrupted
+    counts, indices and sizes), one error per bad object."""
     report = Report(path)
+    check_project(path, config, report)
     try:
         shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
     except SdfError as exc:
-        report.errors.append(exc)
+        if str(exc) not in {str(e) for e in report.errors}:  # a bad policy is named once
+            report.errors.append(exc)
         return report
+    check(shot, report, check_alembic=check_alembic, deep=deep)
+    return report
 
+
+def check_project(path: str, config: str | None, report: Report) -> None:
+    """The project's ``sdf-project.json`` and the department policy in force for the shot at ``path``
+    (``config``, ``$SDF_CONFIG``, the one the project names, or the built-in one): a policy that cannot
+    be read, or that lies outside the project, fails here rather than when a department opens the shot."""
+    from .departments import load_policy, read_project
+
+    shot_dir = os.path.dirname(os.path.abspath(path))
+    for step in (lambda: read_project(shot_dir), lambda: load_policy(config, shot_dir=shot_dir)):
+        try:
+            step()
+        except SdfError as exc:
+            if str(exc) not in {str(e) for e in report.errors}:
+                report.errors.append(exc)
+
+
+def open_checked(path, department: str | None = None, *, config: str | None = None,
+                 allow_outside_root: bool = False, check_alembic: bool = True, **kw) -> Shot:
+    """Open a shot and make every check ``sdf validate`` makes on what the view reads; raise the first
+    problem (counting the others). Every command that reads a shot opens it here, so a shot that
+    fails ``validate`` fails them too, with the same line."""
+    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root, **kw)
+    check(shot, check_alembic=check_alembic).raise_first()
+    return shot
+
+
+def check(shot: Shot, report: Report | None = None, *, check_alembic: bool = True, deep: bool = False) -> Report:
+    """The checks of ``sdf validate`` on an open view: every part it reads (a part its department
+    ignores is never read, so never checked), every included tree, every referenced file, and each
+    leaf's object in its Alembic archive. Problems are collected, one per line."""
+    report = report if report is not None else Report(shot.file)
     loaded = {}
     for kind in shot.parts:
         try:
@@ -142,6 +192,7 @@ def _check_file(shot: Shot, text: str, base: str, file: str, field: str, report:
 
 
 def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> None:
+    archives: dict[str, object] = {}
     for node in tree.walk():
         # Material and effect references name files (a material library, an effect setup);
         # the part after '#' is an element inside that file.
@@ -172,7 +223,11 @@ def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> 
             if abc_path is None or not check_alembic:
                 continue
             try:
-                archive = alembic_io.open_archive(abc_path)
+                # Opened for this check only (not the process-wide cache): a player that checks its
+                # shot keeps no archive of the library mapped while it plays.
+                if abc_path not in archives:
+                    archives[abc_path] = alembic_io.open_archive(abc_path, cached=False)
+                archive = archives[abc_path]
                 obj = alembic_io.find_object(archive, src.object, file, where)
             except SdfError as exc:
                 if exc.file == abc_path:
