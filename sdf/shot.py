@@ -350,6 +350,7 @@ class Shot(Element):
     kind = SHOT_KIND
     _fields = ("name", "frame_range", "fps", "up_axis", "meters_per_unit", "search_path", "intermediate",
                "metadata")
+    _schema = "Shot"
 
     def __init__(self, path: str, data: dict, *, department: str | None = None, policy=None,
                  allow_outside_root: bool = False, search_path=(), env=None, digest: str | None = None):
@@ -772,6 +773,13 @@ class Shot(Element):
         except FileExistsError:
             raise SdfError("exists already; save_as writes a new file and never replaces one", path) from None
         return path
+
+    def _field_json(self, name: str, value: Any) -> Any:
+        if name == "frame_range" and isinstance(value, FrameRange):
+            return {"start": value.start, "end": value.end}
+        if name == "frame_range" and isinstance(value, (tuple, list)) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return super()._field_json(name, value)
 
     def _coerce(self, name: str, value: Any) -> Any:
         if name == "frame_range":
