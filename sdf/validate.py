@@ -1,17 +1,22 @@
 """Checking a shot and everything it references, down to the Alembic object.
 
 Opening a shot checks its own structure; ``validate`` goes further and reads every part,
-every included model tree, every referenced file, and opens every Alembic archive to find
-each leaf's object. Problems are collected (one line each) rather than stopping at the
-first, so a TD fixing a broken shot sees the whole list at once.
+every included model tree, every referenced file, and finds each leaf's object in its Alembic
+archive. Problems are collected (one line each) rather than stopping at the first, so a TD
+fixing a broken shot sees the whole list at once.
+
+Every other command that reads a shot (info, tree, play, view's snapshots and playblasts,
+convert) opens it through :func:`open_checked`: the same checks on what its view reads, the
+first problem raised as one line. There is one check, so a shot that passes ``validate`` is one
+every command can read, and one that fails it fails them all the same way.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-from . import alembic_io
-from .errors import SdfError
+from . import sample_index
+from .errors import AlembicError, SdfError
 from .shot import IgnoredError, Shot, open_shot
 
 GEOMETRY_SCHEMAS = {"AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_Xform",
@@ -192,7 +197,10 @@ def _check_file(shot: Shot, text: str, base: str, file: str, field: str, report:
 
 
 def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> None:
-    archives: dict[str, object] = {}
+    # Objects are looked up in the file's index, made by the Alembic library in a worker process
+    # (sdf.sample_index, kept on disk per file version): a file that would crash the library costs
+    # a worker, never the command, and a player checking its shot reads the index it plays from.
+    indexes: dict[str, object] = {}
     for node in tree.walk():
         # Material and effect references name files (a material library, an effect setup);
         # the part after '#' is an element inside that file.
@@ -223,18 +231,20 @@ def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> 
             if abc_path is None or not check_alembic:
                 continue
             try:
-                # Opened for this check only (not the process-wide cache): a player that checks its
-                # shot keeps no archive of the library mapped while it plays.
-                if abc_path not in archives:
-                    archives[abc_path] = alembic_io.open_archive(abc_path, cached=False)
-                archive = archives[abc_path]
-                obj = alembic_io.find_object(archive, src.object, file, where)
+                if abc_path not in indexes:
+                    indexes[abc_path] = sample_index.index_file(abc_path)
+                schemas = indexes[abc_path].schemas
             except SdfError as exc:
                 if exc.file == abc_path:
                     exc = SdfError(exc.message, file, f"{where}: {os.path.basename(abc_path)}")
                 report.errors.append(exc)
                 continue
-            schema = alembic_io.object_schema(obj)
+            obj = "/" + "/".join(p for p in src.object.split("/") if p)
+            if obj not in schemas:
+                report.errors.append(AlembicError(f"no object '{src.object}' in {os.path.basename(abc_path)}",
+                                                  file, where))
+                continue
+            schema = schemas[obj]
             if schema not in GEOMETRY_SCHEMAS:
                 report.errors.append(SdfError(f"object '{src.object}' in {os.path.basename(abc_path)} is "
                                               f"{schema or 'untyped'}, not geometry", file, where))

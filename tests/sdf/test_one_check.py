@@ -203,3 +203,40 @@ def test_validate_accepts_a_good_project_policy_and_free_settings(demo, run):
     _project(root, departments="policy.json", fps=24, studio={"any": "thing"})
     result = run("validate", shot)
     assert result.exit_code == 0, result.output
+
+
+def test_the_check_never_loads_the_alembic_library_in_the_calling_process(demo):
+    """Objects are looked up in each file's index, made by alembic3d in a worker (sdf.sample_index): a
+    player that checks its shot keeps the promise that no file can crash it."""
+    import subprocess
+    import sys
+
+    root, shot = demo
+    _readme_nobody(shot)
+    code = ("import sys; from sdf.validate import open_checked, validate; from sdf.errors import SdfError\n"
+            f"r = validate({shot!r}); assert [str(e).split(': ', 1)[1] for e in r.errors] == "
+            "['chars/hero/body/source: no object \\'/hero/nobody\\' in hero.abc'], r.errors\n"
+            "try:\n    open_checked(sys.argv[1])\nexcept SdfError as e:\n    print(e)\n"
+            "print('alembic3d' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, shot], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "False" and "no object '/hero/nobody' in hero.abc" in out
+
+
+def test_an_object_that_is_not_geometry_is_named(demo, run):
+    """A leaf pointing at a camera inside an archive: found in the index's schemas, refused as not geometry."""
+    from alembic3d import Abc, AbcGeom
+
+    root, shot = demo
+    archive = Abc.OArchive(os.path.join(root, "assets", "model", "cam.abc"))
+    camera = AbcGeom.OCamera(archive.getTop(), "cam")
+    camera.getSchema().set(AbcGeom.CameraSample())
+    del camera, archive  # written when the last reference goes
+
+    def f(d):
+        d["children"][0]["children"][0]["children"][0]["source"] = {"file": "model/cam.abc", "object": "/cam"}
+    _edit_json(_model(shot), f)
+    for command in ("validate", "play"):
+        result = run(command, shot)
+        assert result.exit_code == 2
+        assert "model_tree.json: chars/hero/body/source: object '/cam' in cam.abc is AbcGeom_Camera, not geometry" \
+            in result.stderr.splitlines()[0]
