@@ -64,7 +64,8 @@ def _validator(definition: str, field: str):
 
     full = published_schema()
     pointer = "/properties/".join(field.split("/"))
-    root = {"$defs": full["$defs"], "$ref": f"#/$defs/{definition}/properties/{pointer}"}
+    root = dict(full)  # its $id too: references inside resolve against it, as for whole documents
+    root["$ref"] = f"#/$defs/{definition}/properties/{pointer}"
     return jsonschema.validators.validator_for(full)(root)
 
 
