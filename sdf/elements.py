@@ -5,7 +5,10 @@ and has a data *kind* (``model``, ``lights``...). Every mutation through the pub
 (setting a field, adding or removing a child) goes through :meth:`Element._before_edit`,
 which asks the shot whether the current department may edit that kind, and marks the
 document dirty so that ``save`` writes only what changed. Read-only views therefore need
-no second class hierarchy: the same objects refuse edits when the policy says so.
+no second class hierarchy: the same objects refuse edits when the policy says so. Before
+that, the value is checked against the field's rule in the published schema (each class
+names its definition, :attr:`Element._schema`; see :mod:`sdf.schema.values`), so the API
+can never hold a value that a document read from disk would be refused for.
 """
 from __future__ import annotations
 

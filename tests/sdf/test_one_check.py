@@ -45,7 +45,7 @@ NOBODY = "model/model_tree.json: chars/hero/body/source: no object '/hero/nobody
 FOCAL = "tracking/cameras.json: cameras/shotCam: unknown field 'focal_lenght' (did you mean 'focal_length'?)"
 
 
-@pytest.mark.parametrize("args", [["info"], ["tree"], ["play", "--passes", "1"], ["validate"]])
+@pytest.mark.parametrize("args", [["info"], ["tree"], ["play", "--passes", "1"], ["cache", "stats"], ["validate"]])
 @pytest.mark.parametrize("breakage,expected", [(_readme_nobody, NOBODY), (_misspell_focal_length, FOCAL)])
 def test_commands_refuse_what_validate_refuses_with_the_same_line(demo, run, monkeypatch, args, breakage, expected):
     root, shot = demo
