@@ -12,8 +12,9 @@ usd-core has no Alembic plugin, so this translation is ours. Choices, stated onc
   uniform sampling, else 24). Objects with one sample get a default value, not a time sample.
 - Cameras: Alembic gives focal length in mm and film back in cm; USD wants both in tenths
   of a scene unit, i.e. ``mm * 0.01 / metersPerUnit`` (mm when the scene is in centimetres).
-- Units: Alembic has none. Maya's and unknown writers' archives are taken to be centimetres,
-  Houdini's and Blender's metres (from the archive's application string); ``--meters-per-unit``
+- Units: Alembic has none. An archive written by USD -> Alembic states its units in its
+  description (``metersPerUnit 1``); otherwise Maya's and unknown writers' archives are taken to
+  be centimetres, Houdini's and Blender's metres (from the application string); ``--meters-per-unit``
   and ``--up-axis`` bake a conversion into the root prim's transform.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from sdf import alembic_io
 
+from . import alembic_usd_lights as lights
 from . import alembic_usd_shading as shading
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix, usd_safe_name
 
@@ -40,15 +42,31 @@ _SUBD_SCHEME = {"catmull-clark": "catmullClark", "catmullclark": "catmullClark",
 _BOUNDARY = {0: "none", 1: "edgeAndCorner", 2: "edgeOnly"}
 
 
+#: How USD -> Alembic states the units it wrote in the archive's description (Alembic has no unit field).
+UNITS_NOTE = "metersPerUnit"
+
+
 def archive_units(archive) -> float:
-    """Meters per unit implied by the application that wrote the archive."""
+    """Meters per unit stated by the archive (``metersPerUnit N`` in its description, as USD -> Alembic
+    writes it), else implied by the application that wrote it."""
+    import re
+
     from alembic3d import Abc
 
     try:
         info = Abc.GetArchiveInfo(archive)
         app = (info.get("appName") or info.get("userDescription") or "") if isinstance(info, dict) else str(info)
+        description = str(info.get("userDescription") or "") if isinstance(info, dict) else ""
     except Exception:
-        app = ""
+        app = description = ""
+    stated = re.search(UNITS_NOTE + r" ([0-9.eE+-]+)", description)
+    if stated:
+        try:
+            value = float(stated.group(1))
+            if value > 0:
+                return value
+        except ValueError:
+            pass
     app = app.lower()
     return 1.0 if ("houdini" in app or "blender" in app) else 0.01
 
@@ -238,7 +256,7 @@ class _Writer:
         elif schema_name == "AbcGeom_NuPatch":
             shading.nupatch(self, AbcGeom.INuPatch(obj, wrap).getSchema(), UsdGeom.NurbsPatch.Define(self.stage, path))
         elif schema_name == "AbcGeom_Light":
-            shading.light(self, obj, path)
+            lights.light(self, obj, path)
         elif schema_name == "AbcMaterial_Material":
             shading.material(self, obj, path)
         else:
@@ -513,6 +531,8 @@ class _Writer:
             self.put(attrs["ClippingRange"], Gf.Vec2f(float(s.getNearClippingPlane()), float(s.getFarClippingPlane())), tc)
             self.put(attrs["FStop"], float(s.getFStop()), tc)
             self.put(attrs["FocusDistance"], float(s.getFocusDistance()), tc)
+        # The shutter is not read: writers disagree on its unit (Alembic says seconds, Maya's AbcExport
+        # writes 9.6 for a 144-degree shutter at 24 fps), and a wrong one would blur over hundreds of frames.
 
 
 def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,

@@ -1,22 +1,21 @@
-"""Alembic -> USD for what is not plain geometry: NURBS patches, lights, materials and their bindings.
+"""Alembic -> USD for what is not plain geometry: NURBS patches, materials and their bindings.
 
 - ``AbcGeom_NuPatch`` becomes ``UsdGeom.NurbsPatch`` (points, orders, knots, weights per sample;
   both formats store control points with u varying fastest).
-- ``AbcGeom_Light`` becomes a ``UsdLux.SphereLight`` at the light's transform: Alembic's light
-  schema stores a camera (the light's frustum) and the exporter's own properties, never a light
-  type or intensity, so the light keeps its name and place and its user properties are carried
-  as ``userProperties:`` attributes for a lighter to read; a warning says the type is assumed.
 - ``AbcMaterial`` materials become ``UsdShade.Material`` prims at the same place, with one shader
   per target and shader type (``arnold`` ``surface`` -> ``arnold_surface``, ``info:id`` the shader
-  name, its parameters as inputs); material assignments (``.material.assign`` on an object or a
-  face set, as Maya and Houdini write them) become ``UsdShade`` bindings, face sets as
-  ``materialBind`` subsets.
+  name, its parameters as inputs), and their shader network (``getNetworkNodeNames``) as a
+  UsdShade network of the same nodes, connections, terminals and interface parameters;
+  material assignments (``.material.assign`` on an object or a face set, as Maya and Houdini
+  write them) become ``UsdShade`` bindings, face sets as ``materialBind`` subsets.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from sdf import alembic_io
+
+from .alembic_usd_lights import usd_value, usd_value_type
 
 
 def usd_path_of(writer, abc_path: str) -> str:
@@ -44,30 +43,6 @@ def nupatch(writer, schema, patch) -> None:
             writer.put(patch.GetPointWeightsAttr(), Vt.DoubleArray.FromNumpy(np.asarray(weights, np.float64)), tc)
 
 
-def _value(v):
-    """A scalar Alembic property value as something USD can hold, or None."""
-    from pxr import Gf
-
-    if isinstance(v, (bool, int, float, str)):
-        return v
-    try:
-        parts = [float(v[i]) for i in range(len(v))]
-    except (TypeError, IndexError):
-        return None
-    return {2: Gf.Vec2f, 3: Gf.Vec3f, 4: Gf.Vec4f}.get(len(parts), lambda *a: None)(*parts)
-
-
-def _sdf_type(v):
-    from pxr import Gf, Sdf
-
-    for kind, name in ((bool, Sdf.ValueTypeNames.Bool), (int, Sdf.ValueTypeNames.Int), (float, Sdf.ValueTypeNames.Float),
-                       (str, Sdf.ValueTypeNames.String), (Gf.Vec2f, Sdf.ValueTypeNames.Float2),
-                       (Gf.Vec3f, Sdf.ValueTypeNames.Color3f), (Gf.Vec4f, Sdf.ValueTypeNames.Float4)):
-        if isinstance(v, kind):
-            return name
-    return None
-
-
 def _scalars(compound):
     """(name, value) of the scalar properties of an Alembic compound property (first sample)."""
     from alembic3d import Abc
@@ -80,7 +55,7 @@ def _scalars(compound):
         if not header.isScalar():
             continue
         try:
-            value = _value(Abc.IScalarProperty(compound, header.getName()).getValue())
+            value = usd_value(Abc.IScalarProperty(compound, header.getName()).getValue())
         except Exception:  # noqa: BLE001 - a property the binding cannot read is left out, not fatal
             value = None
         if value is not None:
@@ -88,45 +63,101 @@ def _scalars(compound):
     return out
 
 
-def light(writer, obj, path: str) -> None:
-    from alembic3d import Abc, AbcGeom
-    from pxr import UsdLux
+def _terminal(mat, target: str, stype: str):
+    """The material's output for a target and shader type (``outputs:arnold:surface``)."""
+    from pxr import Sdf
 
-    lamp = UsdLux.SphereLight.Define(writer.stage, path)
-    schema = AbcGeom.ILight(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
-    carried = 0
-    for name, value in _scalars(schema.getUserProperties()) + _scalars(schema.getArbGeomParams()):
-        kind = _sdf_type(value)
+    make = {"surface": mat.CreateSurfaceOutput, "displacement": mat.CreateDisplacementOutput,
+            "volume": mat.CreateVolumeOutput}.get(stype)
+    return make(target) if make is not None else mat.CreateOutput(f"{target}:{stype}", Sdf.ValueTypeNames.Token)
+
+
+def _inputs(shader, compound) -> None:
+    from .options import usd_safe_name
+
+    for pname, value in _scalars(compound):
+        kind = usd_value_type(value)
         if kind is not None:
-            lamp.GetPrim().CreateAttribute(f"userProperties:{name}", kind).Set(value)
-            carried += 1
-    writer.options.warn(f"{obj.getFullName()}: an Alembic light stores no type or intensity; written as a "
-                        f"UsdLux SphereLight at its place ({carried} exporter propert{'y' if carried == 1 else 'ies'} "
-                        "carried as userProperties:)")
+            shader.CreateInput(usd_safe_name(pname), kind).Set(value)
 
 
 def material(writer, obj, path: str) -> None:
-    from alembic3d import AbcMaterial
+    from alembic3d import Abc, AbcMaterial
     from pxr import Sdf, UsdShade
 
+    from .options import usd_safe_name
+
     mat = UsdShade.Material.Define(writer.stage, path)
-    schema = AbcMaterial.IMaterial(obj, __import__("alembic3d").Abc.WrapExistingFlag.kWrapExisting).getSchema()
+    schema = AbcMaterial.IMaterial(obj, Abc.WrapExistingFlag.kWrapExisting).getSchema()
     for target in schema.getTargetNames():
         for stype in schema.getShaderTypesForTarget(target):
             name = schema.getShader(target, stype)
-            from .options import usd_safe_name
-
             shader = UsdShade.Shader.Define(writer.stage, f"{path}/{usd_safe_name(f'{target}_{stype}')}")
             shader.SetShaderId(name or stype)
-            for pname, value in _scalars(schema.getShaderParameters(target, stype)):
-                kind = _sdf_type(value)
-                if kind is not None:
-                    shader.CreateInput(usd_safe_name(pname), kind).Set(value)
-            out = shader.CreateOutput("out", Sdf.ValueTypeNames.Token)
-            terminal = {"surface": mat.CreateSurfaceOutput, "displacement": mat.CreateDisplacementOutput,
-                        "volume": mat.CreateVolumeOutput}.get(stype)
-            if terminal is not None:
-                terminal(target).ConnectToSource(out)
+            _inputs(shader, schema.getShaderParameters(target, stype))
+            _terminal(mat, target, stype).ConnectToSource(shader.CreateOutput("out", Sdf.ValueTypeNames.Token))
+    network(writer, schema, mat)
+
+
+def network(writer, schema, mat) -> None:
+    """The material's shader network: a Shader per node (``info:id`` its type, its target in custom data
+    ``alembic:target``, its parameters as inputs), each connection a UsdShade connection from the source
+    node's output, each terminal the material's output for that target and type, and each interface
+    parameter a material input connected to the node parameter it maps to."""
+    from pxr import Sdf, UsdShade
+
+    from .options import usd_safe_name
+
+    path = mat.GetPath()
+    shaders = {}
+    for name in schema.getNetworkNodeNames():
+        node = schema.getNetworkNode(name)
+        shader = UsdShade.Shader.Define(writer.stage, path.AppendChild(usd_safe_name(name)))
+        shader.SetShaderId(node.getNodeType() or name)
+        if node.getTarget():
+            shader.GetPrim().SetCustomDataByKey("alembic:target", node.getTarget())
+        _inputs(shader, node.getParameters())
+        shaders[name] = (node, shader)
+
+    def output(node_name: str, output_name: str):
+        source = shaders.get(node_name)
+        if source is None:
+            writer.options.warn(f"{path}: the shader network names a node it does not have: '{node_name}'")
+            return None
+        out = source[1].GetOutput(usd_safe_name(output_name or "out"))
+        return out if out else source[1].CreateOutput(usd_safe_name(output_name or "out"), Sdf.ValueTypeNames.Token)
+
+    for name, (node, shader) in shaders.items():
+        for i in range(node.getNumConnections()):
+            c = node.getConnection(i)
+            # the binding spells the key "connectedOuputName"
+            src = output(c.get("connectedNodeName", ""), c.get("connectedOutputName", c.get("connectedOuputName", "")))
+            if src is None:
+                continue
+            inp = shader.GetInput(usd_safe_name(c["inputName"]))
+            if not inp:  # connected only: no value of its own, so the source's type
+                inp = shader.CreateInput(usd_safe_name(c["inputName"]), src.GetTypeName())
+            inp.ConnectToSource(src)
+    for target in schema.getNetworkTerminalTargetNames():
+        for stype in schema.getNetworkTerminalShaderTypesForTarget(target):
+            t = schema.getNetworkTerminal(target, stype)
+            src = output(t.get("nodeName", ""), t.get("outputName", ""))
+            if src is not None:
+                _terminal(mat, target, stype).ConnectToSource(src)
+    interface = schema.getNetworkInterfaceParameters()
+    values = dict(_scalars(interface))
+    for name in schema.getNetworkInterfaceParameterMappingNames():
+        m = schema.getNetworkInterfaceParameterMapping(name)
+        node = shaders.get(m.get("mapToNodeName", ""))
+        value = values.get(name)
+        kind = usd_value_type(value) if value is not None else None
+        if node is None or kind is None:
+            continue
+        public = mat.CreateInput(usd_safe_name(name), kind)
+        public.Set(value)
+        inp = node[1].GetInput(usd_safe_name(m["mapToParamName"])) or \
+            node[1].CreateInput(usd_safe_name(m["mapToParamName"]), kind)
+        inp.ConnectToSource(public)
 
 
 def bind(writer, obj, prim) -> None:

@@ -54,17 +54,20 @@ def _clip_frames(ctx, param, value):
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Value clips written at once, one process each "
               "[default: 1: the least memory; 2 is faster where two cores are free].")
 @click.option("--force", is_flag=True, help="Replace existing output files (and a clips folder, whole).")
-@click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage has no "
-              "geometry (a stage of overrides only).")
+@click.option("--allow-empty", is_flag=True, help="USD -> Alembic: write the archive even if the stage defines "
+              "no geometry, camera or light (a stage of overrides only).")
 @click.option("--instances", type=click.Choice(["instance", "expand", "points"]), default="instance",
               show_default=True, help="USD -> Alembic: instanced prims and PointInstancer instances as Alembic "
               "instances of one written copy; 'expand': a copy per instance; 'points': PointInstancers as points "
               "with ids, orientation, scale and protoIndex (prototypes written once).")
 @click.option("--every-frame", is_flag=True, help="USD -> Alembic: a sample at every frame of the range "
               "(USD interpolates), instead of the stage's own time codes (kept as they are by default).")
+@click.option("--purpose", type=click.Choice(["render", "proxy", "all"]), default="render", show_default=True,
+              help="USD -> Alembic: the geometry of this purpose is written beside the default purpose's "
+              "('all': render, proxy and guide); what is left out is named in a warning.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
 def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten, department, clip_frames, jobs, force,
-            allow_empty, instances, every_frame, as_json):
+            allow_empty, instances, every_frame, purpose, as_json):
     """Convert between Alembic, USD and SDF; the formats come from the extensions.
 
     The conversion runs in a child process: a corrupt input that crashes the Alembic or USD
@@ -76,6 +79,7 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
       sdf convert cloth.abc out/cloth.usdc --clip-frames 24   # out/cloth.usdc + out/cloth.clips/
       sdf convert shots/sh010/sh010.sdf out/sh010.usda --department lighting
       sdf convert blender_export.usd shot.sdf
+      sdf convert asset.usd asset_proxy.abc --purpose proxy
       sdf convert --list
     """
     from .isolated import convert as run
@@ -105,7 +109,7 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
     options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
                              flatten=flatten, force=force, department=department, progress=progress,
                              allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs, instances=instances,
-                             every_frame=every_frame)
+                             every_frame=every_frame, purpose=purpose)
     try:
         result = run(src, dst, options)
     finally:

@@ -134,13 +134,43 @@ def _plain(value):
     return str(value).rsplit(".", 1)[-1]
 
 
+#: The ``chlist`` pixel type codes, named as OpenEXR names them.
+PIXEL_TYPES = {0: "uint", 1: "half", 2: "float"}
+
+
+def header_channels(attrs: list[tuple[str, str, bytes]]) -> dict[str, dict]:
+    """Each channel's pixel type and sampling as the part's header states them.
+
+    Read from the header rather than from the pixels: a deep part's pixels are arrays of
+    per-pixel sample arrays (numpy ``object``), which say nothing of how they are stored.
+    """
+    import struct
+
+    from . import exr_raw
+
+    value = next((v for n, _, v in attrs if n == "channels"), b"")
+    out = {}
+    for name, rest in exr_raw.channels(value):
+        code, = struct.unpack_from("<i", rest, 0)
+        xs, ys = struct.unpack_from("<ii", rest, 8)
+        out[name] = {"type": PIXEL_TYPES.get(code, f"unknown ({code})"), "x_sampling": xs, "y_sampling": ys}
+    return out
+
+
 def info(path: str) -> dict:
+    from . import exr_raw
+
     f = open_exr(path)
+    with open(path, "rb") as fh:  # the headers only: the first megabyte holds them but in odd files
+        head = fh.read(1 << 20)
+        try:
+            raw = exr_raw.headers(head, path)[0]
+        except ConvertError:
+            raw = exr_raw.headers(head + fh.read(), path)[0]
     parts = []
     for i, part in enumerate(f.parts):
         h = part.header
-        channels = {name: {"type": str(ch.pixels.dtype), "x_sampling": int(getattr(ch, "xSampling", 1)),
-                           "y_sampling": int(getattr(ch, "ySampling", 1))} for name, ch in sorted(part.channels.items())}
+        channels = dict(sorted(header_channels(raw[i]).items()))
         dw = h.get("dataWindow")
         views = h.get("multiView") or ([h["view"]] if "view" in h else [])
         parts.append({

@@ -43,10 +43,13 @@ class ConvertOptions:
     # points with ids, orientations, scales and prototype indices (their prototypes written once).
     instances: str = "instance"
     every_frame: bool = False                  # USD -> Alembic: a sample at every frame of the range, not the stage's codes
+    # USD -> Alembic: which purposes beside "default" are written: "render" (what a renderer draws), "proxy"
+    # (what a viewport draws), or "all" (render, proxy and guide). What is left out is named in a warning.
+    purpose: str = "render"
 
     #: The fields a child process needs to redo these options (the callback and the findings stay here).
     _PORTABLE = ("frames", "fps", "up_axis", "meters_per_unit", "flatten", "force", "department", "allow_empty",
-                 "clip_frames", "jobs", "instances", "every_frame")
+                 "clip_frames", "jobs", "instances", "every_frame", "purpose")
 
     def to_json(self) -> dict:
         """The options as JSON, for a conversion run in a child process (see ``isolated``)."""

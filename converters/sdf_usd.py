@@ -300,7 +300,7 @@ class _ShotWriter:
             return
         prim = self.stage.OverridePrim(self.root)
         for r in self.shot.rigs:
-            rig_path = self.shot.resolve(r.path, os.path.dirname(self.shot._docs["rig"].path or self.shot.file),
+            rig_path = self.shot.resolve(r.path, os.path.dirname(self.shot.document("rig").path or self.shot.file),
                                          must_exist=False)
             attr = prim.CreateAttribute(f"sdf:rigs:{usd_safe_name(r.name)}", Sdf.ValueTypeNames.Asset, custom=True)
             attr.Set(Sdf.AssetPath(self._rel(rig_path, os.path.dirname(self.layer_file(self.policy.owner("rig"))))))
@@ -369,7 +369,7 @@ class _ShotWriter:
 
         if self._target(layers, "lights"):
             UsdGeom.Scope.Define(self.stage, self.root + "/lights")
-            light_dir = os.path.dirname(self.shot._docs["lights"].path or self.shot.file)
+            light_dir = os.path.dirname(self.shot.document("lights").path or self.shot.file)
             layer_dir = os.path.dirname(self.layer_file(self.policy.owner("lights")))
             for node in self.shot.lights.walk():
                 path = self.light_path(node.path)

@@ -10,12 +10,14 @@ Alembic's conventions: Y-up, polygons clockwise, shapes carry no transform. So:
 - a Z-up stage is turned Y-up, and ``--meters-per-unit`` rescales, by baking one correction
   matrix into the top-level transforms (the hierarchy is kept). Without it, units are kept:
   Blender's metres stay metres, as Blender's own Alembic export does;
-- camera lens and film back are stored by USD in tenths of a scene unit (Blender writes a
-  35 mm lens as 0.35 with metres): they become millimetres (and centimetres for the film back)
-  using the stage's metersPerUnit.
+- cameras and UsdLux lights are written by :mod:`usd_alembic_lights` (lens and film back from
+  USD's tenths of a scene unit to millimetres and centimetres; a light's type and inputs as the
+  Alembic light's user properties);
+- geometry of the ``render`` purpose is written beside the ``default`` one (``--purpose``); what
+  is left out is named in a warning, never dropped without a word.
 
 Skinned and blend-shape animation (UsdSkel; Blender writes shape keys that way) is baked to
-point samples first, in the stage's session layer. Prims of other types (lights, materials,
+point samples first, in the stage's session layer. Prims of other types (materials, volumes,
 skeletons...) are skipped with a warning naming each.
 """
 from __future__ import annotations
@@ -27,8 +29,9 @@ import numpy as np
 from sdf.alembic_write import (bool_array, color_array, double_array, float_array, frame_sampling, int_array, m44d,
                                put, string_array, uint_array, v2f, v3f, write_archive)
 
+from .usd_alembic_lights import CameraLightMixin
 from .usd_alembic_shapes import (IMPLICIT, ImplicitMixin, InstancingMixin, _corner_reversal, _np,  # noqa: F401
-                                 tessellate)
+                                 geom_param, normals_sample, tessellate)
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
 GPRIMS = ("Mesh", "BasisCurves", "Points")
@@ -68,6 +71,12 @@ def open_stage(src: str, options: ConvertOptions | None = None):
         raise ConvertError(f"cannot be read: {what}{reason(str(exc), src)}", src) from None
     if stage is None:
         raise ConvertError("cannot be read as a USD stage", src)
+    if options is not None:  # a reference that cannot be opened loses what it holds: say so
+        errors = [str(e).strip() for e in stage.GetCompositionErrors()]
+        for text in errors[:5]:
+            options.warn(f"composition: {text}")
+        if len(errors) > 5:
+            options.warn(f"composition: {len(errors) - 5} more errors")
     _bake_skinning(stage, options)
     return stage
 
@@ -93,7 +102,7 @@ def _bake_skinning(stage, options: ConvertOptions | None) -> None:
                      "those meshes are written at their rest points")
 
 
-class _Converter(InstancingMixin, ImplicitMixin):
+class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
     def __init__(self, stage, options: ConvertOptions):
         from pxr import UsdGeom
 
@@ -111,7 +120,9 @@ class _Converter(InstancingMixin, ImplicitMixin):
         from pxr import Usd
 
         codes = set()
-        for prim in self.stage.Traverse(Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)):
+        # Prototypes kept below an ``over`` or a ``class`` are written (see ``_children``): their samples count.
+        for prim in self.stage.Traverse(Usd.TraverseInstanceProxies(
+                Usd.PrimIsActive & Usd.PrimIsLoaded & Usd.PrimHasDefiningSpecifier)):
             for attr in prim.GetAttributes():
                 for t in attr.GetTimeSamples():
                     if self.options.in_range(t):
@@ -142,7 +153,8 @@ class _Converter(InstancingMixin, ImplicitMixin):
         self._written: dict = {}  # prototype path -> {child name: the OObject written for the first instance}
         self._capture = None      # (parent OObject, {name: OObject}) while an instance's first copy is written
         count = 0
-        self.geometry = 0
+        self.geometry = self.cameras = self.lights = 0
+        self.left_out: dict[str, set[str]] = {}  # purpose -> paths of the subtrees not written for it
         roots = list(self._children(self.stage.GetPseudoRoot()))
         try:
             for i, prim in enumerate(roots):
@@ -150,6 +162,11 @@ class _Converter(InstancingMixin, ImplicitMixin):
                 self.options.tick(os.path.basename(self.stage.GetRootLayer().identifier), i + 1, len(roots))
         finally:
             self._written.clear()  # the archive is finished only once no object of it is referenced
+        for purpose, paths in sorted(self.left_out.items()):
+            shown = sorted(paths)
+            self.options.warn(f"left out {len(shown)} prim(s) of purpose '{purpose}' and what is below them "
+                              f"(--purpose {'all' if purpose == 'guide' else purpose} writes them): "
+                              + ", ".join(shown[:8]) + (f" and {len(shown) - 8} more" if len(shown) > 8 else ""))
         return count
 
     def _sampling(self, archive) -> int:
@@ -166,26 +183,66 @@ class _Converter(InstancingMixin, ImplicitMixin):
         tst = AbcCoreAbstract.TimeSamplingType(AbcCoreAbstract.AcyclicFlag.kAcyclic)
         return archive.addTimeSampling(AbcCoreAbstract.TimeSampling(tst, times))
 
-    @staticmethod
-    def _children(prim):
+    #: Nesting depth of PointInstancer prototypes being written (see ``_children``).
+    _in_prototype = 0
+
+    def _children(self, prim):
         """Children including instance proxies: an instanceable prim's prototype is written expanded,
-        as a copy per instance (``GetChildren`` alone skips them and their meshes are lost)."""
+        as a copy per instance (``GetChildren`` alone skips them and their meshes are lost).
+
+        Inside a PointInstancer's prototype, children below an ``over`` or a ``class`` are written
+        too: prototypes are often kept there so that they are not drawn on their own, and USD's
+        default predicate (defined, not abstract, ancestors included) would drop their meshes."""
         from pxr import Usd
 
+        if self._in_prototype:
+            return prim.GetFilteredChildren(Usd.TraverseInstanceProxies(
+                Usd.PrimIsActive & Usd.PrimIsLoaded & Usd.PrimHasDefiningSpecifier))
         return prim.GetFilteredChildren(Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate))
 
-    def prim(self, prim, parent, top: bool) -> int:
-        from alembic3d import AbcGeom
+    def prototype(self, write):
+        """``write()`` for a PointInstancer prototype (its subtree walked as ``_children`` says)."""
+        self._in_prototype += 1
+        try:
+            return write()
+        finally:
+            self._in_prototype -= 1
+
+    def wanted_purpose(self, prim) -> bool:
+        """Whether the prim's purpose is written (``--purpose``); a subtree left out is noted for the warning."""
         from pxr import UsdGeom
 
+        img = UsdGeom.Imageable(prim)
+        if not img:
+            return True
+        purpose = str(img.ComputePurpose())
+        wanted = {"render": ("default", "render"), "proxy": ("default", "proxy")}.get(
+            self.options.purpose, ("default", "render", "proxy", "guide"))
+        if purpose in wanted:
+            return True
+        self.left_out.setdefault(purpose, set()).add(str(prim.GetPath()))
+        return False
+
+    def _shape(self, prim, parent, top: bool):
+        """The Alembic Xform a shape (or a group) of ``prim`` goes under, with its transform."""
+        from alembic3d import AbcGeom
+
+        xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
+        self._made(parent, prim.GetName(), xf)
+        self.xform(prim, xf, top)
+        return xf
+
+    def prim(self, prim, parent, top: bool) -> int:
+        from pxr import UsdGeom, UsdLux
+
         type_name = prim.GetTypeName()
-        if not prim.IsActive() or prim.IsAbstract():
+        if not prim.IsActive() or (prim.IsAbstract() and not self._in_prototype):
+            return 0
+        if not self.wanted_purpose(prim):
             return 0
         imageable = prim.IsA(UsdGeom.Xformable)
         if type_name in GPRIMS or type_name == "Camera":
-            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
-            self._made(parent, prim.GetName(), xf)
-            self.xform(prim, xf, top)
+            xf = self._shape(prim, parent, top)
             getattr(self, type_name.lower() if type_name != "BasisCurves" else "curves")(prim, xf)
             if type_name != "Camera":
                 self.geometry += 1
@@ -195,28 +252,27 @@ class _Converter(InstancingMixin, ImplicitMixin):
                     n += self.prim(child, xf, False)
             return n
         if type_name == "PointInstancer":
-            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
-            self._made(parent, prim.GetName(), xf)
-            self.xform(prim, xf, top)
+            xf = self._shape(prim, parent, top)
             if self.options.instances == "points":
                 return 1 + self.instancer_points(prim, xf)
             return 1 + self.point_instancer(prim, xf)
         if type_name in IMPLICIT:
-            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
-            self._made(parent, prim.GetName(), xf)
-            self.xform(prim, xf, top)
+            xf = self._shape(prim, parent, top)
             self.implicit(prim, xf, type_name)
             self.geometry += 1
             return 1 + sum(self.prim(c, xf, False) for c in self._children(prim))
+        if prim.HasAPI(UsdLux.LightAPI):
+            xf = self._shape(prim, parent, top)
+            self.light(prim, xf)
+            frustum = self.frustum_of(prim)
+            return 1 + sum(self.prim(c, xf, False) for c in self._children(prim) if c != frustum)
         if type_name in SKEL_TYPES and self.options.skel_baked:
             return 0  # consumed: their animation was baked into the meshes' points
         if imageable or type_name in ("", "Scope"):
             if type_name not in ("Xform", "Scope", "", "SkelRoot"):
                 self.options.warn(f"skipped {prim.GetPath()}: unsupported USD type '{type_name}' "
                                   "(its children are kept)")
-            xf = AbcGeom.OXform(parent, prim.GetName(), self.ts)
-            self._made(parent, prim.GetName(), xf)
-            self.xform(prim, xf, top)
+            xf = self._shape(prim, parent, top)
             if prim.IsInstance() and self.options.instances != "expand":
                 return 1 + self._instance(prim, xf, str(prim.GetPrototype().GetPath()))
             return 1 + sum(self.prim(c, xf, False) for c in self._children(prim))
@@ -289,14 +345,14 @@ class _Converter(InstancingMixin, ImplicitMixin):
             else:
                 sample = AbcGeom.OPolyMeshSchemaSample(v3f(points), int_array(indices[order]), int_array(counts))
             if st:
-                uv = self._geom_param(st, tc, order, len(points), counts, "v2f")
+                uv = geom_param(st, tc, order, "v2f")
                 if uv is not None:
                     sample.setUVs(uv)
             if not subd:
                 if normals_pv and normals_pv.IsDefined() and normals_pv.HasValue():
-                    n = self._geom_param(normals_pv, tc, order, len(points), counts, "n3f")
+                    n = geom_param(normals_pv, tc, order, "n3f")
                 else:
-                    n = self._normals_attr(mesh, tc, order) if normals_attr.HasValue() else None
+                    n = normals_sample(mesh, tc, order) if normals_attr.HasValue() else None
                 if n is not None:
                     sample.setNormals(n)
             put(schema, sample)
@@ -362,37 +418,6 @@ class _Converter(InstancingMixin, ImplicitMixin):
             self.options.warn(f"{prim.GetPath()}: primvars of types Alembic has no parameter for, not written: "
                               f"{', '.join(skipped)}")
 
-    def _geom_param(self, pv, tc, order, n_points, counts, kind):
-        from alembic3d import AbcGeom
-
-        GS = AbcGeom.GeometryScope
-        interp = pv.GetInterpolation()
-        values = pv.Get(tc)
-        if values is None:
-            return None
-        values = np.asarray(values, np.float32)
-        indices = pv.GetIndices(tc) if pv.IsIndexed() else None
-        scope = {"faceVarying": GS.kFacevaryingScope, "vertex": GS.kVertexScope, "varying": GS.kVaryingScope,
-                 "uniform": GS.kUniformScope, "constant": GS.kConstantScope}.get(interp, GS.kVertexScope)
-        conv, sample_cls = (v2f, AbcGeom.OV2fGeomParamSample) if kind == "v2f" else (v3f, AbcGeom.ON3fGeomParamSample)
-        if interp == "faceVarying":
-            if indices is not None:
-                return sample_cls(conv(values), uint_array(np.asarray(indices)[order]), scope)
-            return sample_cls(conv(values[order]), scope)
-        if indices is not None:
-            return sample_cls(conv(values), uint_array(np.asarray(indices)), scope)
-        return sample_cls(conv(values), scope)
-
-    def _normals_attr(self, mesh, tc, order):
-        from alembic3d import AbcGeom
-
-        GS = AbcGeom.GeometryScope
-        values = np.asarray(mesh.GetNormalsAttr().Get(tc), np.float32)
-        interp = mesh.GetNormalsInterpolation()
-        if interp == "faceVarying":
-            return AbcGeom.ON3fGeomParamSample(v3f(values[order]), GS.kFacevaryingScope)
-        return AbcGeom.ON3fGeomParamSample(v3f(values), GS.kVertexScope if interp == "vertex" else GS.kVaryingScope)
-
     def curves(self, prim, oxf) -> None:
         from alembic3d import AbcGeom
         from pxr import UsdGeom
@@ -443,29 +468,6 @@ class _Converter(InstancingMixin, ImplicitMixin):
             put(schema, sample)
         self.arb_params(prim, schema, self.times_for(p.GetPointsAttr()))
 
-    def camera(self, prim, oxf) -> None:
-        from alembic3d import AbcGeom
-        from pxr import UsdGeom
-
-        cam = UsdGeom.Camera(prim)
-        schema = AbcGeom.OCamera(oxf, prim.GetName() + "Shape", self.ts).getSchema()
-        to_mm = self.mpu / 0.01  # tenths of a scene unit -> millimetres
-        attrs = [cam.GetFocalLengthAttr(), cam.GetHorizontalApertureAttr(), cam.GetVerticalApertureAttr(),
-                 cam.GetClippingRangeAttr(), cam.GetFStopAttr(), cam.GetFocusDistanceAttr()]
-        for tc in self.times_for(*attrs):
-            s = AbcGeom.CameraSample()
-            s.setFocalLength(float(cam.GetFocalLengthAttr().Get(tc)) * to_mm)
-            s.setHorizontalAperture(float(cam.GetHorizontalApertureAttr().Get(tc)) * to_mm / 10.0)
-            s.setVerticalAperture(float(cam.GetVerticalApertureAttr().Get(tc)) * to_mm / 10.0)
-            s.setHorizontalFilmOffset(float(cam.GetHorizontalApertureOffsetAttr().Get(tc) or 0) * to_mm / 10.0)
-            s.setVerticalFilmOffset(float(cam.GetVerticalApertureOffsetAttr().Get(tc) or 0) * to_mm / 10.0)
-            near, far = cam.GetClippingRangeAttr().Get(tc)
-            s.setNearClippingPlane(float(near) * self.scale)
-            s.setFarClippingPlane(float(far) * self.scale)
-            s.setFStop(float(cam.GetFStopAttr().Get(tc) or 0))
-            s.setFocusDistance(float(cam.GetFocusDistanceAttr().Get(tc) or 0) * self.scale)
-            put(schema, s)
-
 
 def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
     stage = open_stage(src, options)
@@ -473,10 +475,14 @@ def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
     with Staging(dst, options.force) as staging:
         staging.check_targets([dst])
         target = staging.path(dst)
-        count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)}")
-        if not conv.geometry and not options.allow_empty:
-            raise ConvertError("the stage has no geometry to write (a stage of overrides only: a look file, "
-                               "variant selections?); --allow-empty writes the archive anyway", src)
+        # Alembic has no units: the ones written are stated in the description, which Alembic -> USD reads.
+        count = write_archive(target, conv.run, description=f"converted from {os.path.basename(src)} "
+                                                            f"(metersPerUnit {conv.target_mpu:g})")
+        if not (conv.geometry or conv.cameras or conv.lights) and not options.allow_empty:
+            raise ConvertError("the stage defines nothing Alembic can hold: no geometry, camera or light (a stage "
+                               "of overrides only: a look file, variant selections?); --allow-empty writes the "
+                               "archive anyway", src)
         staging.commit()
     return {"output": dst, "objects": count, "fps": conv.fps, "time_codes": len(conv.codes),
+            "geometry": conv.geometry, "cameras": conv.cameras, "lights": conv.lights,
             "up_axis_in": conv.up, "meters_per_unit_in": conv.mpu, "warnings": list(options.warnings)}

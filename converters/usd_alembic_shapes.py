@@ -1,4 +1,5 @@
-"""USD -> Alembic for what is not a plain gprim: instances, PointInstancers and implicit shapes.
+"""USD -> Alembic for what is not a plain gprim: instances, PointInstancers and implicit shapes
+(and the mesh's UV and normal samples, face-varying values in Alembic's corner order).
 
 Mixed into the converter (:mod:`usd_alembic`), which owns the hierarchy walk: instanceable prims
 and PointInstancer instances become Alembic instances of one written copy, copies, or (for
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdf.alembic_write import float_array, int_array, m44d, put, v3f
+from sdf.alembic_write import float_array, int_array, m44d, put, uint_array, v2f, v3f
 
 IMPLICIT = ("Cube", "Sphere", "Cylinder", "Cone", "Capsule")
 
@@ -82,9 +83,10 @@ class InstancingMixin:
                 put(schema, s)
             proto = protos[proto_index]
             if self.options.instances == "expand":
-                count += 1 + self.prim(proto, ixf, False)
+                count += 1 + self.prototype(lambda: self.prim(proto, ixf, False))
             else:  # one written copy per prototype, Alembic instances of it everywhere else
-                count += 1 + self._instance(proto, ixf, f"{prim.GetPath()}:{proto.GetPath()}", [proto])
+                key = f"{prim.GetPath()}:{proto.GetPath()}"
+                count += 1 + self.prototype(lambda: self._instance(proto, ixf, key, [proto]))
         if indices:
             self.geometry += 1
         return count
@@ -133,7 +135,7 @@ class InstancingMixin:
         for target in pi.GetPrototypesRel().GetTargets():
             proto = self.stage.GetPrimAtPath(target)
             if proto:
-                count += self.prim(proto, holder, False)
+                count += self.prototype(lambda: self.prim(proto, holder, False))
         self.geometry += 1
         return count
 
@@ -207,3 +209,39 @@ def tessellate(kind: str, size: float, radius: float, height: float, axis: str, 
     elif axis == "Y":
         pts = pts[:, [1, 2, 0]]
     return pts, np.asarray(counts, np.int32), np.asarray(idx, np.int32)
+
+
+def geom_param(pv, tc, order, kind):
+    """A UV or normal primvar's sample as an Alembic geometry parameter sample, face-varying values
+    (or indices) in the reversed corner order."""
+    from alembic3d import AbcGeom
+
+    GS = AbcGeom.GeometryScope
+    interp = pv.GetInterpolation()
+    values = pv.Get(tc)
+    if values is None:
+        return None
+    values = np.asarray(values, np.float32)
+    indices = pv.GetIndices(tc) if pv.IsIndexed() else None
+    scope = {"faceVarying": GS.kFacevaryingScope, "vertex": GS.kVertexScope, "varying": GS.kVaryingScope,
+             "uniform": GS.kUniformScope, "constant": GS.kConstantScope}.get(interp, GS.kVertexScope)
+    conv, sample_cls = (v2f, AbcGeom.OV2fGeomParamSample) if kind == "v2f" else (v3f, AbcGeom.ON3fGeomParamSample)
+    if interp == "faceVarying":
+        if indices is not None:
+            return sample_cls(conv(values), uint_array(np.asarray(indices)[order]), scope)
+        return sample_cls(conv(values[order]), scope)
+    if indices is not None:
+        return sample_cls(conv(values), uint_array(np.asarray(indices)), scope)
+    return sample_cls(conv(values), scope)
+
+
+def normals_sample(mesh, tc, order):
+    """The ``normals`` attribute's sample as an Alembic normals sample (face-varying ones reversed)."""
+    from alembic3d import AbcGeom
+
+    GS = AbcGeom.GeometryScope
+    values = np.asarray(mesh.GetNormalsAttr().Get(tc), np.float32)
+    interp = mesh.GetNormalsInterpolation()
+    if interp == "faceVarying":
+        return AbcGeom.ON3fGeomParamSample(v3f(values[order]), GS.kFacevaryingScope)
+    return AbcGeom.ON3fGeomParamSample(v3f(values), GS.kVertexScope if interp == "vertex" else GS.kVaryingScope)

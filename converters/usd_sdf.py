@@ -85,7 +85,8 @@ class _Reader:
         abc_final = os.path.join(self.parts_dir, geo_rel)
         has_geometry = any(p.GetTypeName() in ("Mesh", "BasisCurves", "Points") for p in self.stage.Traverse())
         if has_geometry:
-            sub = ConvertOptions(frames=self.options.frames, fps=self.fps, up_axis="Y", force=True)
+            # Every purpose: the model tree below names every gprim's shape in the archive.
+            sub = ConvertOptions(frames=self.options.frames, fps=self.fps, up_axis="Y", force=True, purpose="all")
             tmp_abc = staging.path(abc_final)
             from .usd_alembic import _Converter
             from sdf.alembic_write import write_archive

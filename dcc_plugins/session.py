@@ -478,7 +478,10 @@ def format_status(status: dict) -> list[str]:
         pin = r["mode"] if r["pinned"] is None else f"v{r['pinned']:03d}"
         latest = "-" if r["latest"] is None else f"v{r['latest']:03d}"
         flag = "  OUTDATED" if (r["outdated"] or r.get("changed_since_open")) and r["access"] == "read" else ""
+        if r.get("modified"):
+            flag += "  UNPUBLISHED EDITS (saved, not yet published)"
         lines.append(f"  {r['kind']:<14} {r['access']:<5} {pin:>8} latest {latest}{flag}")
+        lines.extend(f"      {c}" for c in r.get("changes", ()))
     lines.append(f"  {status['proxies']} proxies, {status['native_geometry']} native geometry")
     for c in status["changes"]:
         lines.append(f"  changed: {c}")

@@ -287,31 +287,37 @@ def publish(shot_path, department, message, config, timeout, as_json):
         return
     for p in done:
         click.echo(f"published {p.kind} v{p.version:03d}  {display_path(p.file)}  sha256:{p.sha256[:12]}")
+        if p.note:
+            click.echo(f"  note: {p.note}")
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", help="As this department: its own parts' unpublished edits, what it reads.")
+@click.option("--config", type=click.Path(), help="Department policy file.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--all", "show_all", is_flag=True, help="List every part, not only the outdated ones.")
-def status(shot_path, as_json, show_all):
-    """List references whose pinned version is older than the newest published one.
+@click.option("--all", "show_all", is_flag=True, help="List every part, not only outdated and modified ones.")
+def status(shot_path, department, config, as_json, show_all):
+    """List parts whose pinned version is older than the newest published one (OUTDATED) and parts
+    whose working copy holds unpublished edits (MODIFIED, with what changed per element).
 
-    Exits 1 when something is outdated, so scripts can test it.
+    Without --department every working copy is looked at. Exits 1 when something is outdated, so
+    scripts can test it (unpublished edits alone are not "outdated").
 
     \b
     Example:
       sdf status shots/sh010/sh010.sdf && echo up to date
-      sdf status shots/sh010/sh010.sdf --all      # every part, with what it uses
+      sdf status shots/sh010/sh010.sdf -d lighting --all   # every part, with what it uses
     """
     from .publish import status as run
     from .shot import open_shot
 
-    all_rows = run(open_shot(shot_path))
-    rows = all_rows if show_all else [r for r in all_rows if r["outdated"]]
-    if not rows and not as_json:
-        click.echo(f"{display_path(shot_path)}: every part is up to date")
+    all_rows = run(open_shot(shot_path, department, config=config))
+    rows = all_rows if show_all else [r for r in all_rows if r["outdated"] or r["modified"]]
     if as_json:
         emit_json(rows)
+    elif not rows:
+        click.echo(f"{display_path(shot_path)}: every part is up to date, with no unpublished edits")
     else:
         for r in rows:
             if r["mode"] == "inline":
@@ -320,10 +326,59 @@ def status(shot_path, as_json, show_all):
             used = {"latest": f"latest (v{r['latest']:03d})" if r["latest"] else "latest (none published)",
                     "working": "working file", "pinned": f"v{r['pinned']:03d}" if r["pinned"] else "?"}[r["mode"]]
             newest = f"v{r['latest']:03d}" if r["latest"] else "-"
-            flag = "  OUTDATED" if r["outdated"] else ""
-            click.echo(f"{r['kind']:<14} {used:<24} newest {newest}{flag}")
+            flags = ("  OUTDATED" if r["outdated"] else "") + ("  MODIFIED" if r["modified"] else "")
+            click.echo(f"{r['kind']:<14} {used:<24} newest {newest}{flags}")
+            for line in r["changes"]:
+                click.echo(f"{'':<16}{line}")
     if any(r["outdated"] for r in all_rows):
         sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shot_path", metavar="SHOT", type=click.Path())
+@click.option("--department", "-d", required=True, help="The department whose working copies to discard.")
+@click.option("--part", "parts", multiple=True, metavar="KIND", help="Only this part (repeatable).")
+@click.option("--config", type=click.Path(), help="Department policy file.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask; discard at once.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (implies --yes).")
+def discard(shot_path, department, parts, config, yes, as_json):
+    """Return a department's working copies to the versions the shot pins, throwing away unpublished
+    edits. Says what would be lost and asks first (--yes to skip the question).
+
+    \b
+    Example:
+      sdf discard shots/sh010/sh010.sdf -d lighting --part lights
+    """
+    from .shot import open_shot
+
+    shot = open_shot(shot_path, department, config=config)
+    for kind in parts:
+        if kind not in shot.parts:
+            raise SdfError(f"the shot has no part '{kind}'", shot_path, "--part")
+        shot.require_edit(kind, f"/{kind}")
+    pending = {k: v for k, v in shot.modified_parts().items() if not parts or k in parts}
+    if not pending:
+        if as_json:
+            emit_json({})
+        else:
+            click.echo(f"{display_path(shot_path)}: no unpublished edits to discard")
+        return
+    if not as_json:
+        for kind, lines in pending.items():
+            click.echo(f"{kind}: unpublished edits that would be lost:")
+            for line in lines:
+                click.echo(f"  {line}")
+    if not (yes or as_json):
+        if not sys.stdin.isatty():
+            raise SdfError("would lose unpublished edits; run again with --yes to discard them", shot_path)
+        click.confirm("Discard them?", abort=True, err=True)
+    lost = shot.discard(list(pending))
+    if as_json:
+        emit_json(lost)
+    else:
+        for kind in lost:
+            click.echo(f"discarded {kind}: back to v{shot.parts[kind].version:03d}"
+                       if isinstance(shot.parts[kind].version, int) else f"discarded {kind}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -230,12 +230,12 @@ def read(path: str | os.PathLike) -> Any:
     return loads(text, path)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
+def stage_bytes(path: str | os.PathLike, data: bytes) -> str:
+    """Write ``data`` to a temporary file beside ``path`` (flushed to disk) and return its name.
 
-    With ``exclusive`` the final step refuses to replace an existing file (used for
-    publishing immutable versions: a version file, once there, is never rewritten).
-    """
+    The first half of :func:`atomic_write_bytes`, for a writer that must do something else before
+    the file may appear (a publish moves a working copy into place only once the shot points at the
+    new version): ``os.replace(tmp, path)`` is the second half, and needs no space."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
@@ -250,6 +250,26 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path  # a failed write names the file it was writing, not a temporary one
+        raise
+    return tmp
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
+
+    With ``exclusive`` the final step refuses to replace an existing file (used for
+    publishing immutable versions: a version file, once there, is never rewritten).
+    """
+    path = os.fspath(path)
+    tmp = stage_bytes(path, data)
+    try:
         if exclusive:
             # link() fails if the target exists: an atomic create-if-absent.
             os.link(tmp, path)
@@ -262,9 +282,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = path  # a failed write names the file it was writing, not a temporary one
+            exc.filename = path
         raise
-    _fsync_dir(directory)
+    _fsync_dir(os.path.dirname(os.path.abspath(path)))
 
 
 _UMASK: int | None = None

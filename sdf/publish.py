@@ -62,6 +62,8 @@ class Published:
     version: int
     file: str
     sha256: str
+    #: Fields where this publish's value won over a version published meanwhile by someone else.
+    note: str = ""
 
 
 class NothingToPublish(SdfError):
@@ -116,21 +118,23 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
     # Serialise every document before taking the lock: a bad document fails here, having written nothing.
     payloads = {}
     for kind in kinds:
-        shot._part(kind)
-        doc = shot._docs[kind]
-        payloads[kind] = jsonio.dumps(doc.to_json()).encode("utf-8")
+        payloads[kind] = jsonio.dumps(shot.document(kind).to_json()).encode("utf-8")
     user = user or _user()
     results: list[Published] = []
     refs: dict[str, str] = {}
+    merged: dict[str, dict] = {}  # kinds whose published content merged someone else's publish or save
     with shot_lock(shot.file, timeout):
         _pause("locked")
         written: list[str] = []  # everything this publish created, taken back if it cannot complete
+        staged: list[tuple[str, str]] = []  # (temporary file, working copy) renamed once the shot points
         try:
-            _publish_locked(shot, department, kinds, kinds_given, payloads, message, user, results, refs, written)
+            _publish_locked(shot, department, kinds, kinds_given, payloads, message, user, results, refs, written,
+                            staged, merged)
         except BaseException as exc:
             # All or nothing: until the shot points at them nobody references the new versions, so a
-            # publish that cannot finish (a full disk, a read-only folder) removes what it wrote.
-            for path in reversed(written):
+            # publish that cannot finish (a full disk, a read-only folder) removes what it wrote, and
+            # the shot document, written last and atomically, is exactly as it was.
+            for path in [t for t, _ in staged] + list(reversed(written)):
                 try:
                     os.unlink(path)
                 except OSError:
@@ -141,19 +145,88 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
                                where) from None
             raise
         _pause("shot_written")  # the shot points at the new versions: from here on they are kept
+        for tmp, working in staged:  # a rename in the same folder: no space needed, nothing half-written
+            os.replace(tmp, working)
     # This view now reads the published versions.
     for p in results:
         old = shot.parts[p.kind]
         follows_latest = old.ref == refs[p.kind] and old.version == "latest"
-        shot._parts[p.kind] = PartRef(p.kind, ref=refs[p.kind], version="latest" if follows_latest else p.version)
-        doc = shot._docs[p.kind]
-        doc.path, doc.version, doc.digest, doc.dirty = p.file, p.version, p.sha256, False
+        ref = PartRef(p.kind, ref=refs[p.kind], version="latest" if follows_latest else p.version)
+        shot.record_published(p.kind, ref, p.file, p.version, p.sha256,
+                              jsonio.loads(payloads[p.kind].decode("utf-8")), p.kind in merged)
     return results
 
 
+def _merge_since_open(shot: Shot, kind: str, unversioned: str, latest: int | None, payload: bytes,
+                      notes: list[str]) -> bytes:
+    """The payload, merged with what was published, or saved to the working copy, since this view read
+    the part (someone else's work from another session or machine).
+
+    Why merge here and not only on save: a view that publishes its edits on top of an older version
+    would otherwise make a new version that silently reverts a colleague's published change. Where
+    both changed the same field: against a version published meanwhile, this publish's value wins
+    (the other stays in that version, and ``notes`` says so); against a working copy holding someone's
+    saved but unpublished edits, the publish is refused, since those edits exist nowhere else."""
+    from .docdiff import Conflict, merge, merge_preferring_ours
+    from .shot import check_document
+
+    doc = shot.document(kind)
+    if doc.base is None:
+        return payload
+    schema_name = PART_SCHEMAS[kind]
+    version_file = None
+    if latest is not None and doc.latest_at_open is not None and latest > doc.latest_at_open:
+        version_file = versioned_name(unversioned, latest)
+    published = schema.upgrade_document(jsonio.read(version_file), version_file, schema_name) if version_file else None
+    working = schema.upgrade_document(jsonio.read(unversioned), unversioned, schema_name) \
+        if os.path.isfile(unversioned) else None
+    data = ours = jsonio.loads(payload.decode("utf-8"))
+    if working is not None and working != doc.base and working != published \
+            and not _is_a_published_version(unversioned):
+        try:
+            data = merge(doc.base, data, working)
+        except Conflict as exc:
+            raise SdfError(f"{os.path.basename(unversioned)} was saved by someone else since this view read {kind}, "
+                           f"and both changed {exc}; nothing was published: reopen the shot and redo the edit",
+                           shot.file, f"parts/{kind}") from None
+        check_document(schema_name, data, unversioned)
+    if published is not None and published != doc.base:
+        data, overridden = merge_preferring_ours(doc.base, data, published)
+        if overridden:
+            notes.append(f"{kind}: kept this view's {', '.join(overridden)} over {os.path.basename(version_file)} "
+                         f"({_record_line(version_file)} since this view read it)")
+        check_document(schema_name, data, version_file)
+    return payload if data is ours else jsonio.dumps(data).encode("utf-8")
+
+
+def _is_a_published_version(unversioned: str, look_back: int = 64) -> bool:
+    """Whether the working copy holds exactly one of the last published versions (a publish wrote it),
+    rather than someone's saved, unpublished edits. Newest first: that is where it usually matches.
+    The newest is looked up again here: a shot sharing this part file publishes under its own lock."""
+    latest = latest_version(unversioned)
+    if latest is None:
+        return False
+    try:
+        with open(unversioned, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return any(_same_bytes(versioned_name(unversioned, v), data) for v in range(latest, max(0, latest - look_back), -1))
+
+
+def _record_line(path: str) -> str:
+    meta = _meta_name(path)
+    try:
+        m = jsonio.read(meta)
+        return f"published by {m.get('user')} on {m.get('host')} at {m.get('time')}"
+    except SdfError:
+        return "changed"
+
+
 def _publish_locked(shot: Shot, department: str, kinds: list[str], kinds_given, payloads: dict, message: str,
-                    user: str, results: list, refs: dict, written: list[str]) -> None:
-    """The part of a publish done under the shot lock; every file it creates is listed in ``written``."""
+                    user: str, results: list, refs: dict, written: list[str], staged: list, merged: dict) -> None:
+    """The part of a publish done under the shot lock; every file it creates is listed in ``written``,
+    and the working copies to move into place once the shot points at the new versions in ``staged``."""
     # Targets come from the policy and the shot document on disk, never from the view's
     # memory: a view cannot make a publish land in another department's file.
     on_disk = schema.upgrade_document(jsonio.read(shot.file), shot.file, "Shot").get("parts", {})
@@ -164,17 +237,23 @@ def _publish_locked(shot: Shot, department: str, kinds: list[str], kinds_given, 
         unversioned = shot.resolve(rel, must_exist=False, field=f"parts/{kind}")
         os.makedirs(os.path.dirname(unversioned), exist_ok=True)
         _clean_leftovers(os.path.dirname(unversioned))
-        data = payloads[kind]
-        digest = hashlib.sha256(data).hexdigest()
+        _clean_orphan_records(unversioned)
         latest = latest_version(unversioned)
+        notes: list[str] = []
+        data = _merge_since_open(shot, kind, unversioned, latest, payloads[kind], notes)
+        if data != payloads[kind]:
+            payloads[kind] = data
+            merged[kind] = jsonio.loads(data.decode("utf-8"))
+        digest = hashlib.sha256(data).hexdigest()
         if latest is not None and kinds_given is None and _same_bytes(versioned_name(unversioned, latest), data):
             continue  # unchanged since its last version: a publish never writes an identical version
         version = (latest or 0) + 1
         while True:
             target = versioned_name(unversioned, version)
             meta = {"department": department, "kind": kind, "version": version, "sha256": digest,
-                    "user": user, "host": socket.gethostname(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "message": message, "file": os.path.basename(target)}
+                    "user": user, "host": socket.gethostname(), "pid": os.getpid(),
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "message": message,
+                    "file": os.path.basename(target)}
             try:
                 # The record claims the number: created exclusively, it can never be overwritten
                 # (two shots sharing a part file take different shot locks).
@@ -193,17 +272,17 @@ def _publish_locked(shot: Shot, department: str, kinds: list[str], kinds_given, 
                 written.remove(_meta_name(target))
                 version += 1
         _pause("version_written")
-        results.append(Published(department, kind, version, target, digest))
+        results.append(Published(department, kind, version, target, digest, "; ".join(notes)))
         refs[kind] = rel
     if not results:
         raise NothingToPublish(f"nothing to publish: {department}'s data is unchanged since its last published "
                                "versions", shot.file)
-    _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
-    for p in results:  # the working copy follows the publish, unless it holds other edits of its own
+    for p in results:  # the working copy follows the publish (it holds the published content)
         working = shot.resolve(refs[p.kind], must_exist=False, field=f"parts/{p.kind}")
-        doc = shot._docs[p.kind]
-        if os.path.exists(working) and doc.digest is not None and _digest_of(working) == doc.digest:
-            jsonio.atomic_write_bytes(working, payloads[p.kind])
+        if os.path.exists(working) and _digest_of(working) != p.sha256:
+            staged.append((jsonio.stage_bytes(working, payloads[p.kind]), working))
+    _pause("working_staged")
+    _point_shot_at(shot.file, {p.kind: (p, refs[p.kind]) for p in results})
 
 
 #: A temporary file older than this is a leftover of a killed writer (a write takes milliseconds).
@@ -228,6 +307,51 @@ def _clean_leftovers(directory: str) -> None:
                 pass
 
 
+def _clean_orphan_records(unversioned: str) -> None:
+    """Remove the sidecars of publishes killed between writing the record and the version file, so
+    the numbering has no gap: a record with no version file whose writer is gone (its process on this
+    host has died, or it is older than :data:`LEFTOVER_AGE`). Called under the shot lock."""
+    directory = os.path.dirname(unversioned)
+    latest = latest_version(unversioned) or 0
+    stem, ext = os.path.splitext(os.path.basename(unversioned))
+    host, now = socket.gethostname(), time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(stem + ".v") and name.endswith(".meta" + ext)):
+            continue
+        meta_path = os.path.join(directory, name)
+        version_file = os.path.join(directory, name[: -len(".meta" + ext)] + ext)
+        if os.path.exists(version_file):
+            continue
+        try:
+            meta = jsonio.read(meta_path)
+            age = now - os.lstat(meta_path).st_mtime
+        except (SdfError, OSError):
+            continue
+        if not isinstance(meta, dict) or not isinstance(meta.get("version"), int) or meta["version"] <= latest:
+            continue
+        gone = age > LEFTOVER_AGE or (meta.get("host") == host and isinstance(meta.get("pid"), int)
+                                      and not _alive(meta["pid"]))
+        if gone:
+            try:
+                os.unlink(meta_path)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def _point_shot_at(shot_file: str, published: dict) -> None:
     """Re-read the shot from disk (under the lock) and move only the published kinds' references."""
     raw = jsonio.read(shot_file)
@@ -244,7 +368,7 @@ def _point_shot_at(shot_file: str, published: dict) -> None:
 
 
 def _reopen_for(shot: Shot, department: str) -> Shot:
-    if any(d.dirty for d in shot._docs.values()):
+    if shot.has_unsaved_edits():
         raise SdfError("this view has unsaved edits and is not opened for the publishing department; "
                        f"open it with department='{department}'", shot.file)
     return open_shot(shot.file, department, policy=None)
@@ -276,12 +400,16 @@ def history(shot: Shot) -> list[dict]:
 
 
 def status(shot: Shot) -> list[dict]:
-    """Per referenced part: the version in use, the newest published, and whether it is outdated."""
+    """Per part: the version in use, the newest published, whether it is outdated, and whether its
+    working copy holds unpublished edits (``modified``, with ``changes`` per element) for a view
+    that edits it. Parts the view ignores are listed without being read."""
+    from .working_copy import changes
+
     rows = []
     for kind, ref in shot.parts.items():
         if ref.ref is None:
             rows.append({"kind": kind, "ref": None, "pinned": None, "latest": None, "outdated": False,
-                         "mode": "inline"})
+                         "mode": "inline", "modified": False, "changes": []})
             continue
         latest = latest_version(shot.resolve(ref.ref, must_exist=False))
         if ref.version == "latest":
@@ -290,8 +418,11 @@ def status(shot: Shot) -> list[dict]:
             mode, pinned, outdated = "working", None, latest is not None
         else:
             mode, pinned, outdated = "pinned", int(ref.version), latest is not None and latest > int(ref.version)
+        if shot.access(kind) != "ignore":
+            shot.part_path(kind)  # a reference that cannot resolve is an error naming it, not "up to date"
+        found = changes(shot, kind) if shot.access(kind) == "edit" else None
         rows.append({"kind": kind, "ref": ref.ref, "pinned": pinned, "latest": latest, "outdated": outdated,
-                     "mode": mode})
+                     "mode": mode, "modified": bool(found), "changes": found or []})
     return rows
 
 

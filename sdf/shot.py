@@ -114,12 +114,21 @@ class Document:
         self.dirty = False
         self.digest = digest
         self.version = version
+        #: The document as read (JSON), the base of a three-way merge when the file changes meanwhile.
+        self.base: dict | None = None
+        #: The newest published version when this view read the part: a publish since is someone else's.
+        self.latest_at_open: int | None = None
+        #: Replaced by a merge: its elements are no longer the shot's, so editing them is refused.
+        self.stale = False
         root._attach(self)
 
     def before_edit(self, element: Element, kind: str) -> None:
         self.before_edit_path(element.path, kind)
 
     def before_edit_path(self, path: str, kind: str) -> None:
+        if self.stale:
+            raise SdfError(f"{path} was read before this view merged the file with someone else's edits; "
+                           f"get it from the shot again (shot.{self.kind}...)", self.path, self.kind)
         self.shot.require_edit(kind, path)
         self.dirty = True
 
@@ -373,6 +382,8 @@ class Shot(Element):
         object.__setattr__(self, "_docs", {})
         object.__setattr__(self, "_include_docs", {})
         object.__setattr__(self, "_listeners", [])
+        # Kinds read at their referenced version even where this view could edit the working copy.
+        object.__setattr__(self, "_published_only", set())
         base = os.path.dirname(path)
         root = find_project_root(base)
         env_path = [p for p in os.environ.get("SDF_SEARCH_PATH", "").split(os.pathsep) if p]
@@ -450,6 +461,7 @@ class Shot(Element):
                 raise SdfError(f"a version is a number or 'latest', not '{version}'", self.file,
                                f"parts/{kind}") from None
         other._parts[kind] = PartRef(kind, ref=ref.ref, version=version)
+        other._published_only.add(kind)
         other.part_path(kind)  # a version that was never published is an error now, naming the file
         return other
 
@@ -477,9 +489,92 @@ class Shot(Element):
             version = latest
         return self.resolve(versioned_name(ref.ref, int(version)), field=f"parts/{kind}/version")
 
+    def working_copy_path(self, kind: str) -> str | None:
+        """The part's working copy (its unversioned file) when the shot references a published version
+        of it; None for inline parts and parts that reference the unversioned file itself."""
+        ref = self.parts.get(kind)
+        if ref is None or ref.ref is None or ref.version is None:
+            return None
+        return self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)
+
+    def source_path(self, kind: str) -> str | None:
+        """The file this view reads for part ``kind``; None for an inline part.
+
+        The one rule for working copies: a view that may edit a kind reads that kind's working copy
+        when there is one (so its department sees, and goes on from, its own unpublished edits);
+        every other view reads the version the shot references. A view opened without a department
+        edits everything, so it reads every working copy; :meth:`pinned` views read versions only."""
+        working = self.working_copy_path(kind)
+        if working is not None and kind not in self._published_only and self.access(kind) == "edit" \
+                and os.path.isfile(working):
+            return working
+        return self.part_path(kind)
+
+    def modified_parts(self) -> dict[str, list[str]]:
+        """Parts this view edits whose working copy differs from the version the shot references:
+        ``{kind: [what changed, per element]}`` (see :func:`sdf.docdiff.summarize`)."""
+        from .working_copy import modified_parts
+
+        return modified_parts(self)
+
+    def discard(self, kinds: list[str] | None = None) -> dict[str, list[str]]:
+        """Return working copies (all this view edits, or ``kinds``) to the versions the shot references.
+
+        Returns what was thrown away, ``{kind: [changes]}``; the view reads the versions afterwards."""
+        from .working_copy import discard
+
+        return discard(self, kinds)
+
     # -- loading -------------------------------------------------------------------------------
+    def part(self, kind: str) -> Element | None:
+        """The root element of part ``kind``, read (and checked) on first use; None when the shot has no
+        such part. Asking for a part the view's department ignores raises :class:`IgnoredError`."""
+        return self._part(kind)
+
+    def document(self, kind: str) -> "Document | None":
+        """The document holding part ``kind`` (its file, version, digest, whether edited), read on first
+        use; None when the shot has no such part. The public way to reach a part's file and state."""
+        if self._part(kind) is None:
+            return None
+        return self._docs[kind]
+
+    def record_published(self, kind: str, ref: PartRef, file: str, version: int, digest: str,
+                         content: dict, merged: bool) -> None:
+        """After a publish of ``kind``: the view references ``ref`` and reads the new version (``content``,
+        which a merge with others' work may have made differ from what the view held)."""
+        self._parts[kind] = ref
+        if merged:
+            self.replace_document(kind, content)
+        doc = self._docs[kind]
+        doc.path, doc.version, doc.digest, doc.dirty = file, version, digest, False
+        doc.base, doc.latest_at_open = content, version
+
+    def has_unsaved_edits(self) -> bool:
+        """Whether any document this view loaded holds edits not yet saved."""
+        return any(d.dirty for d in self.documents())
+
     def is_loaded(self, kind: str) -> bool:
         return kind in self._docs
+
+    def is_dirty(self, kind: str) -> bool:
+        """Whether this view holds unsaved edits of part ``kind``."""
+        doc = self._docs.get(kind)
+        if doc is None:
+            return False
+        return doc.dirty or kind == "model_tree" and any(d.dirty for d in self._include_docs.values())
+
+    def reload(self, kind: str) -> None:
+        """Forget what this view loaded of part ``kind`` (unsaved edits included): the next access reads
+        the file again. Elements taken from the old document refuse edits from then on."""
+        doc = self._docs.pop(kind, None)
+        if doc is None:
+            return
+        doc.stale = True
+        if kind == "model_tree":
+            for inc in self._include_docs.values():
+                inc.stale = True
+            self._include_docs.clear()
+            object.__setattr__(self, "_include_count", 0)
 
     def _part(self, kind: str, *, for_read: bool = True) -> Element | None:
         if kind in self._docs:
@@ -496,7 +591,7 @@ class Shot(Element):
             check_document(expected, data, self.file, prefix=kind)
             doc_path, digest, version = None, None, None
         else:
-            doc_path = self.part_path(kind)
+            doc_path = self.source_path(kind)
             raw_bytes = _read_bytes(doc_path)
             digest = _digest(raw_bytes)
             self._emit("read", doc_path)
@@ -512,7 +607,11 @@ class Shot(Element):
             raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
                               doc_path or self.file, "kind")
         root = _BUILDERS[expected](data)
-        self._docs[kind] = Document(self, kind, expected, doc_path, root, digest=digest, version=version)
+        doc = Document(self, kind, expected, doc_path, root, digest=digest, version=version)
+        doc.base = data
+        if doc_path is not None:
+            doc.latest_at_open = latest_version(self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)) or 0
+        self._docs[kind] = doc
         if kind == "model_tree":
             self._load_includes(root, doc_path or self.file, [os.path.realpath(doc_path or self.file)])
         return root
@@ -683,21 +782,14 @@ class Shot(Element):
         Published versions never change: a view edits the working copy (the part's unversioned
         file), and publishing makes the next version of it. The shot keeps its pin, so other views
         see the published version until then. If the working copy holds edits of its own (it
-        differs from the version this view read), they are not overwritten: the view must reopen.
+        differs from the version this view read), they are merged with, not overwritten.
         """
         ref = self._parts.get(doc.kind)
         if ref is None or ref.ref is None:
             raise SdfError("published versions are immutable; publish a new version instead", doc.path, doc.kind)
-        working = self.resolve(ref.ref, must_exist=False, field=f"parts/{doc.kind}")
-        try:
-            current = _digest(_read_bytes(working))
-        except SdfError:
-            current = None  # no working copy yet: this save creates it
-        if current is not None and current != doc.digest:
-            raise SdfError(f"the working copy holds edits that are not in v{doc.version:03d}, which this view "
-                           "read; publish or discard them, or reopen the shot to edit the working copy", working,
-                           doc.kind)
-        doc.path, doc.version = working, None
+        # A working copy that appeared since this view read the version is merged with, never replaced
+        # (see _write_part_document): the digest stays the version's, which is what this view read.
+        doc.path, doc.version = self.resolve(ref.ref, must_exist=False, field=f"parts/{doc.kind}"), None
 
     def _write_part_document(self, doc: "Document") -> None:
         """Write one part file, refusing if it changed on disk since this view read it.
@@ -709,15 +801,53 @@ class Shot(Element):
 
         with shot_lock(self.file):
             try:
-                current = _digest(_read_bytes(doc.path))
+                current = _read_bytes(doc.path)
             except SdfError:
                 current = None
-            if doc.digest is not None and current is not None and current != doc.digest:
-                raise SdfError("changed on disk since this view read it (someone else saved it); reopen the shot "
-                               "and redo the edit", doc.path, doc.kind)
-            text = jsonio.write(doc.path, doc.to_json())
+            ours = data = doc.to_json()
+            if doc.digest is not None and current is not None and _digest(current) != doc.digest:
+                data = self._merge_with(doc, ours, current)
+            text = jsonio.write(doc.path, data)
             doc.digest = _digest(text.encode("utf-8"))
             doc.dirty = False
+            doc.base = data
+            # Publishes update an existing working copy under this same lock, so what was merged with
+            # (or written over, unchanged) holds every version published so far.
+            ref = self._parts.get(doc.kind)
+            if current is not None and ref is not None and ref.ref is not None and doc.latest_at_open is not None:
+                doc.latest_at_open = latest_version(self.resolve(ref.ref, field=f"parts/{doc.kind}",
+                                                                 must_exist=False)) or 0
+            if data != ours:
+                self.replace_document(doc.kind, data)  # the view shows the merge it wrote
+
+    def _merge_with(self, doc: "Document", ours: dict, theirs_bytes: bytes) -> dict:
+        """Our edits merged with a file that changed on disk since this view read it (someone else
+        saved or published meanwhile); a conflict refuses, naming the fields, and writes nothing."""
+        from .docdiff import Conflict, merge
+
+        if doc.base is None or doc.kind == "model_tree" and self._include_docs:
+            raise SdfError("changed on disk since this view read it (someone else saved it); reopen the shot "
+                           "and redo the edit", doc.path, doc.kind)
+        theirs = schema.upgrade_document(jsonio.loads(theirs_bytes.decode("utf-8", "replace"), doc.path), doc.path,
+                                         doc.schema_name)
+        try:
+            merged = merge(doc.base, ours, theirs)
+        except Conflict as exc:
+            raise SdfError(f"changed on disk since this view read it, and both changed {exc}; nothing was "
+                           "written: reopen the shot and redo the edit", doc.path, doc.kind) from None
+        check_document(doc.schema_name, merged, doc.path)
+        return merged
+
+    def replace_document(self, kind: str, data: dict) -> Element:
+        """Make this view show ``data`` for part ``kind`` (after a merge wrote it): a new document in
+        place of the old, whose elements refuse edits from now on (they are no longer the shot's)."""
+        old = self._docs[kind]
+        root = _BUILDERS[old.schema_name](data)
+        doc = Document(self, kind, old.schema_name, old.path, root, digest=old.digest, version=old.version)
+        doc.base, doc.latest_at_open = data, old.latest_at_open
+        old.stale = True
+        self._docs[kind] = doc
+        return root
 
     def _write_shot_document(self) -> None:
         """Write the shot document under the shot lock, merged with what is on disk now.

@@ -25,6 +25,10 @@ def test_the_tour_runs_as_written(tmp_path):
     res = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert (tmp_path / "tour" / "out" / "sh010.usda").exists() and (tmp_path / "tour" / "farm" / "manifest.json").exists()
-    for i, code in enumerate(python):
+    # The first snippet again after the second: a view goes on from the working copy, never stranded.
+    for i, code in enumerate(python + python[:1]):
         res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert res.returncode == 0, (i, res.stderr[-3000:])
+    res = subprocess.run([sys.executable, "-m", "sdf.cli", "status", "tour/shots/sh010/sh010.sdf", "-d", "lighting"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "key_group/key: intensity" in res.stdout, res.stdout + res.stderr  # the re-run's unpublished edit

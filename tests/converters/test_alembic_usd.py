@@ -262,10 +262,17 @@ def test_alembic_usd_alembic_round_trip(demo_master, tmp_path):
 
 
 def test_unsupported_prims_are_named(tmp_path):
-    src = _maya_usd("sphereLight.usda")
-    opts = ConvertOptions(allow_empty=True)  # lights only: no geometry for Alembic
-    convert(src, str(tmp_path / "l.abc"), opts)
-    assert any("SphereLight" in w and "SpotLight23" in w for w in opts.warnings)
+    def build(stage):
+        stage.DefinePrim("/fx/smoke", "Volume")  # UsdVol: no Alembic schema holds a volume
+        _triangle(stage, "/fx/smoke/card")
+
+    src = _stage(str(tmp_path / "fog.usda"), build)
+    opts = ConvertOptions()
+    convert(src, str(tmp_path / "fog.abc"), opts)
+    assert any("/fx/smoke" in w and "unsupported USD type 'Volume'" in w and "children are kept" in w
+               for w in opts.warnings), opts.warnings
+    _, objects = _abc_objects(str(tmp_path / "fog.abc"))
+    assert any(p.endswith("/fx/smoke/card/cardShape") for p, _ in objects)
 
 
 def _corpus(name):

@@ -1,5 +1,6 @@
 """Alembic -> USD for NURBS patches, lights, materials and material assignments (made by the test)."""
 import numpy as np
+import pytest
 
 from sdf.converters.options import ConvertOptions
 from sdf.converters.registry import convert
@@ -40,7 +41,7 @@ def _archive(path):
             float_array(np.array([0, 0, 0, 1, 1, 1, 1], np.float32))))
         lamp = AbcGeom.OLight(top, "key")
         Abc.OFloatProperty(lamp.getSchema().getUserProperties(), "intensity").setValue(5.0)
-        lamp.getSchema().setCameraSample(AbcGeom.CameraSample())
+        lamp.getSchema().setCameraSample(AbcGeom.CameraSample())  # Alembic's default: 35 mm, 3.6 x 2.4 cm
 
     write_archive(path, body)
 
@@ -80,3 +81,64 @@ def test_patches_lights_materials_and_assignments(tmp_path):
     key = stage.GetPrimAtPath("/shade/key")
     assert key.IsA(UsdLux.SphereLight) and key.GetAttribute("userProperties:intensity").Get() == 5.0
     assert any("/key" in w and "SphereLight" in w for w in opts.warnings)
+    # Its camera (the light's frustum) is carried, in USD's units: a 35 mm lens, a 3.6 x 2.4 cm back.
+    frustum = UsdGeom.Camera(key.GetChild("frustum"))
+    assert frustum and frustum.GetFocalLengthAttr().Get() == pytest.approx(35.0)
+    assert frustum.GetHorizontalApertureAttr().Get() == pytest.approx(36.0)
+
+
+def test_shader_network_becomes_a_usdshade_network(tmp_path):
+    """A material's network (nodes, connections, terminals, interface parameters), made with Alembic's
+    API, arrives as a UsdShade network of the same nodes and connections."""
+    import imath
+    from alembic3d import Abc, AbcMaterial
+    from pxr import Usd, UsdShade
+
+    from sdf.alembic_write import write_archive
+
+    def body(arch):
+        schema = AbcMaterial.OMaterial(arch.getTop(), "skin").getSchema()
+        schema.addNetworkNode("albedo_tex", "arnold", "image")
+        schema.addNetworkNode("tint", "arnold", "multiply")
+        schema.addNetworkNode("surf", "arnold", "standard_surface")
+        schema.addNetworkNode("bump", "arnold", "bump2d")
+        Abc.OStringProperty(schema.getNetworkNodeParameters("albedo_tex"), "filename").setValue("skin_albedo.tx")
+        Abc.OC3fProperty(schema.getNetworkNodeParameters("tint"), "input2").setValue(imath.Color3f(1, 0.8, 0.7))
+        Abc.OFloatProperty(schema.getNetworkNodeParameters("surf"), "specular").setValue(0.4)
+        Abc.OFloatProperty(schema.getNetworkNodeParameters("bump"), "bump_height").setValue(0.02)
+        schema.setNetworkNodeConnection("tint", "input1", "albedo_tex", "out")
+        schema.setNetworkNodeConnection("surf", "base_color", "tint", "out")
+        schema.setNetworkNodeConnection("surf", "normal", "bump", "out")
+        schema.setNetworkTerminal("arnold", "surface", "surf", "out")
+        Abc.OFloatProperty(schema.getNetworkInterfaceParameters(), "spec").setValue(0.6)
+        schema.setNetworkInterfaceParameterMapping("spec", "surf", "specular")
+
+    src, out = str(tmp_path / "net.abc"), str(tmp_path / "net.usda")
+    write_archive(src, body)
+    convert(src, out, ConvertOptions())
+    stage = Usd.Stage.Open(out)
+    mat = UsdShade.Material(stage.GetPrimAtPath("/net/skin"))
+    shaders = {p.GetName(): UsdShade.Shader(p) for p in mat.GetPrim().GetChildren()}
+    assert {n: s.GetShaderId() for n, s in shaders.items()} == {
+        "albedo_tex": "image", "tint": "multiply", "surf": "standard_surface", "bump": "bump2d"}
+    assert all(s.GetPrim().GetCustomDataByKey("alembic:target") == "arnold" for s in shaders.values())
+    assert shaders["albedo_tex"].GetInput("filename").Get() == "skin_albedo.tx"
+    assert tuple(shaders["tint"].GetInput("input2").Get()) == pytest.approx((1, 0.8, 0.7))
+    assert shaders["bump"].GetInput("bump_height").Get() == pytest.approx(0.02)
+
+    def source(inp):
+        (info,), _ = inp.GetConnectedSources()
+        return info.source.GetPrim().GetName(), info.sourceName
+
+    assert source(shaders["tint"].GetInput("input1")) == ("albedo_tex", "out")
+    assert source(shaders["surf"].GetInput("base_color")) == ("tint", "out")
+    assert source(shaders["surf"].GetInput("normal")) == ("bump", "out")
+    assert source(mat.GetSurfaceOutput("arnold")) == ("surf", "out")
+    # The interface parameter: a material input with its value, driving the node parameter it maps to.
+    assert mat.GetInput("spec").Get() == pytest.approx(0.6)
+    spec = shaders["surf"].GetInput("specular")
+    assert spec.Get() == pytest.approx(0.4) and source(spec) == ("skin", "spec")
+    # Every connected node input, counted: nothing but these four.
+    connected = [(s.GetPrim().GetName(), i.GetBaseName()) for s in shaders.values() for i in s.GetInputs()
+                 if i.HasConnectedSource()]
+    assert sorted(connected) == [("surf", "base_color"), ("surf", "normal"), ("surf", "specular"), ("tint", "input1")]

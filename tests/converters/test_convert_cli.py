@@ -108,13 +108,18 @@ def test_bad_input(run, demo_master, tmp_path, case, crate):
 
 
 def test_unsupported_types_warn_by_name(run, tmp_path):
-    from conftest import corpus_files
-    src = [p for p in corpus_files(".usda") if p.endswith("animatedLight.usda")]
-    if not src:
-        pytest.skip("shared corpus not present")
-    result = run("convert", src[0], tmp_path / "l.abc", "--allow-empty")  # a light, no geometry
+    from pxr import Usd, UsdGeom
+
+    stage = Usd.Stage.CreateNew(str(tmp_path / "fog.usda"))
+    mesh = UsdGeom.Mesh.Define(stage, "/set/ground")
+    mesh.GetPointsAttr().Set([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.GetFaceVertexCountsAttr().Set([3])
+    mesh.GetFaceVertexIndicesAttr().Set([0, 1, 2])
+    stage.DefinePrim("/set/fog", "Volume")  # UsdVol: nothing in Alembic holds it
+    stage.GetRootLayer().Save()
+    result = run("convert", tmp_path / "fog.usda", tmp_path / "fog.abc")
     assert result.exit_code == 0
-    assert "warning: skipped /animatedLight: unsupported USD type 'SphereLight'" in result.stderr
+    assert "warning: skipped /set/fog: unsupported USD type 'Volume'" in result.stderr
 
 
 @pytest.mark.parametrize("breakage,expected", [

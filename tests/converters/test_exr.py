@@ -32,7 +32,7 @@ def test_info(run, aov_images):
     path, _ = aov_images["beauty"]
     data = json.loads(run("exr", "info", path, "--json").stdout)
     part = data["parts"][0]
-    assert sorted(part["channels"]) == ["A", "B", "G", "R"] and part["channels"]["R"]["type"] == "float16"
+    assert sorted(part["channels"]) == ["A", "B", "G", "R"] and part["channels"]["R"]["type"] == "half"
     assert part["compression"].startswith("ZIP") and part["data_window"] == [[0, 0], [15, 11]]
     assert "R" in run("exr", "info", path).stdout
 
@@ -302,3 +302,38 @@ def test_subsampled_chroma_images_are_packed_and_split_as_stored(tmp_path, run):
     assert run("exr", "split", tmp_path / "beauty.exr", alone).exit_code == 0
     got = OpenEXR.File(str(alone / "part0.exr"), separate_channels=True).parts[0]
     assert all(np.array_equal(got.channels[c].pixels, beauty[c]) for c in beauty)
+
+
+def test_info_reports_deep_channel_types_from_the_header(tmp_path, run):
+    """A deep tiled image (as Arnold writes them) with half, float and uint channels: info names each
+    channel's pixel type as stored, not the ``object`` arrays the binding hands deep pixels in."""
+    import OpenEXR
+
+    rng = np.random.default_rng(7)
+    h, w = 5, 6
+    planes = {"A": np.float16, "Z": np.float32, "id": np.uint32}
+    pixels = {name: np.empty((h, w), dtype=object) for name in planes}
+    for y in range(h):
+        for x in range(w):
+            n = int(rng.integers(0, 3))
+            for name, dtype in planes.items():
+                pixels[name][y, x] = (rng.random(n) * 100).astype(dtype)
+    path = tmp_path / "deep_tiled.exr"
+    tiles = OpenEXR.TileDescription()
+    tiles.xSize, tiles.ySize, tiles.mode = 4, 4, OpenEXR.ONE_LEVEL
+    header = {"compression": OpenEXR.ZIPS_COMPRESSION, "type": OpenEXR.deeptile, "tiles": tiles}
+    with OpenEXR.File(header, pixels) as f:
+        f.write(str(path))
+    data = json.loads(run("exr", "info", path, "--json").stdout)
+    part = data["parts"][0]
+    assert part["type"] == "deeptile"
+    assert {name: ch["type"] for name, ch in part["channels"].items()} == {"A": "half", "Z": "float", "id": "uint"}
+    assert all((ch["x_sampling"], ch["y_sampling"]) == (1, 1) for ch in part["channels"].values())
+    text = run("exr", "info", path).stdout
+    assert "object" not in text and "half" in text and "uint" in text
+    # The header's own bytes agree: pixel type codes 1 (half), 2 (float), 0 (uint).
+    from sdf.converters import exr_raw
+
+    raw = exr_raw.headers(path.read_bytes(), str(path))[0][0]
+    value = next(v for n, _, v in raw if n == "channels")
+    assert {n: rest[0] for n, rest in exr_raw.channels(value)} == {"A": 1, "Z": 2, "id": 0}

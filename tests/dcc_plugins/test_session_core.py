@@ -259,3 +259,24 @@ def test_feed_resolves_elements_as_the_department_sees_them(demo):
     with pytest.raises(SdfError):
         feed.resolve(shot, "lighting", "/props/nothing")
     feed.forget(shot)
+
+
+def test_status_shows_unpublished_edits_of_the_working_copy(demo):
+    """Edits saved to lighting's working copy (through the API, or a session of another artist) are shown
+    by the session's Status as unpublished, with what changed, and the session builds from them."""
+    from sdf.dcc_plugins.session import format_status
+    from sdf.publish import publish
+
+    _, shot = demo
+    publish(open_shot(shot, "lighting"), message="v1")
+    view = open_shot(shot, "lighting")
+    view.lights.find("fill_group/fill").intensity = 2.75
+    view.save()
+    host = MemoryHost()
+    s = Session.open(host, shot, "lighting")
+    assert host.nodes["lights"]["/lights/fill_group/fill"]["data"]["intensity"] == 2.75
+    rows = {r["kind"]: r for r in s.status()["parts"]}
+    assert rows["lights"]["modified"] and rows["lights"]["changes"] == ["fill_group/fill: intensity"]
+    lines = format_status(s.status())
+    assert any("lights" in ln and "UNPUBLISHED EDITS" in ln for ln in lines)
+    assert any(ln.strip() == "fill_group/fill: intensity" for ln in lines)

@@ -175,7 +175,7 @@ import sys, sdf
 from sdf.publish import publish
 shot, tag = sys.argv[1], sys.argv[2]
 view = sdf.open(shot, department="lighting")
-view.lights.find("key_group/key").intensity = float(tag)
+view.lights.find("key_group/key").intensity = 100.0 + float(tag)  # never the value it had: a real change
 publish(view, message="from " + tag)
 """
 
@@ -194,7 +194,7 @@ def test_shots_sharing_a_part_never_credit_one_version_to_the_other(demo):
         meta = json.load(open(os.path.join(folder, name.replace(".json", ".meta.json"))))
         assert meta["sha256"] == hashlib.sha256(data).hexdigest(), name
         intensity = json.loads(data)["children"][0]["children"][0]["intensity"]
-        assert meta["message"] == f"from {int(intensity)}", name
+        assert meta["message"] == f"from {int(intensity) - 100}", name
 
 
 def test_policy_file_is_held_to_the_reference_rules(demo, tmp_path):
