@@ -48,12 +48,12 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     Example:
       sdf play shots/sh010/sh010.sdf --department animation --passes 2 --cache-mb 2048
     """
-    from sdf.shot import open_shot
+    from sdf.validate import open_checked
 
     from .frame_cache import FrameCache
     from .playback import parse_frames, play as run, playable_items
 
-    shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
+    shot = open_checked(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(_budget(cache_mb))
     frames = parse_frames(frame_spec, shot)
     items, problems = playable_items(shot, cache)
@@ -125,12 +125,12 @@ def stats(shot_path, department, frame_spec, cache_mb, fresh, as_json):
       sdf play shots/sh010/sh010.sdf && sdf cache stats shots/sh010/sh010.sdf
       sdf cache stats shots/sh010/sh010.sdf --fresh --frames 1001-1024 --json
     """
-    from sdf.shot import open_shot
+    from sdf.validate import open_checked
 
     from .frame_cache import CacheStats, FrameCache
     from .playback import parse_frames, play as run, playable_items
 
-    shot = open_shot(shot_path, department)
+    shot = open_checked(shot_path, department)
     record = None if fresh or frame_spec or cache_mb is not None else play_record.load(shot.file)
     if record is not None and department is not None and record.get("department") != department:
         record = None

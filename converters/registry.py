@@ -60,6 +60,9 @@ def find_adapter(src: str, dst: str) -> Adapter:
 def check_request(src: str, dst: str, options: ConvertOptions | None = None) -> Adapter:
     """The adapter for ``src`` -> ``dst``, after the refusals that need no library (cheap enough
     to make before a conversion is started in a child process)."""
+    if os.path.isdir(src):
+        known = sorted({e for ad in ADAPTERS for e in ad.inputs})
+        raise ConvertError(f"is a directory; give the file to convert ({', '.join(known)})", src)
     adapter = find_adapter(src, dst)
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ConvertError("input and output are the same file", dst)

@@ -515,7 +515,9 @@ def undictify(value):
 
 
 def sdf_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
-    shot = sdf.open(src)
+    from sdf.validate import open_checked
+
+    shot = open_checked(src)  # what sdf validate refuses is not converted
     shot.load_all()
     with Staging(dst, options.force) as staging:
         writer = _ShotWriter(shot, os.path.abspath(dst), staging, options)

@@ -59,15 +59,18 @@ def open_stage(src: str, options: ConvertOptions | None = None):
     """
     from pxr import Tf, Usd
 
+    from .usd_input import check_crate, reason
+
     if not os.path.exists(src):
         raise ConvertError("input not found", src)
+    crate = check_crate(src)
     try:
         stage = Usd.Stage.Open(src)
     except Tf.ErrorException as exc:
-        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
-        raise ConvertError(f"cannot open USD stage: {first}", src) from None
+        what = "corrupt USD crate file: " if crate else ""
+        raise ConvertError(f"cannot be read: {what}{reason(str(exc), src)}", src) from None
     if stage is None:
-        raise ConvertError("cannot open USD stage", src)
+        raise ConvertError("cannot be read as a USD stage", src)
     if options is not None:  # a reference that cannot be opened loses what it holds: say so
         errors = [str(e).strip() for e in stage.GetCompositionErrors()]
         for text in errors[:5]:

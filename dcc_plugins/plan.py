@@ -92,7 +92,7 @@ def settings_of(shot: Shot) -> SceneSettings:
 
 def document_digest(shot: Shot, kind: str) -> str | None:
     """sha256 of a loaded part as read (file parts) or as serialised (inline parts)."""
-    doc = shot._docs.get(kind)
+    doc = shot.loaded_document(kind)
     if doc is None:
         return None
     if doc.digest is not None:

@@ -87,7 +87,7 @@ def fx_records(shot: Shot) -> list[dict]:
 def light_records(shot: Shot) -> list[dict]:
     """Lights and groups; a textured light (a dome) also carries ``texture_file``, resolved, for the host to load."""
     out = []
-    doc = shot._docs.get("lights")
+    doc = shot.loaded_document("lights")
     base = None
     for node in shot.lights.walk():
         data = node.to_json()

@@ -328,7 +328,7 @@ class Session:
             for item in changes.geometry:
                 edited.add(self._bake(view, item, written_caches))
             for kind in sorted(edited):
-                doc = view._docs[kind]
+                doc = view.document(kind)
                 check_document(PART_SCHEMAS[kind], doc.to_json(), doc.path or view.file)
             published = sdf_publish.publish(view, message=message, kinds=sorted(edited))
         except BaseException:
@@ -346,10 +346,10 @@ class Session:
         for kind, digest in self.record["digests"].items():
             if self.record["access"].get(kind) != "edit":
                 continue
-            view._part(kind)
+            view.part(kind)
             now = document_digest(view, kind)
             if now != digest:
-                where = view._docs[kind].path or view.file
+                where = view.document(kind).path or view.file
                 raise SdfError(f"{kind} changed on disk since this session was opened (another publish of "
                                f"{self.department}'s data); reopen the shot and redo the edit", where)
 
@@ -447,7 +447,7 @@ class Session:
         for row in sdf_publish.status(view):
             row = dict(row, access=self.record["access"].get(row["kind"], "ignore"))
             if row["access"] != "ignore" and row["kind"] in self.record["digests"]:
-                view._part(row["kind"])
+                view.part(row["kind"])
                 row["changed_since_open"] = document_digest(view, row["kind"]) != self.record["digests"][row["kind"]]
             rows.append(row)
         ch = self.changes()

@@ -17,6 +17,8 @@ from .elements import ChildList, Element, GuardedDict, as_matrix
 
 class Camera(Element):
     kind = "cameras"
+    _schema = "camera"
+    _schema_fields = {"transforms": "transform/samples", "transform_start": "transform/start"}
     _fields = ("name", "focal_length", "horizontal_aperture", "vertical_aperture", "near_clip", "far_clip",
                "f_stop", "focus_distance", "transform_start", "transforms", "metadata")
 
@@ -107,6 +109,7 @@ class Camera(Element):
 class CameraSet(Element):
     kind = "cameras"
     name = "cameras"
+    _schema = "CameraSet"
     _fields = ("cameras", "shot_camera")
 
     def __init__(self, cameras=(), shot_camera: str | None = None):

@@ -188,9 +188,9 @@ def info(path, department, config, as_json, allow_outside_root):
     Example:
       sdf info shots/sh010/sh010.sdf --json
     """
-    from .shot import open_shot
+    from .validate import open_checked
 
-    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
+    shot = open_checked(path, department, config=config, allow_outside_root=allow_outside_root)
     data = shot_info(shot)
     if as_json:
         emit_json(data)
@@ -220,10 +220,10 @@ def tree(path, department, config, as_json, allow_outside_root):
     Example:
       sdf tree shots/sh010/sh010.sdf --department lighting
     """
-    from .shot import open_shot
     from .tree_view import shot_tree, render_tree
+    from .validate import open_checked
 
-    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
+    shot = open_checked(path, department, config=config, allow_outside_root=allow_outside_root)
     data = shot_tree(shot)
     if as_json:
         emit_json(data)

@@ -110,18 +110,41 @@ def parse_policy(data: dict, source: str) -> Policy:
     return Policy(departments, source)
 
 
+def read_project(shot_dir: str) -> tuple[str, dict | None]:
+    """(project root, the settings of its ``sdf-project.json``, or None when there is none).
+
+    The file is free-form apart from ``departments``, the one setting the toolkit reads: it must
+    be a path (text), and a key that is almost ``departments`` is taken for a misspelling rather
+    than silently leaving the built-in policy in force.
+    """
+    import difflib
+
+    root = find_project_root(shot_dir)
+    project_file = os.path.join(root, PROJECT_FILE)
+    if not os.path.isfile(project_file):
+        return root, None
+    project = jsonio.read(project_file)
+    if not isinstance(project, dict):
+        raise FormatError(f"expected an object, got {type(project).__name__}", project_file)
+    if "departments" in project and not isinstance(project["departments"], str):
+        raise FormatError("wrong type: the department policy is named by its path (text)", project_file,
+                          "departments")
+    for key in project:
+        if key != "departments" and difflib.get_close_matches(key, ["departments"], n=1, cutoff=0.75):
+            raise FormatError(schema.unknown_field_message({key: None}, ["departments"]), project_file)
+    return root, project
+
+
 def load_policy(config: str | None = None, shot_dir: str | None = None) -> Policy:
     path = config or os.environ.get("SDF_CONFIG")
     if not path and shot_dir:
-        root = find_project_root(shot_dir)
-        project_file = os.path.join(root, PROJECT_FILE)
-        if os.path.isfile(project_file):
-            project = jsonio.read(project_file)
-            if isinstance(project, dict) and isinstance(project.get("departments"), str):
-                # It decides who may edit what: held to the same rules as any reference (inside the
-                # project, a regular file of bounded size, read by jsonio).
-                from .resolve import Resolver
+        root, project = read_project(shot_dir)
+        if project is not None and "departments" in project:
+            # It decides who may edit what: held to the same rules as any reference (inside the
+            # project, a regular file of bounded size, read by jsonio).
+            from .resolve import Resolver
 
-                path = Resolver(root).resolve(project["departments"], root, project_file, "departments")
+            project_file = os.path.join(root, PROJECT_FILE)
+            path = Resolver(root).resolve(project["departments"], root, project_file, "departments")
     path = path or DEFAULT_FILE
     return parse_policy(jsonio.read(path), path)

@@ -5,7 +5,10 @@ and has a data *kind* (``model``, ``lights``...). Every mutation through the pub
 (setting a field, adding or removing a child) goes through :meth:`Element._before_edit`,
 which asks the shot whether the current department may edit that kind, and marks the
 document dirty so that ``save`` writes only what changed. Read-only views therefore need
-no second class hierarchy: the same objects refuse edits when the policy says so.
+no second class hierarchy: the same objects refuse edits when the policy says so. Before
+that, the value is checked against the field's rule in the published schema (each class
+names its definition, :attr:`Element._schema`; see :mod:`sdf.schema.values`), so the API
+can never hold a value that a document read from disk would be refused for.
 """
 from __future__ import annotations
 
@@ -123,6 +126,11 @@ class Element:
 
     kind: str = "model"
     _fields: tuple[str, ...] = ()
+    #: The definition in ``sdf.schema.json`` describing this element: every assignment is checked
+    #: against its field's rule there (:mod:`sdf.schema.values`).
+    _schema: str | None = None
+    #: Fields stored elsewhere in the document than under their own name (``transform/samples``).
+    _schema_fields: dict[str, str] = {}
 
     def __init__(self) -> None:
         object.__setattr__(self, "_doc", None)
@@ -150,16 +158,52 @@ class Element:
             object.__setattr__(self, name, value)
             return
         if isinstance(getattr(type(self), name, None), property):
-            # Composed fields route the edit to the document that owns them.
+            # Composed fields route the edit to the document that owns them (checked here, stored there).
+            self._checked(name, value)
             object.__setattr__(self, name, value)
             return
         if name not in self._fields:
-            raise AttributeError(f"{type(self).__name__} has no field '{name}'")
+            import difflib
+
+            close = difflib.get_close_matches(name, self._fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise AttributeError(f"{type(self).__name__} has no field '{name}'{hint}")
+        value = self._checked(name, value)
         self._before_edit(name)
-        object.__setattr__(self, name, self._coerce(name, value))
+        object.__setattr__(self, name, value)
 
     def _coerce(self, name: str, value: Any) -> Any:
         return value
+
+    def _checked(self, name: str, value: Any) -> Any:
+        """``value`` as stored, after checking what it would write against the schema's rule for the field."""
+        if self._schema is None:
+            return self._coerce(name, value)
+        from .schema.values import check_field
+
+        file, where = self._field_location(name)
+        return check_field(self._schema, self._schema_fields.get(name, name), value,
+                           lambda v: self._coerce(name, v), file, where, lambda v: self._field_json(name, v))
+
+    def _field_json(self, name: str, value: Any) -> Any:
+        from .schema.values import as_json
+
+        return as_json(value)
+
+    def _field_location(self, name: str) -> tuple[str | None, str]:
+        """(file, field path) of field ``name`` for an error, as the document checks name it."""
+        doc = self._doc
+        path = self.path
+        if doc is not None and doc.root is self:
+            path = ""
+        elif doc is not None and doc.root.path not in ("", "/") and path.startswith(doc.root.path + "/"):
+            path = path[len(doc.root.path) + 1:]
+        where = "/".join(p for p in (path.strip("/"), name) if p)
+        if doc is None:
+            return None, where
+        if doc.path is not None:
+            return doc.path, where
+        return doc.shot.file, f"{doc.kind}/{where}"  # an inline part of the shot document
 
     def _adopt(self, child: "Element") -> None:
         object.__setattr__(child, "_parent", self)

@@ -69,6 +69,12 @@ class FormatError(SdfError):
     """Malformed text, wrong types, missing fields, values out of range."""
 
 
+class FieldValueError(FormatError, ValueError):
+    """A value the Python API was asked to assign that breaks the schema's rule for its field.
+
+    Also a ValueError, which is what Python code assigning a bad value has always caught."""
+
+
 class SchemaVersionError(FormatError):
     """A schema name or version this build cannot read (unknown, or from the future)."""
 

@@ -16,6 +16,7 @@ _OPTIONAL = ("radius", "width", "height", "angle", "cone_angle", "cone_softness"
 
 class LightNode(Element):
     kind = "lights"
+    _schema = "lightNode"
 
     def local_matrix_at(self, frame: float) -> tuple[float, ...]:
         return self.transform or IDENTITY
@@ -147,6 +148,7 @@ def light_from_json(d: dict) -> LightNode:
 class LightTree(Element):
     kind = "lights"
     name = "lights"
+    _schema = "LightTree"
     _fields = ("children",)
 
     def __init__(self, children=()):

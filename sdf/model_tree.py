@@ -72,6 +72,7 @@ class ModelNode(Element):
 
     kind = "model_tree"
     _fields = ("name", "source", "include", "children", "metadata")
+    _schema = "modelNode"
 
     def __init__(self, name: str, *, transform=None, visible: bool = True, source=None, animation=None,
                  material: str | None = None, effects=(), children=(), metadata=None, include: str | None = None):
@@ -95,6 +96,13 @@ class ModelNode(Element):
 
     def _coerce(self, name: str, value: Any) -> Any:
         return _coerce_field(name, value)
+
+    def _field_location(self, name: str) -> tuple[str | None, str]:
+        """A composed field is named where the edit goes: the owning department's overlay, if the view has one."""
+        overlay = self._overlay(FIELD_KIND[name]) if name in FIELD_KIND and self._doc is not None else None
+        if overlay is not None and overlay._doc is not None:
+            return overlay._doc.path or self._doc.shot.file, f"opinions{self.path}/{name}"
+        return super()._field_location(name)
 
     def _before_edit(self, field: str) -> None:
         if field == "children" and self._included_doc is not None:
@@ -208,6 +216,7 @@ class ModelTree(Element):
     kind = "model_tree"
     name = ""
     _fields = ("children",)
+    _schema = "ModelTree"
 
     def __init__(self, children=()):
         super().__init__()

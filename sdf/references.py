@@ -34,6 +34,7 @@ class RigList(Element):
     kind = "rig"
     name = "rig"
     _fields = ("rigs",)
+    _schema = "RigList"
 
     def __init__(self, rigs=()):
         super().__init__()
@@ -87,6 +88,7 @@ class Layout(Element):
     kind = "layout"
     name = "layout"
     _fields = ("proxies", "shot_camera")
+    _schema = "Layout"
 
     def __init__(self, proxies=(), shot_camera: str | None = None):
         super().__init__()

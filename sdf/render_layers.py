@@ -94,6 +94,7 @@ class Output:
 class RenderLayer(Element):
     kind = "render_layers"
     _fields = ("name", "enabled", "camera", "members", "lights", "overrides", "aovs", "output")
+    _schema = "renderLayer"
 
     def __init__(self, name: str, *, members=("/**",), lights=(), overrides=(), aovs=(AOV("beauty", "color4f", "Ci"),),
                  output: Output | dict | None = None, camera: str | None = None, enabled: bool = True):
@@ -162,6 +163,7 @@ class RenderLayerSet(Element):
     kind = "render_layers"
     name = "render_layers"
     _fields = ("layers",)
+    _schema = "RenderLayerSet"
 
     def __init__(self, layers=()):
         super().__init__()

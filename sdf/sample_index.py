@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import AlembicError
+from .errors import AlembicError, SdfError
 
 #: Address space a worker may use (``SDF_INDEX_MB``).
 DEFAULT_LIMIT_MB = 4096
@@ -62,6 +62,7 @@ class FileIndex:
     identity: tuple
     objects: dict[str, ObjectIndex]
     error: str | None = None      # why the library could not index it
+    schemas: dict[str, str] = field(default_factory=dict)  # every object's schema, geometry or not (checks)
 
 
 # -- the worker side (runs alembic3d) ---------------------------------------------------------------
@@ -162,12 +163,13 @@ def build_index(path: str) -> FileIndex:
     from . import alembic_io
 
     archive = alembic_io.open_archive(path, cached=False)
-    objects = {}
+    objects, schemas = {}, {}
     for name, obj in alembic_io.walk_objects(archive):
+        schemas[name] = alembic_io.object_schema(obj)
         o = _index_object(obj)
         if o is not None:
             objects[name] = o
-    return FileIndex(path, alembic_io.file_identity(path), objects)
+    return FileIndex(path, alembic_io.file_identity(path), objects, schemas=schemas)
 
 
 def _worker() -> None:
@@ -183,7 +185,7 @@ def _worker() -> None:
         path = line.decode("utf-8", "surrogateescape").rstrip("\n")
         try:
             result = build_index(path)
-        except AlembicError as exc:
+        except SdfError as exc:  # AlembicError, and a file that is not a regular file (a FIFO, a device)
             result = FileIndex(path, (), {}, exc.message)
         except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
             text = str(exc).strip().splitlines()

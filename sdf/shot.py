@@ -10,7 +10,6 @@ by a path relative to the shot, optionally pinned to a published version or foll
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -118,6 +117,7 @@ class Shot(Element):
     kind = SHOT_KIND
     _fields = ("name", "frame_range", "fps", "up_axis", "meters_per_unit", "search_path", "intermediate",
                "metadata")
+    _schema = "Shot"
 
     def __init__(self, path: str, data: dict, *, department: str | None = None, policy=None,
                  allow_outside_root: bool = False, search_path=(), env=None, digest: str | None = None):
@@ -295,6 +295,10 @@ class Shot(Element):
         if self._part(kind) is None:
             return None
         return self._docs[kind]
+
+    def loaded_document(self, kind: str) -> "Document | None":
+        """The document of part ``kind`` if this view has read it already, else None (nothing is read)."""
+        return self._docs.get(kind)
 
     def record_published(self, kind: str, ref: PartRef, file: str, version: int, digest: str,
                          content: dict, merged: bool) -> None:
@@ -663,6 +667,13 @@ class Shot(Element):
             raise SdfError("exists already; save_as writes a new file and never replaces one", path) from None
         return path
 
+    def _field_json(self, name: str, value: Any) -> Any:
+        if name == "frame_range" and isinstance(value, FrameRange):
+            return {"start": value.start, "end": value.end}
+        if name == "frame_range" and isinstance(value, (tuple, list)) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return super()._field_json(name, value)
+
     def _coerce(self, name: str, value: Any) -> Any:
         if name == "frame_range":
             fr = value if isinstance(value, FrameRange) else FrameRange(*value)
@@ -670,11 +681,7 @@ class Shot(Element):
                 raise ValueError("frame range end is before start")
             return fr
         if name in ("fps", "meters_per_unit"):
-            value = float(value)
-            rule = schema.published_schema()["$defs"]["Shot"]["properties"][name]  # one rule, the schema's
-            if not math.isfinite(value) or not rule["minimum"] <= value <= rule["maximum"]:
-                raise ValueError(f"{name} must be a number from {rule['minimum']:g} to {rule['maximum']:g}")
-            return value
+            return float(value)  # the range is the schema's rule, applied on assignment (sdf.schema.values)
         if name == "up_axis" and value not in ("Y", "Z"):
             raise ValueError("up_axis is 'Y' or 'Z'")
         if name == "intermediate":

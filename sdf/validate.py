@@ -1,17 +1,22 @@
 """Checking a shot and everything it references, down to the Alembic object.
 
 Opening a shot checks its own structure; ``validate`` goes further and reads every part,
-every included model tree, every referenced file, and opens every Alembic archive to find
-each leaf's object. Problems are collected (one line each) rather than stopping at the
-first, so a TD fixing a broken shot sees the whole list at once.
+every included model tree, every referenced file, and finds each leaf's object in its Alembic
+archive. Problems are collected (one line each) rather than stopping at the first, so a TD
+fixing a broken shot sees the whole list at once.
+
+Every other command that reads a shot (info, tree, play, view's snapshots and playblasts,
+convert) opens it through :func:`open_checked`: the same checks on what its view reads, the
+first problem raised as one line. There is one check, so a shot that passes ``validate`` is one
+every command can read, and one that fails it fails them all the same way.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-from . import alembic_io
-from .errors import ResolveError, SdfError
+from . import sample_index
+from .errors import AlembicError, ResolveError, SdfError
 from .shot import IgnoredError, Shot, open_shot
 
 GEOMETRY_SCHEMAS = {"AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_Xform",
@@ -28,6 +33,20 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
+    def raise_first(self) -> None:
+        """Raise the first error (same class, file and field), saying how many more there are."""
+        if not self.errors:
+            return
+        first = self.errors[0]
+        if len(self.errors) == 1:
+            raise first
+        more = len(self.errors) - 1
+        exc = type(first).__new__(type(first))
+        exc.__dict__.update(first.__dict__)
+        exc.message = f"{first.message} (and {more} more problem{'s' if more > 1 else ''}: sdf validate lists them)"
+        Exception.__init__(exc, str(exc))
+        raise exc
+
 
 def _node_location(shot: Shot, node) -> tuple[str, str]:
     doc = node._doc
@@ -38,19 +57,55 @@ def _node_location(shot: Shot, node) -> tuple[str, str]:
 
 def validate(path: str, *, department: str | None = None, config: str | None = None,
              allow_outside_root: bool = False, check_alembic: bool = True, deep: bool = False) -> Report:
-    """Check a shot; ``deep`` also reads every sample of every referenced Alembic object through the
-    frame reader (whose checks catch corrupted counts, indices and sizes), one error per bad object."""
+    """Check a shot, its project file and the department policy in force; ``deep`` also reads every
+    sample of every referenced Alembic object through the frame reader (whose checks catch corrupted
+    counts, indices and sizes), one error per bad object."""
     report = Report(path)
+    check_project(path, config, report)
     try:
         shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root)
     except SdfError as exc:
-        report.errors.append(exc)
+        if str(exc) not in {str(e) for e in report.errors}:  # a bad policy is named once
+            report.errors.append(exc)
         return report
+    check(shot, report, check_alembic=check_alembic, deep=deep)
+    return report
 
+
+def check_project(path: str, config: str | None, report: Report) -> None:
+    """The project's ``sdf-project.json`` and the department policy in force for the shot at ``path``
+    (``config``, ``$SDF_CONFIG`` or the one the project names): a policy that cannot be read, or that
+    lies outside the project, fails here rather than when a department opens the shot."""
+    from .departments import load_policy, read_project
+
+    shot_dir = os.path.dirname(os.path.abspath(path))
+    try:
+        _, project = read_project(shot_dir)
+        if config or os.environ.get("SDF_CONFIG") or (project is not None and "departments" in project):
+            load_policy(config, shot_dir=shot_dir)  # the built-in one is the package's own, tested with it
+    except SdfError as exc:
+        report.errors.append(exc)
+
+
+def open_checked(path, department: str | None = None, *, config: str | None = None,
+                 allow_outside_root: bool = False, check_alembic: bool = True, **kw) -> Shot:
+    """Open a shot and make every check ``sdf validate`` makes on what the view reads; raise the first
+    problem (counting the others). Every command that reads a shot opens it here, so a shot that
+    fails ``validate`` fails them too, with the same line."""
+    shot = open_shot(path, department, config=config, allow_outside_root=allow_outside_root, **kw)
+    check(shot, check_alembic=check_alembic).raise_first()
+    return shot
+
+
+def check(shot: Shot, report: Report | None = None, *, check_alembic: bool = True, deep: bool = False) -> Report:
+    """The checks of ``sdf validate`` on an open view: every part it reads (a part its department
+    ignores is never read, so never checked), every included tree, every referenced file, and each
+    leaf's object in its Alembic archive. Problems are collected, one per line."""
+    report = report if report is not None else Report(shot.file)
     loaded = {}
     for kind in shot.parts:
         try:
-            loaded[kind] = shot._part(kind)
+            loaded[kind] = shot.part(kind)
         except IgnoredError:
             continue
         except SdfError as exc:
@@ -67,7 +122,7 @@ def validate(path: str, *, department: str | None = None, config: str | None = N
             overlay = loaded.get(kind)
             if overlay is None:
                 continue
-            doc = shot._docs[kind]
+            doc = shot.loaded_document(kind)
             for element_path in overlay.opinions:
                 if element_path not in paths:
                     report.errors.append(SdfError(f"no element '{element_path}' in the model tree",
@@ -124,12 +179,12 @@ def _read_every_sample(shot: Shot, tree, report: Report) -> None:
 
 
 def _doc_file(shot: Shot, kind: str) -> str:
-    doc = shot._docs.get(kind)
+    doc = shot.loaded_document(kind)
     return doc.path if doc is not None and doc.path else shot.file
 
 
 def _f(shot: Shot, kind: str, rest: str) -> str:
-    doc = shot._docs.get(kind)
+    doc = shot.loaded_document(kind)
     return rest if doc is not None and doc.path else f"{kind}/{rest}"
 
 
@@ -148,13 +203,17 @@ def _check_file(shot: Shot, text: str, base: str, file: str, field: str, report:
 
 
 def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> None:
+    # Objects are looked up in the file's index, made by the Alembic library in a worker process
+    # (sdf.sample_index, kept on disk per file version): a file that would crash the library costs
+    # a worker, never the command, and a player checking its shot reads the index it plays from.
+    indexes: dict[str, object] = {}
     for node in tree.walk():
         # Material and effect references name files (a material library, an effect setup);
         # the part after '#' is an element inside that file.
         for attr, kind, values in (("material", "materials", [node.material] if node.material else []),
                                    ("effects", "fx", list(node.effects))):
             for value in values:
-                doc = shot._docs.get(kind)
+                doc = shot.loaded_document(kind)
                 if doc is not None and node.path in doc.root.opinions:
                     file, where = doc.path or shot.file, f"opinions{node.path}/{attr}"
                 else:
@@ -166,9 +225,9 @@ def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> 
             if src is None:
                 continue
             file, where = _node_location(shot, node)
-            if attr == "animation" and shot._docs.get("animation") is not None and \
-                    node.path in shot._docs["animation"].root.opinions:
-                doc = shot._docs["animation"]
+            anim = shot.loaded_document("animation") if attr == "animation" else None
+            if anim is not None and node.path in anim.root.opinions:
+                doc = anim
                 file, where = doc.path or shot.file, f"opinions{node.path}/animation"
                 base = os.path.dirname(doc.path or shot.file)
             else:
@@ -178,14 +237,20 @@ def _check_model_tree(shot: Shot, tree, report: Report, check_alembic: bool) -> 
             if abc_path is None or not check_alembic:
                 continue
             try:
-                archive = alembic_io.open_archive(abc_path)
-                obj = alembic_io.find_object(archive, src.object, file, where)
+                if abc_path not in indexes:
+                    indexes[abc_path] = sample_index.index_file(abc_path)
+                schemas = indexes[abc_path].schemas
             except SdfError as exc:
                 if exc.file == abc_path:
                     exc = SdfError(exc.message, file, f"{where}: {os.path.basename(abc_path)}")
                 report.errors.append(exc)
                 continue
-            schema = alembic_io.object_schema(obj)
+            obj = "/" + "/".join(p for p in src.object.split("/") if p)
+            if obj not in schemas:
+                report.errors.append(AlembicError(f"no object '{src.object}' in {os.path.basename(abc_path)}",
+                                                  file, where))
+                continue
+            schema = schemas[obj]
             if schema not in GEOMETRY_SCHEMAS:
                 report.errors.append(SdfError(f"object '{src.object}' in {os.path.basename(abc_path)} is "
                                               f"{schema or 'untyped'}, not geometry", file, where))

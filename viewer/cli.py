@@ -54,12 +54,17 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     from sdf.cache.frame_cache import FrameCache
     from sdf.cache.playback import parse_frames
     from sdf.shot import open_shot
+    from sdf.validate import check, open_checked
 
     from .scene import build_scene
 
     if snapshot and os.path.splitext(snapshot)[1].lower() not in (".png", ".exr"):
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
-    shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
+    headless = bool(snapshot or playblast or aovs_path)
+    # Rendering without a window reads the shot like every other command: checked as validate checks it.
+    # The window shows what it cannot draw as "missing", so a TD can open a broken shot to look at it.
+    shot = (open_checked if headless else open_shot)(shot_path, department, config=config,
+                                                      allow_outside_root=allow_outside_root)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
     if aovs_path and not layer:
         raise SdfError("--aovs writes a render layer's AOVs: name the layer with --layer")
@@ -71,7 +76,10 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         from .compare import parse
 
         kind, version = parse(compare_spec)
-        other = build_scene(shot.pinned(kind, version), cache, shading=shading, layer=layer)
+        pinned = shot.pinned(kind, version)
+        if headless:
+            check(pinned).raise_first()
+        other = build_scene(pinned, cache, shading=shading, layer=layer)
         if not (snapshot or playblast):
             raise SdfError("--compare draws with --snapshot or --playblast")
     for m in scene.missing:
@@ -80,7 +88,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise SdfError(f"--size expects WxH, got '{size}'") from None
-    if snapshot or playblast or aovs_path:
+    if headless:
         from .offscreen import playblast as run_playblast, snapshot as run_snapshot
 
         cam = camera

@@ -251,10 +251,11 @@ def check_structure(name: str, doc: dict, file: str | None, prefix: str = "") ->
     errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if not errors:
         return  # the two validators disagree only on documents the reference accepts
-    err = errors[0]
+    err = _unknown_field_first(errors)
     # Prefer the most specific message from a oneOf/anyOf.
     if err.context:
-        err = max(err.context, key=lambda e: len(e.absolute_path))
+        deepest = max(len(e.absolute_path) for e in err.context)
+        err = _unknown_field_first([e for e in err.context if len(e.absolute_path) == deepest])
     field = _field_path(doc, err.absolute_path)
     if prefix:
         field = f"{prefix}/{field}" if field else prefix
@@ -264,7 +265,33 @@ def check_structure(name: str, doc: dict, file: str | None, prefix: str = "") ->
         field = f"{field}/{missing}" if field else missing
         message = "missing required field"
     elif err.validator == "additionalProperties":
-        message = message.replace("Additional properties are not allowed ", "unknown field ")
+        message = unknown_field_message(err.instance, err.schema.get("properties", {}))
     elif err.validator == "type":
         message = f"wrong type: {message}"
     raise FormatError(message, file, field or None)
+
+
+def _unknown_field_first(errors: list) -> Any:
+    """The first error, or an unknown field at the same place: a misspelt field also makes the field
+    it meant go missing, and the misspelling is the one to name."""
+    first = errors[0]
+    for e in errors:
+        if e.validator == "additionalProperties" and list(e.absolute_path) == list(first.absolute_path) and \
+                isinstance(e.instance, dict):
+            return e
+    return first
+
+
+def unknown_field_message(instance: dict, known) -> str:
+    """``unknown field 'frame_rnage' (did you mean 'frame_range'?)`` for the fields of ``instance``
+    that are not in ``known``: the closest known name (difflib) is suggested."""
+    import difflib
+
+    known = list(known)
+    parts = []
+    for key in sorted(k for k in instance if k not in known):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        parts.append(f"'{key}' (did you mean '{close[0]}'?)" if close else f"'{key}'")
+    if not parts:
+        return "unknown field"
+    return ("unknown field " if len(parts) == 1 else "unknown fields ") + ", ".join(parts)

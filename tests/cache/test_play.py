@@ -55,15 +55,25 @@ def test_play_bad_frames(run, demo, spec, message):
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
 
 
-def test_play_with_a_truncated_cache_reports_it_and_plays_the_rest(run, demo):
+def test_play_with_a_truncated_cache_is_refused_as_validate_refuses_it(run, demo):
+    """`sdf play` makes validate's checks first (sdf.validate.open_checked): one line, exit 2. The playback
+    library itself still reports a bad file and plays the rest (a file can go bad while a window plays)."""
+    import sdf
+    from sdf.cache.frame_cache import FrameCache
+    from sdf.cache.playback import playable_items
+
     root, shot = demo
     path = os.path.join(root, "assets", "anim", "hero_anim.abc")
     data = open(path, "rb").read()
     open(path, "wb").write(data[: len(data) // 2])
     result = run("play", shot, "--frames", "1001-1004", "--json")
-    assert result.exit_code == 0
-    assert "warning: /chars/hero/body:" in result.stderr and "truncated" in result.stderr
-    assert "/chars/hero/body" not in {o["node"] for o in json.loads(result.stdout)["objects"]}
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0] == [l for l in run("validate", shot).stderr.splitlines()][0]
+    assert "animation.json: opinions/chars/hero/body/animation" in lines[0] and "truncated" in lines[0]
+    items, problems = playable_items(sdf.open(shot), FrameCache())
+    assert any(p.startswith("/chars/hero/body:") and "truncated" in p for p in problems)
+    assert "/chars/hero/body" not in {i.node for i in items} and items
 
 
 def test_a_file_replaced_while_playing_is_reread(demo):

@@ -121,13 +121,17 @@ def test_view_errors(run, demo, tmp_path, monkeypatch):
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     result = run("view", path)
     assert result.exit_code == 2 and "no display available" in result.stderr and "--snapshot" in result.stderr
-    # Missing files: draw what exists, list what is missing.
-    os.remove(os.path.join(root, "assets", "anim", "hero_anim.abc"))
-    result = run("view", path, "--snapshot", tmp_path / "m.png", "--size", "64x36")
-    assert result.exit_code == 0 and "missing, not drawn: /chars/hero/body" in result.stderr
-    assert (tmp_path / "m.png").exists()
     result = run("view", path, "--snapshot", tmp_path / "f.png", "--frame", "5000")
     assert result.exit_code == 2 and "outside the shot's range" in result.stderr
+    # A missing file: rendering without a window makes validate's checks and refuses, with validate's
+    # line; the scene (what the window draws) still draws what exists and lists what is missing.
+    os.remove(os.path.join(root, "assets", "anim", "hero_anim.abc"))
+    result = run("view", path, "--snapshot", tmp_path / "m.png", "--size", "64x36")
+    assert result.exit_code == 2 and "animation.json: opinions/chars/hero/body/animation: referenced file " \
+        "'anim/hero_anim.abc' not found" in result.stderr
+    assert not (tmp_path / "m.png").exists()
+    scene = build_scene(sdf.open(path), FrameCache())
+    assert any("/chars/hero/body" in m for m in scene.missing)
 
 
 def test_no_opengl_gives_a_clear_message(demo, tmp_path):
@@ -389,3 +393,48 @@ def test_compare_two_published_versions(run, demo, tmp_path, mode):
     assert np.array_equal(ghosted[empty], a[empty])  # ghosted onto itself: no shape where there was none
     bad = run("view", path, "-d", "final_layout", "--compare", "placement@9", "--snapshot", out)
     assert bad.exit_code == 2 and "placement" in bad.output
+
+
+@pytest.mark.parametrize("breakage,expected", [
+    ("nobody", "model/model_tree.json: chars/hero/body/source: no object '/hero/nobody' in hero.abc"),
+    ("focal", "tracking/cameras.json: cameras/shotCam: unknown field 'focal_lenght' (did you mean 'focal_length'?)"),
+])
+def test_snapshot_and_playblast_make_validates_checks(run, demo, tmp_path, monkeypatch, breakage, expected):
+    """The README's example error and a misspelt camera field: refused by --snapshot, --playblast and
+    --aovs with validate's line (sdf.validate.open_checked), nothing rendered or written."""
+    root, shot = demo
+    shot_dir = os.path.dirname(shot)
+    if breakage == "nobody":
+        file = os.path.join(shot_dir, "model", "model_tree.json")
+        data = json.load(open(file))
+        data["children"][0]["children"][0]["children"][0]["source"]["object"] = "/hero/nobody"
+    else:
+        file = os.path.join(shot_dir, "tracking", "cameras.json")
+        data = json.load(open(file))
+        data["cameras"][0]["focal_lenght"] = data["cameras"][0].pop("focal_length")
+    json.dump(data, open(file, "w"))
+    monkeypatch.chdir(shot_dir)
+    out = tmp_path / "out"
+    out.mkdir()
+    for args in (["--snapshot", out / "s.png"], ["--playblast", out / "pb", "--frames", "1001-1002"],
+                 ["-d", "lighting", "--layer", "characters", "--aovs", out / "a.exr"]):
+        result = run("view", "sh010.sdf", *args, "--size", "64x36")
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines() == [f"error: {expected}"], args
+    assert os.listdir(out) == []
+
+
+def test_a_compared_version_is_checked_too(run, demo, tmp_path):
+    """--compare reads another version of a part: it is checked like the view itself."""
+    root, shot = demo
+    shot_dir = os.path.dirname(shot)
+    assert run("publish", shot, "-d", "tracking", "-m", "v1").exit_code == 0
+    v1 = os.path.join(shot_dir, "tracking", "cameras.v001.json")
+    data = json.load(open(v1))
+    data["cameras"][0]["focal_lenght"] = data["cameras"][0].pop("focal_length")
+    os.chmod(v1, 0o644)
+    json.dump(data, open(v1, "w"))
+    result = run("view", shot, "--compare", "cameras@1", "--snapshot", tmp_path / "c.png", "--size", "64x36")
+    assert result.exit_code == 2, result.output
+    assert "cameras.v001.json: cameras/shotCam: unknown field 'focal_lenght'" in result.stderr
+    assert not (tmp_path / "c.png").exists()
