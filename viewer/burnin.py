@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sdf.errors import SdfError
 from sdf.versions import version_of
 
 #: Fonts tried in order (Debian's fonts-dejavu-core, other distributions' places), then Pillow's own.
@@ -72,15 +73,20 @@ class BurnIn:
     artist: str = ""
     date: str = ""
     fields: tuple = FIELDS
+    shot_file: str = ""
 
     @classmethod
     def for_shot(cls, shot, frames, camera: str | None, fields=FIELDS) -> "BurnIn":
-        cam = next((c for c in shot.cameras if c.name == camera), None) if camera else None
+        try:
+            cam = shot.cameras.get(camera) if camera else None
+        except SdfError:  # cameras ignored by this department: the name is all there is
+            cam = None
         artist = os.environ.get("SDF_ARTIST") or _user()
         return cls(shot=shot.name, first=min(frames), last=max(frames), fps=float(shot.fps),
                    camera=camera or "free", lens=float(cam.focal_length) if cam is not None else None,
                    department=shot.department or "all departments", versions=part_versions(shot),
-                   artist=artist, date=datetime.date.today().isoformat(), fields=tuple(fields))
+                   artist=artist, date=datetime.date.today().isoformat(), fields=tuple(fields),
+                   shot_file=os.path.abspath(shot.file))
 
     def corners(self, frame: int) -> dict[str, str]:
         """The text of each corner of the frame (tl, tr, bl, br) and the versions line (bc)."""

@@ -108,13 +108,13 @@ def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(96
 
 def playblast(scene, cache, out_dir: str | None, frames: list[int], camera: str | None, fmt: str = "png",
               size=(960, 540), progress: Callable[[int, int], None] | None = None, gate: bool = False,
-              other=None, mode: str = "wipe", transform=None, burn_in=None, slate: bool = False,
+              other=None, mode: str = "wipe", transform=None, burn_in=None, slate=None,
               movie: str | None = None) -> list[str]:
     """A numbered image sequence ``<shot>.<frame:04d>.<fmt>`` rendered through ``camera`` into
     ``out_dir`` (None: no sequence), and with ``movie`` an H.264 or ProRes movie of the same frames.
     PNGs and movies go through the colour ``transform`` and carry ``burn_in`` (a
-    :class:`sdf.viewer.burnin.BurnIn`, None for none); EXRs stay scene-linear and clean. ``slate``
-    puts a slate frame before the first frame (the movie's, and ``<shot>.slate.png``)."""
+    :class:`sdf.viewer.burnin.BurnIn`, None for none); EXRs stay scene-linear and clean. ``slate`` (a
+    BurnIn too) puts a slate frame before the first frame (the movie's, and ``<shot>.slate.png``)."""
     if out_dir is not None and not os.path.isdir(out_dir):
         raise SdfError("playblast directory does not exist", out_dir)
     view = OffscreenView(scene, cache, *size, transform=transform)
@@ -125,9 +125,9 @@ def playblast(scene, cache, out_dir: str | None, frames: list[int], camera: str 
         if movie:
             from .movie import MovieWriter
 
-            writer = MovieWriter(movie, size, scene.shot.fps, frames[0] - (1 if slate else 0))
-        if slate and burn_in is not None:
-            card = burn_in.slate(size, len(frames))
+            writer = MovieWriter(movie, size, scene.shot.fps, frames[0] - (1 if slate is not None else 0))
+        if slate is not None:
+            card = slate.slate(size, len(frames))
             if writer is not None:
                 writer.add(card)
             if out_dir is not None and fmt == "png":
