@@ -355,6 +355,9 @@ def test_render_layer_aovs_are_one_multi_part_exr(run, demo, tmp_path):
     parts = {p.name(): p for p in OpenEXR.File(str(out), separate_channels=True).parts}
     alpha = parts["beauty"].channels["beauty.A"].pixels.astype(np.float32)
     ids = parts["id"].channels["id.V"].pixels
+    # The beauty is scene-linear and says so; the data AOVs are not colours and name no colour space.
+    assert parts["beauty"].header["colorSpace"] == "Linear Rec.709 (sRGB)" and "chromaticities" in parts["beauty"].header
+    assert "colorSpace" not in parts["N"].header
     depth = parts["depth"].channels["depth.Z"].pixels
     n = np.stack([parts["N"].channels[f"N.{c}"].pixels.astype(np.float32) for c in "XYZ"], axis=-1)
     cache = FrameCache()
