@@ -31,8 +31,16 @@ void main() {{
     f_colour = vec4(pow(clamp(o.rgb, 0.0, 1.0), vec3(1.0 / gamma)), c.a);
 }}
 """
-#: Samples per pixel asked for the scene (fewer when the driver allows fewer).
+#: Samples per pixel asked for playblasts (fewer when the driver allows fewer).
 SAMPLES = 4
+
+
+def window_samples(ctx) -> int:
+    """Multisampling for the interactive window: on a GPU, as playblasts; on a software rasteriser
+    (Mesa's llvmpipe, where 4 samples cost 3-4 times the frame: benchmarks/review.py) none, so
+    playback keeps its rate; playblasts still multisample."""
+    renderer = str(ctx.info.get("GL_RENDERER", "")).lower()
+    return 0 if any(s in renderer for s in ("llvmpipe", "softpipe", "swrast")) else SAMPLES
 
 
 class DisplayPass:

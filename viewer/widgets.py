@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .display import DisplayPass
+from .display import DisplayPass, window_samples
 from .render import Renderer, release_framebuffer, view_for
 
 
@@ -42,7 +42,8 @@ def make_widget_classes():
                 self.error = f"cannot create an OpenGL 3.3 context: {exc}"
                 return
             try:
-                self.renderer.display = self.display = DisplayPass(self.ctx, self.viewer.transform)
+                self.renderer.display = self.display = DisplayPass(self.ctx, self.viewer.transform,
+                                                                    window_samples(self.ctx))
             except Exception as exc:  # the driver refused OCIO's shader: say so instead of a black view
                 self.error = f"cannot compile the OpenColorIO display shader ({self.viewer.transform.label}): {exc}"
                 self.renderer.release()
