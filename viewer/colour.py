@@ -188,6 +188,25 @@ class Transform:
         return info
 
 
+_MATERIALX_CONFIG = []
+
+
+def materialx_to_linear(rgb, colorspace: str | None):
+    """A MaterialX colour value in its ``colorspace`` (``srgb_texture``, ``acescg``, ``g22_rec709``...)
+    as the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names
+    are a fixed vocabulary that OCIO's built-in studio config defines, so that config converts them
+    whatever ``$OCIO`` is (a show config need not carry MaterialX's names)."""
+    if not colorspace or colorspace in ("lin_rec709", "Linear Rec.709 (sRGB)"):
+        return tuple(float(c) for c in rgb)
+    if not _MATERIALX_CONFIG:
+        _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
+    config = _MATERIALX_CONFIG[0]
+    if config.getColorSpace(colorspace) is None:
+        return None
+    cpu = config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
+    return tuple(float(c) for c in cpu.applyRGB([float(c) for c in rgb]))
+
+
 def exr_attributes(transform: Transform | None = None, config=None) -> dict:
     """Header attributes saying an EXR is scene-linear: ``colorSpace`` (the OCIO name, as OpenImageIO
     and Nuke read it) and, for the spaces in :data:`CHROMATICITIES`, ``chromaticities``."""

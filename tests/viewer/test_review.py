@@ -228,3 +228,32 @@ def test_dailies_without_a_playblast_is_one_line(demo, run, tmp_path):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert res.returncode == 2 and len(lines) == 1 and "no playblast" in lines[0], res.stderr
     assert not (tmp_path / "r.otio").exists()
+
+
+def test_materialx_colour_spaces_are_honoured(tmp_path):
+    """An sRGB-authored base colour becomes its linear value; a document-wide space applies to every
+    input that does not name its own; an unknown space is reported, not guessed."""
+    from sdf.viewer.looks import read_library
+
+    lib = tmp_path / "m.mtlx"
+    lib.write_text("""<?xml version="1.0"?>
+<materialx version="1.38" colorspace="acescg">
+  <standard_surface name="a_srf" type="surfaceshader">
+    <input name="base_color" type="color3" value="0.5, 0.5, 0.5" colorspace="srgb_texture" />
+  </standard_surface>
+  <surfacematerial name="a" type="material"><input name="surfaceshader" type="surfaceshader" nodename="a_srf" /></surfacematerial>
+  <standard_surface name="b_srf" type="surfaceshader">
+    <input name="base_color" type="color3" value="1, 0, 0" />
+  </standard_surface>
+  <surfacematerial name="b" type="material"><input name="surfaceshader" type="surfaceshader" nodename="b_srf" /></surfacematerial>
+  <standard_surface name="c_srf" type="surfaceshader">
+    <input name="base_color" type="color3" value="0.2, 0.3, 0.4" colorspace="no_such_space" />
+  </standard_surface>
+  <surfacematerial name="c" type="material"><input name="surfaceshader" type="surfaceshader" nodename="c_srf" /></surfacematerial>
+</materialx>
+""")
+    problems = []
+    colours = read_library(str(lib), problems)
+    assert np.allclose(colours["a"], [0.2140] * 3, atol=1e-3)  # sRGB 0.5 is linear 0.214
+    assert colours["b"][0] > 1.0 and colours["b"][1] < 0  # ACEScg red is outside Rec.709
+    assert colours["c"] == (0.2, 0.3, 0.4) and "no_such_space" in problems[0]
