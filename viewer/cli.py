@@ -141,8 +141,10 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             finally:
                 bar.close()
             images = [p for p in written if p != movie]
+            # What was drawn, for sdf dailies: beside the frames, or beside a movie written alone.
+            write_manifest(playblast or os.path.dirname(os.path.abspath(movie)), info, transform, fmt,
+                           movie if movie else None, burn_in, slate)
             if playblast:
-                write_manifest(playblast, info, transform, fmt, movie if movie else None, burn_in, slate)
                 click.echo(f"{len(images)} frames: {display_path(images[0])} .. {os.path.basename(images[-1])}")
             if movie:
                 click.echo(f"movie: {display_path(movie)} ({len(frames) + (1 if slate else 0)} frames)")

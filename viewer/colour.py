@@ -214,7 +214,7 @@ def exr_attributes(transform: Transform | None = None, config=None) -> dict:
         name = transform.working
     else:
         name = working_space(config or load_config()[0])
-    attrs = {"colorSpace": name, "ocioWorkingSpace": "scene_linear"}
+    attrs = {"colorSpace": name}
     if name in CHROMATICITIES:
         attrs["chromaticities"] = tuple(float(v) for v in CHROMATICITIES[name])
     return attrs

@@ -30,7 +30,7 @@ def write_manifest(out_dir: str, info, transform, fmt: str, movie: str | None, b
         "shot": info.shot, "shot_file": info.shot_file, "department": info.department,
         "versions": dict(info.versions), "camera": info.camera, "lens": info.lens, "artist": info.artist,
         "date": info.date, "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "fps": info.fps, "format": fmt, "frame_padding": 4, "display": transform.display, "view": transform.view,
+        "fps": info.fps, "range": [info.first, info.last], "format": fmt, "frame_padding": 4, "display": transform.display, "view": transform.view,
         "burn_in": bool(burn_in), "slate": bool(slate),
         "movie": os.path.abspath(movie) if movie else None,
     }
@@ -106,7 +106,7 @@ def clip_for(entry: dict):
 
         info = probe(movie)
         slate = 1 if entry.get("slate") else 0
-        start = (frames[0] if frames else 0) - slate
+        start = (frames[0] if frames else int(entry["range"][0])) - slate
         refs["movie"] = otio.schema.ExternalReference(
             target_url=Path(movie).resolve().as_uri(),
             available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, rate),

@@ -221,6 +221,20 @@ def test_dailies_timeline_reads_back_with_opentimelineio(demo, run, tmp_path):
     assert info["timecode"] == "01:00:00:00"
 
 
+def test_dailies_of_a_movie_written_alone(demo, run, tmp_path):
+    import opentimelineio as otio
+
+    _, path = demo
+    (tmp_path / "m").mkdir()
+    res = run("view", path, "--movie", tmp_path / "m" / "sh010.mov", "--frames", "1001-1003", "--size", f"{W}x{H}")
+    assert res.exit_code == 0, res.output
+    assert sorted(os.listdir(tmp_path / "m")) == ["sh010.mov", "sh010.playblast.json"]
+    assert run("dailies", path, "--playblasts", tmp_path / "m", "--out", tmp_path / "r.otio").exit_code == 0
+    clip, = otio.adapters.read_from_file(str(tmp_path / "r.otio")).find_clips()
+    assert clip.media_reference.target_url.endswith("sh010.mov")
+    assert (clip.source_range.start_time.to_frames(), clip.source_range.duration.to_frames()) == (1001, 3)
+
+
 def test_dailies_without_a_playblast_is_one_line(demo, run, tmp_path):
     _, path = demo
     (tmp_path / "empty").mkdir()
