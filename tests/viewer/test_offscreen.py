@@ -116,7 +116,7 @@ def test_snapshot_and_playblast_commands(run, demo, tmp_path):
                  "--camera", "shotCam")
     assert result.exit_code == 0, result.output
     files = sorted(os.listdir(out))
-    assert files == [f"sh010.{f:04d}.exr" for f in range(1001, 1005)]
+    assert files == [f"sh010.{f:04d}.exr" for f in range(1001, 1005)] + ["sh010.playblast.json"]
     import OpenEXR
     with OpenEXR.File(str(out / files[2]), separate_channels=True) as f:
         h = f.header()
