@@ -30,6 +30,18 @@ BAND_ALPHA = 150  # the bands darken what is under the text to keep it readable 
 FIELDS = ("shot", "frame", "camera", "department", "versions", "artist", "date")
 
 
+def parse_fields(text: str | None) -> tuple[str, ...]:
+    """``--burn-in-fields shot,frame`` as a tuple of known fields (all of them for None)."""
+    if not text:
+        return FIELDS
+    fields = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in fields if f not in FIELDS]
+    if unknown or not fields:
+        raise SdfError(f"--burn-in-fields: unknown field '{unknown[0] if unknown else text}' "
+                       f"(fields: {', '.join(FIELDS)})")
+    return fields
+
+
 def font(px: int):
     from PIL import ImageFont
 

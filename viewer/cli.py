@@ -40,13 +40,16 @@ from sdf.errors import SdfError, display_path
 @click.option("--view", "view_name", help="OpenColorIO view of the display (e.g. 'Un-tone-mapped').")
 @click.option("--burn-in/--no-burn-in", default=True, show_default=True, help="Playblasts and movies: shot, "
               "frame and range, camera and lens, department, part versions, artist and date on each frame.")
+@click.option("--burn-in-fields", "burn_fields", metavar="LIST", help="Which facts the burn-in shows, comma-separated "
+              "from shot, frame, camera, department, versions, artist, date (default: all).")
 @click.option("--slate", is_flag=True, help="Playblasts and movies: a slate frame before the first frame.")
 @click.option("--movie", type=click.Path(dir_okay=False), help="Also (or, without --playblast, only) write the "
               "frames as a movie: .mp4 (H.264, Rec.709) or .mov (ProRes 422 HQ), at the shot's rate and timecode.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
 def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, shading, gate,
-         layer, aovs_path, compare_spec, compare_mode, display_name, view_name, burn_in, slate, movie, cache_mb,
+         layer, aovs_path, compare_spec, compare_mode, display_name, view_name, burn_in, burn_fields, slate, movie,
+         cache_mb,
          allow_outside_root):
     """Play a shot in a window, or render it without one.
 
@@ -76,6 +79,9 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
     if movie and os.path.splitext(movie)[1].lower() not in (".mp4", ".mov"):
         raise SdfError("--movie writes H.264 .mp4 or ProRes .mov: name the file .mp4 or .mov", movie)
+    from .burnin import parse_fields
+
+    fields = parse_fields(burn_fields)
     shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     transform = Transform.open(os.path.dirname(os.path.abspath(shot.file)), display_name, view_name)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
@@ -130,7 +136,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             frames = parse_frames(frame_spec, shot)
             if playblast and not os.path.isdir(playblast):
                 os.makedirs(playblast)
-            info = BurnIn.for_shot(shot, frames, cam)
+            info = BurnIn.for_shot(shot, frames, cam, fields)
             bar = progress_bar(len(frames), "playblast")
             try:
                 written = run_playblast(scene, cache, playblast, frames, cam, fmt, (w, h),

@@ -131,8 +131,8 @@ def test_burn_in_is_on_by_default_legible_where_it_is_and_nowhere_else(demo, run
     assert light.sum() > 60
 
 
-def test_burn_in_text_says_what_the_frame_is(demo):
-    from sdf.viewer.burnin import BurnIn
+def test_burn_in_text_says_what_the_frame_is(demo, run, tmp_path):
+    from sdf.viewer.burnin import BurnIn, parse_fields
 
     _, path = demo
     shot = sdf.open(path, department="animation")
@@ -142,6 +142,11 @@ def test_burn_in_text_says_what_the_frame_is(demo):
     assert text["br"].startswith("1010  [1001-1048]") and "24 fps" in text["br"]
     assert text["bl"] == "shotCam 35mm"
     assert "animation working" in text["bc"] and b.date in text["tr"]
+    only = BurnIn.for_shot(shot, range(1001, 1049), "shotCam", parse_fields("shot,frame")).corners(1010)
+    assert only["tl"] == "sh010" and only["br"].startswith("1010") and not (only["tr"] or only["bl"] or only["bc"])
+    bad = run("view", path, "--playblast", tmp_path / "pb", "--burn-in-fields", "shot,weather")
+    assert bad.exit_code == 2 and "weather" in bad.output and "versions" in bad.output
+    assert not (tmp_path / "pb").exists()  # refused before anything is written
 
 
 @pytest.mark.parametrize("ext,codec,pix_fmt", [(".mp4", "h264", "yuv420p"), (".mov", "prores", "yuv422p10le")])
