@@ -13,8 +13,9 @@ Each frame is drawn by one offscreen view (the playblast's) in turn as:
 
 The transform's cost is ``view`` minus ``raw``, as a share of a ``view`` frame (target < 10% on
 llvmpipe); since whole frames vary more between runs than the pass costs, the display pass alone
-(resolve, OCIO shader, read back) is also timed for both views after each frame. Encoding: the frames drawn are then encoded to H.264 (``.mp4``) and ProRes 422 HQ (``.mov``)
-through PyAV, milliseconds per frame. Medians over ``--repeat`` runs; the load is printed.
+(resolve, OCIO shader, read back) is also timed for both views after each frame, and the burn-in's
+drawing alone. Encoding: the frames drawn are then encoded to H.264 (``.mp4``) and ProRes 422 HQ
+(``.mov``) through PyAV, milliseconds per frame. Medians over ``--repeat`` runs; the load is printed.
 """
 from __future__ import annotations
 

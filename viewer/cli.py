@@ -71,16 +71,14 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     from sdf.cache.playback import parse_frames
     from sdf.shot import open_shot
 
-    from .scene import build_scene
-
+    from .burnin import parse_fields
     from .colour import Transform
+    from .scene import build_scene
 
     if snapshot and os.path.splitext(snapshot)[1].lower() not in (".png", ".exr"):
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
     if movie and os.path.splitext(movie)[1].lower() not in (".mp4", ".mov"):
         raise SdfError("--movie writes H.264 .mp4 or ProRes .mov: name the file .mp4 or .mov", movie)
-    from .burnin import parse_fields
-
     fields = parse_fields(burn_fields)
     shot = open_shot(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     transform = Transform.open(os.path.dirname(os.path.abspath(shot.file)), display_name, view_name)

@@ -30,7 +30,8 @@ def write_manifest(out_dir: str, info, transform, fmt: str, movie: str | None, b
         "shot": info.shot, "shot_file": info.shot_file, "department": info.department,
         "versions": dict(info.versions), "camera": info.camera, "lens": info.lens, "artist": info.artist,
         "date": info.date, "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "fps": info.fps, "range": [info.first, info.last], "format": fmt, "frame_padding": 4, "display": transform.display, "view": transform.view,
+        "fps": info.fps, "range": [info.first, info.last], "format": fmt, "frame_padding": 4,
+        "display": transform.display, "view": transform.view,
         "burn_in": bool(burn_in), "slate": bool(slate),
         "movie": os.path.abspath(movie) if movie else None,
     }

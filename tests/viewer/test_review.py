@@ -1,5 +1,4 @@
 """Review-grade pixels: OCIO display/view transforms, burn-ins, movies (PyAV) and dailies (OTIO)."""
-import json
 import os
 import subprocess
 import sys
