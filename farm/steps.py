@@ -12,6 +12,8 @@ Steps, each per shot:
 ``playblast`` a chunk of frames to ``OUT/<shot>/playblast/<shot>.####.png`` (one task per chunk).
 ``exr-pack``  for each render layer, the per-AOV images ``<output>.<aov>.####.exr`` packed into the
               layer's multi-part output (one task per chunk of frames).
+``dailies``  after ``playblast``: the shot's frames as a movie with an OpenTimelineIO timeline of it,
+              ``OUT/<shot>/dailies/<shot>.otio`` and ``.mp4`` (``sdf dailies`` over ``OUT`` joins the shots).
 ``custom``    any ``sdf`` command line; ``{shot}``, ``{out}``, ``{name}`` and ``{frames}`` are replaced.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 from sdf import jsonio
 from sdf.errors import SdfError
 
-STEPS = ("validate", "convert", "playblast", "exr-pack", "custom")
+STEPS = ("validate", "convert", "playblast", "exr-pack", "dailies", "custom")
 #: Steps whose tasks are chunks of frames (the others are one task per shot).
 CHUNKED = ("playblast", "exr-pack")
 
@@ -59,6 +61,8 @@ def outputs_of(step: str, shot: str, out: str, frames: tuple[int, int] | None, n
         root = os.path.dirname(shot)
         return [os.path.join(root, layer.output.frame_path(f, layer.name))
                 for layer in view.render_layers for f in range(frames[0], frames[1] + 1)]
+    if step == "dailies":
+        return [os.path.join(base, "dailies", f"{shot_name(shot)}{ext}") for ext in (".otio", ".mp4")]
     if step == "custom":
         return [os.path.join(base, "custom", f"{name or 'custom'}.done.json")]
     return []
@@ -86,6 +90,10 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
         _sdf("view", shot, "--playblast", os.path.join(base, "playblast"), "--frames", f"{a}-{b}")
     elif step == "exr-pack":
         _exr_pack(shot, _need_frames(frames, step))
+    elif step == "dailies":
+        os.makedirs(os.path.join(base, "dailies"), exist_ok=True)
+        _sdf("dailies", shot, "--playblasts", os.path.join(base, "playblast"), "--movie",
+             "--out", os.path.join(base, "dailies", f"{shot_name(shot)}.otio"))
     elif step == "custom":
         if not command:
             raise SdfError("a custom step needs a command line")

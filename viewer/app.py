@@ -13,6 +13,7 @@ possible. The prefetcher reads ahead of the playhead in the direction of play.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -40,13 +41,17 @@ def make_window_class():
     QtCore, QtGui, QtWidgets = _qt()
     from .widgets import make_widget_classes
 
-    GLView, CacheBar = make_widget_classes()
+    GLView, CacheBar, ColourControls = make_widget_classes()
 
     class ViewerWindow(QtWidgets.QMainWindow):
         def __init__(self, shot, cache, camera: str | None = None, frame: int | None = None,
-                     shading: str = "department"):
+                     shading: str = "department", transform=None):
             super().__init__()
             self.shot, self.cache = shot, cache
+            from .colour import Transform
+
+            self.transform = transform or Transform.open(os.path.dirname(os.path.abspath(shot.file)))
+            self.exposure, self.gamma = 0.0, 1.0  # stops before the view transform; gamma after it
             self.scene = build_scene(shot, cache, shading=shading)
             self.gate, self.grid = True, True  # film gate through a shot camera; a ground grid in the free one
             names = [c.name for c in self.scene.cameras]
@@ -132,6 +137,8 @@ def make_window_class():
             for w in (self.camera_box, self.shading_box, self.wire_box, self.gate_box, self.grid_box, frame_all,
                       self.compare_edit, self.compare_box, self.search, self.outliner):
                 lay.addWidget(w)
+            self.colour = ColourControls(self)
+            lay.addWidget(self.colour)
             # The HUD: shot, camera, lens, frame and rate, over the top of the view.
             self.hud = QtWidgets.QLabel(self.view)
             self.hud.setStyleSheet("color: #e8e8e8; background: rgba(0, 0, 0, 90); padding: 2px 6px;"
@@ -524,11 +531,7 @@ def make_window_class():
         def closeEvent(self, event):
             self.timer.stop()
             self.prefetcher.close()
-            if self.view.renderer is not None:
-                self.view.makeCurrent()
-                self.view.renderer.release()
-                self.view.renderer = None
-                self.view.doneCurrent()
+            self.view.release()
             super().closeEvent(event)
 
     return ViewerWindow
@@ -551,14 +554,14 @@ def use_gl33() -> None:
     QSurfaceFormat.setDefaultFormat(fmt)
 
 
-def run_window(shot, cache, camera=None, frame=None, shading: str = "materials") -> int:
+def run_window(shot, cache, camera=None, frame=None, shading: str = "materials", transform=None) -> int:
     if not has_display():
         raise SdfError("no display available (DISPLAY is not set); render without a window with "
                        "'sdf view SHOT --snapshot out.png --frame N' or '--playblast DIR --frames A-B'")
     QtCore, QtGui, QtWidgets = _qt()
     use_gl33()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    window = make_window_class()(shot, cache, camera, frame, shading)
+    window = make_window_class()(shot, cache, camera, frame, shading, transform)
     window.show()
     app.processEvents()
     if window.view.error:

@@ -35,10 +35,21 @@ from sdf.errors import SdfError, display_path
               "department's part (e.g. animation@2): --snapshot/--playblast draw both.")
 @click.option("--compare-mode", type=click.Choice(["side", "wipe", "ghost"]), default="wipe", show_default=True,
               help="How --compare puts the two versions together.")
+@click.option("--display", "display_name", help="OpenColorIO display (default: the project's, else the config's; "
+              "the config is $OCIO, else the project's, else OCIO's built-in studio config).")
+@click.option("--view", "view_name", help="OpenColorIO view of the display (e.g. 'Un-tone-mapped').")
+@click.option("--burn-in/--no-burn-in", default=True, show_default=True, help="Playblasts and movies: shot, "
+              "frame and range, camera and lens, department, part versions, artist and date on each frame.")
+@click.option("--burn-in-fields", "burn_fields", metavar="LIST", help="Which facts the burn-in shows, comma-separated "
+              "from shot, frame, camera, department, versions, artist, date (default: all).")
+@click.option("--slate", is_flag=True, help="Playblasts and movies: a slate frame before the first frame.")
+@click.option("--movie", type=click.Path(dir_okay=False), help="Also (or, without --playblast, only) write the "
+              "frames as a movie: .mp4 (H.264, Rec.709) or .mov (ProRes 422 HQ), at the shot's rate and timecode.")
 @click.option("--cache-mb", type=float, help="Frame cache budget in MB.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
 def view(shot_path, department, config, camera, frame, snapshot, playblast, frame_spec, fmt, size, shading, gate,
-         layer, aovs_path, compare_spec, compare_mode, cache_mb,
+         layer, aovs_path, compare_spec, compare_mode, display_name, view_name, burn_in, burn_fields, slate, movie,
+         cache_mb,
          allow_outside_root):
     """Play a shot in a window, or render it without one.
 
@@ -50,21 +61,32 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
       sdf view shots/sh010/sh010.sdf -d lighting --layer characters --aovs characters.1001.exr --frame 1001
       sdf view shots/sh010/sh010.sdf -d animation --compare animation@2 --compare-mode ghost --snapshot diff.png
       sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
+      sdf view shots/sh010/sh010.sdf -d animation --playblast pb/ --movie sh010.mp4 --slate
+      sdf view shots/sh010/sh010.sdf --snapshot raw.png --display "sRGB - Display" --view Un-tone-mapped
+
+    PNGs, movies and the window go through the OpenColorIO display/view transform; EXRs stay
+    scene-linear (their header names the colour space).
     """
     from sdf.cache.frame_cache import FrameCache
     from sdf.cache.playback import parse_frames
     from sdf.shot import open_shot
     from sdf.validate import check, open_checked
 
+    from .burnin import parse_fields
+    from .colour import Transform
     from .scene import build_scene
 
     if snapshot and os.path.splitext(snapshot)[1].lower() not in (".png", ".exr"):
         raise SdfError("--snapshot writes PNG or EXR: name the file .png or .exr", snapshot)
-    headless = bool(snapshot or playblast or aovs_path)
+    if movie and os.path.splitext(movie)[1].lower() not in (".mp4", ".mov"):
+        raise SdfError("--movie writes H.264 .mp4 or ProRes .mov: name the file .mp4 or .mov", movie)
+    fields = parse_fields(burn_fields)
+    headless = bool(snapshot or playblast or aovs_path or movie)
     # Rendering without a window reads the shot like every other command: checked as validate checks it.
     # The window shows what it cannot draw as "missing", so a TD can open a broken shot to look at it.
     shot = (open_checked if headless else open_shot)(shot_path, department, config=config,
                                                       allow_outside_root=allow_outside_root)
+    transform = Transform.open(os.path.dirname(os.path.abspath(shot.file)), display_name, view_name)
     cache = FrameCache(None if cache_mb is None else int(cache_mb * 2**20))
     if aovs_path and not layer:
         raise SdfError("--aovs writes a render layer's AOVs: name the layer with --layer")
@@ -110,24 +132,79 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             if f not in shot.frame_range:
                 raise SdfError(f"--frame {f} is outside the shot's range "
                                f"{shot.frame_range.start}-{shot.frame_range.end}", shot.file, "frame_range")
-            run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate, other=other, mode=compare_mode)
+            run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate, other=other, mode=compare_mode,
+                         transform=transform)
             click.echo(display_path(snapshot))
-        if playblast:
+        if playblast or movie:
+            from .burnin import BurnIn
+            from .review import write_manifest
+
             frames = parse_frames(frame_spec, shot)
-            if not os.path.isdir(playblast):
+            if playblast and not os.path.isdir(playblast):
                 os.makedirs(playblast)
+            info = BurnIn.for_shot(shot, frames, cam, fields)
             bar = progress_bar(len(frames), "playblast")
             try:
                 written = run_playblast(scene, cache, playblast, frames, cam, fmt, (w, h),
                                         progress=lambda n, t: bar.update(1), gate=gate, other=other,
-                                        mode=compare_mode)
+                                        mode=compare_mode, transform=transform,
+                                        burn_in=info if burn_in else None, slate=info if slate else None,
+                                        movie=movie)
             finally:
                 bar.close()
-            click.echo(f"{len(written)} frames: {display_path(written[0])} .. {os.path.basename(written[-1])}")
+            images = [p for p in written if p != movie]
+            # What was drawn, for sdf dailies: beside the frames, or beside a movie written alone.
+            write_manifest(playblast or os.path.dirname(os.path.abspath(movie)), info, transform, fmt,
+                           movie if movie else None, burn_in, slate)
+            if playblast:
+                click.echo(f"{len(images)} frames: {display_path(images[0])} .. {os.path.basename(images[-1])}")
+            if movie:
+                click.echo(f"movie: {display_path(movie)} ({len(frames) + (1 if slate else 0)} frames)")
         return
     from .app import run_window
-    run_window(shot, cache, camera, frame, shading)
+    run_window(shot, cache, camera, frame, shading, transform=transform)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("shots", metavar="SHOTS...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The timeline to write (.otio).")
+@click.option("--playblasts", "roots", multiple=True, type=click.Path(file_okay=False),
+              help="Folder searched (with its subfolders) for playblasts; repeatable (default: the current folder).")
+@click.option("--department", "-d", help="Only this department's playblasts.")
+@click.option("--movie", is_flag=True, help="Also join the shots into one movie, OUT with .mp4, starting 01:00:00:00.")
+@click.option("--name", help="Timeline name (default: dailies and today's date).")
+def dailies(shots, out, roots, department, movie, name):
+    """The shots' newest playblasts, in the order given (the cut), as an OpenTimelineIO timeline.
+
+    One clip per shot: its movie or image sequence, available and source ranges in the shot's
+    frames at its rate, and the shot, department, part versions, artist and date as metadata.
+    OpenRV and xStudio open the .otio file.
+
+    \b
+    Examples:
+      sdf dailies shots/sh010/sh010.sdf shots/sh020/sh020.sdf --playblasts pb/ --out review.otio
+      sdf dailies shots/*/*.sdf -d animation --playblasts farm_out/ --out anim.otio --movie
+    """
+    import datetime
+
+    from .review import build_timeline, find_playblast, write_dailies_movie, write_timeline
+
+    if os.path.splitext(out)[1].lower() != ".otio":
+        raise SdfError("--out writes an OpenTimelineIO timeline: name the file .otio", out)
+    entries = [find_playblast(s, list(roots) or ["."], department) for s in shots]
+    timeline = build_timeline(entries, name or f"dailies {datetime.date.today().isoformat()}")
+    if movie:
+        path = os.path.splitext(out)[0] + ".mp4"
+        bar = progress_bar(sum(len(e["frames"]) for e in entries), "dailies movie")
+        try:
+            n = write_dailies_movie(entries, path, progress=lambda i, t: bar.update(1))
+        finally:
+            bar.close()
+        timeline.metadata["sdf"] = {"movie": os.path.abspath(path)}
+        click.echo(f"movie: {display_path(path)} ({n} frames)")
+    write_timeline(timeline, out)
+    click.echo(f"{display_path(out)}: {len(entries)} clips")
 
 
 def commands():
-    return [view]
+    return [view, dailies]

@@ -29,7 +29,8 @@ def parse(spec: str) -> tuple[str, str]:
 
 
 def composite(now: np.ndarray, other: np.ndarray, mode: str, background, wipe: float = 0.5) -> np.ndarray:
-    """The two pictures (uint8 RGBA, same size; for ``side`` each already half width) as one."""
+    """The two pictures (uint8 RGBA, same size; for ``side`` each already half width) as one;
+    ``background`` is the background's display code values (0..1)."""
     if mode == "side":
         return np.concatenate([now, other], axis=1)
     if mode == "wipe":
@@ -62,4 +63,5 @@ def draw_compare(renderer, scene_now, scene_other, cache, frame: float, camera: 
         view, proj = view_for(scene, camera, frame, part[0] / part[1], orbit)
         images.append(renderer.draw_to_array(scene, cache, frame, view, proj, part, hidden=hidden,
                                              look_through=camera))
-    return composite(images[0], images[1], mode, BACKGROUND)
+    shown = renderer.display.transform.encode(BACKGROUND) if renderer.display is not None else BACKGROUND
+    return composite(images[0], images[1], mode, shown)

@@ -45,12 +45,13 @@ def read_png(path: str) -> np.ndarray:
     return np.frombuffer(b"".join(rows), np.uint8).reshape(h, w, 4)
 
 
-def write_exr(path: str, rgba: np.ndarray, camera: str, frame: int) -> None:
-    """``rgba``: (h, w, 4) float, top row first; written as half-float RGBA."""
+def write_exr(path: str, rgba: np.ndarray, camera: str, frame: int, attributes: dict | None = None) -> None:
+    """``rgba``: (h, w, 4) float, top row first; written as half-float RGBA. ``attributes`` go into the
+    header too (the colour space and chromaticities, see :func:`sdf.viewer.colour.exr_attributes`)."""
     import OpenEXR
 
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
-              "camera": camera, "frame": int(frame)}
+              "camera": camera, "frame": int(frame), **(attributes or {})}
     channels = {c: np.ascontiguousarray(rgba[..., i].astype(np.float16)) for i, c in enumerate("RGBA")}
     def write(tmp: str) -> None:
         with OpenEXR.File(header, channels) as f:

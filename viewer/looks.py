@@ -11,6 +11,10 @@ Shading modes:
   its intensity and ``2^exposure`` from its place (points, spots, areas) or direction
   (distant), and a dome light's colour as ambient, so a lighter sees a light edit.
 
+Colour values are converted from their MaterialX ``colorspace`` (the input's, else its node's, else
+the document's; unmarked values are ``lin_rec709``) to the renderer's scene-linear space through
+OpenColorIO, so an sRGB-authored base colour is not shown as if it were linear.
+
 Materials a department ignores are never read; a leaf without a material (or whose library
 cannot be read) is drawn in a neutral grey and the problem is listed once.
 """
@@ -34,18 +38,28 @@ def _floats(text: str | None) -> tuple[float, ...] | None:
         return None
 
 
-def read_library(path: str) -> dict[str, tuple[float, float, float]]:
-    """Material name -> base colour, from a MaterialX document."""
+def read_library(path: str, problems: list | None = None) -> dict[str, tuple[float, float, float]]:
+    """Material name -> base colour (scene-linear Rec.709), from a MaterialX document."""
+    from .colour import materialx_to_linear
+
     root = ET.parse(path).getroot()
     shaders = {}
     for node in root:
         inputs = {i.get("name"): i for i in node.findall("input")}
-        colour = _floats(inputs["base_color"].get("value")) if "base_color" in inputs else None
+        used = inputs.get("base_color")
+        colour = _floats(used.get("value")) if used is not None else None
         emission = _floats(inputs["emission"].get("value")) if "emission" in inputs else None
         if (colour is None or len(colour) != 3) and emission and emission[0] > 0 and "emission_color" in inputs:
-            colour = _floats(inputs["emission_color"].get("value"))
+            used = inputs["emission_color"]
+            colour = _floats(used.get("value"))
         if colour is not None and len(colour) == 3:
-            shaders[node.get("name")] = colour
+            space = used.get("colorspace") or node.get("colorspace") or root.get("colorspace")
+            linear = materialx_to_linear(colour, space)
+            if linear is None:
+                if problems is not None:
+                    problems.append(f"{path}: {node.get('name')}: unknown colorspace '{space}', taken as lin_rec709")
+                linear = colour
+            shaders[node.get("name")] = linear
     out = {}
     for node in root.findall("surfacematerial"):
         for i in node.findall("input"):
@@ -79,7 +93,7 @@ def material_colours(shot, leaves) -> tuple[dict[str, tuple[float, float, float]
             continue
         if key not in libraries:
             try:
-                libraries[key] = read_library(key)
+                libraries[key] = read_library(key, problems)
             except (OSError, ET.ParseError) as exc:
                 libraries[key] = {}
                 problems.append(f"{key}: cannot read the material library ({exc})")

@@ -9,7 +9,8 @@ import numpy as np
 from sdf.errors import SdfError
 
 from .images import write_exr, write_exr_file, write_png
-from .render import Renderer, scene_bounds, view_for
+from .display import SAMPLES
+from .render import Renderer, release_framebuffer, scene_bounds, view_for
 from .view_camera import OrbitCamera
 
 
@@ -28,26 +29,42 @@ def create_context():
 
 
 class OffscreenView:
-    def __init__(self, scene, cache, width: int = 960, height: int = 540, ctx=None):
+    """A renderer drawing scene-linear, multisampled, and shown through the colour ``transform``
+    (:class:`sdf.viewer.colour.Transform`; the shot's project default when None)."""
+
+    def __init__(self, scene, cache, width: int = 960, height: int = 540, ctx=None, transform=None,
+                 samples: int = SAMPLES):
+        from .colour import Transform
+        from .display import DisplayPass
+
         self.scene, self.cache = scene, cache
         self.ctx = ctx or create_context()
         self.width, self.height = width, height
-        self.fbo = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((width, height), 4)],
-                                        depth_attachment=self.ctx.depth_renderbuffer((width, height)))
+        self.fbo = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((width, height), 4)])
         self.renderer = Renderer(self.ctx)
+        self.transform = transform or Transform.open(os.path.dirname(os.path.abspath(scene.shot.file)))
+        self.display = self.renderer.display = DisplayPass(self.ctx, self.transform, samples)
         self.orbit = OrbitCamera(np.zeros(3))
 
     def render(self, frame: float, camera: str | None = None):
-        """RGBA uint8 (h, w, 4), top row first; and the frame's timing."""
+        """RGBA uint8 (h, w, 4) through the colour transform, top row first; and the frame's timing.
+        :meth:`linear` then gives the same frame scene-linear."""
         if camera is None:
             self.orbit.frame(*scene_bounds(self.scene, self.cache, frame))
         view, proj = view_for(self.scene, camera, frame, self.width / self.height, self.orbit)
-        timing = self.renderer.render(self.scene, self.cache, frame, view, proj, self.fbo, look_through=camera)
+        target = self.display.framebuffer((self.width, self.height))
+        timing = self.renderer.render(self.scene, self.cache, frame, view, proj, target, look_through=camera)
+        self.display.present(self.fbo)
         px = np.frombuffer(self.fbo.read(components=4), np.uint8).reshape(self.height, self.width, 4)
         return np.ascontiguousarray(px[::-1]), timing
 
+    def linear(self) -> np.ndarray:
+        """The last frame rendered, scene-linear float32 RGBA, top row first."""
+        return self.display.linear()
+
     def release(self) -> None:
-        self.fbo.release()
+        self.display.release()
+        release_framebuffer(self.fbo)
 
 
 def _frame_image(view, scene, cache, frame, camera, size, gate, other, mode):
@@ -61,38 +78,83 @@ def _frame_image(view, scene, cache, frame, camera, size, gate, other, mode):
     return draw_compare(view.renderer, scene, other, cache, frame, camera, view.orbit, size, mode)
 
 
+def _exr_pixels(view, rgba, other):
+    """What an EXR holds: the scene-linear frame and its colour space; a comparison (two pictures put
+    together after the transform) is display-referred and says which display and view."""
+    from .colour import exr_attributes
+
+    if other is None:
+        return view.linear(), exr_attributes(view.transform)
+    return rgba.astype(np.float32) / 255.0, {"colorSpace": view.transform.label}
+
+
 def snapshot(scene, cache, path: str, frame: float, camera: str | None, size=(960, 540), gate: bool = False,
-             other=None, mode: str = "wipe") -> str:
-    """One frame to PNG or EXR; with ``other`` (the scene at another version), both compared in ``mode``."""
-    view = OffscreenView(scene, cache, *size)
-    view.renderer.gate = gate
-    rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
-    if path.lower().endswith(".exr"):
-        write_exr(path, rgba.astype(np.float32) / 255.0, camera or "free", int(frame))
-    else:
-        write_png(path, rgba)
+             other=None, mode: str = "wipe", transform=None) -> str:
+    """One frame to PNG (through the colour transform) or EXR (scene-linear); with ``other`` (the
+    scene at another version), both compared in ``mode``."""
+    view = OffscreenView(scene, cache, *size, transform=transform)
+    try:
+        view.renderer.gate = gate
+        rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
+        if path.lower().endswith(".exr"):
+            pixels, attrs = _exr_pixels(view, rgba, other)
+            write_exr(path, pixels, camera or "free", int(frame), attrs)
+        else:
+            write_png(path, rgba)
+    finally:
+        view.release()
     return path
 
 
-def playblast(scene, cache, out_dir: str, frames: list[int], camera: str | None, fmt: str = "png",
+def playblast(scene, cache, out_dir: str | None, frames: list[int], camera: str | None, fmt: str = "png",
               size=(960, 540), progress: Callable[[int, int], None] | None = None, gate: bool = False,
-              other=None, mode: str = "wipe") -> list[str]:
-    """A numbered image sequence ``<shot>.<frame:04d>.<fmt>`` rendered through ``camera``."""
-    if not os.path.isdir(out_dir):
+              other=None, mode: str = "wipe", transform=None, burn_in=None, slate=None,
+              movie: str | None = None) -> list[str]:
+    """A numbered image sequence ``<shot>.<frame:04d>.<fmt>`` rendered through ``camera`` into
+    ``out_dir`` (None: no sequence), and with ``movie`` an H.264 or ProRes movie of the same frames.
+    PNGs and movies go through the colour ``transform`` and carry ``burn_in`` (a
+    :class:`sdf.viewer.burnin.BurnIn`, None for none); EXRs stay scene-linear and clean. ``slate`` (a
+    BurnIn too) puts a slate frame before the first frame (the movie's, and ``<shot>.slate.png``)."""
+    if out_dir is not None and not os.path.isdir(out_dir):
         raise SdfError("playblast directory does not exist", out_dir)
-    view = OffscreenView(scene, cache, *size)
+    view = OffscreenView(scene, cache, *size, transform=transform)
     view.renderer.gate = gate
+    writer = None
     written = []
-    for n, frame in enumerate(frames):
-        rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
-        path = os.path.join(out_dir, f"{scene.shot.name}.{frame:04d}.{fmt}")
-        if fmt == "exr":
-            write_exr(path, rgba.astype(np.float32) / 255.0, camera or "free", frame)
-        else:
-            write_png(path, rgba)
-        written.append(path)
-        if progress:
-            progress(n + 1, len(frames))
+    try:
+        if movie:
+            from .movie import MovieWriter
+
+            writer = MovieWriter(movie, size, scene.shot.fps, frames[0] - (1 if slate is not None else 0))
+        if slate is not None:
+            card = slate.slate(size, len(frames))
+            if writer is not None:
+                writer.add(card)
+            if out_dir is not None and fmt == "png":
+                path = os.path.join(out_dir, f"{scene.shot.name}.slate.png")
+                write_png(path, card)
+        for n, frame in enumerate(frames):
+            rgba = _frame_image(view, scene, cache, frame, camera, size, gate, other, mode)
+            shown = burn_in.draw(rgba, frame) if burn_in is not None else rgba
+            if out_dir is not None:
+                path = os.path.join(out_dir, f"{scene.shot.name}.{frame:04d}.{fmt}")
+                if fmt == "exr":
+                    pixels, attrs = _exr_pixels(view, rgba, other)
+                    write_exr(path, pixels, camera or "free", frame, attrs)
+                else:
+                    write_png(path, shown)
+                written.append(path)
+            if writer is not None:
+                writer.add(shown)
+            if progress:
+                progress(n + 1, len(frames))
+        if writer is not None:
+            written.append(writer.close())
+            writer = None
+    finally:
+        if writer is not None:
+            writer.abort()
+        view.release()
     return written
 
 
@@ -127,7 +189,10 @@ def write_layer_aovs(path: str, scene, cache, frame: int, camera: str | None, si
     import OpenEXR
 
     layer = scene.shot.render_layers.get(scene.layer)
+    from .colour import exr_attributes, load_config
+
     images = render_aovs(scene, cache, frame, camera, size)
+    colour = exr_attributes(config=load_config(os.path.dirname(os.path.abspath(scene.shot.file)))[0])
     by_mode = {0: "beauty", 1: "N", 2: "depth"}
     compression = getattr(OpenEXR, f"{layer.output.compression.upper()}_COMPRESSION", OpenEXR.ZIP_COMPRESSION)
     parts, names = [], []
@@ -138,7 +203,7 @@ def write_layer_aovs(path: str, scene, cache, frame: int, camera: str | None, si
         dtype = np.float16 if pixel == "half" else np.float32
         channels = {f"{name}.{c}": np.ascontiguousarray(image[..., i].astype(dtype)) for i, c in enumerate(chans)}
         header = {"compression": compression, "type": OpenEXR.scanlineimage, "camera": camera or "free",
-                  "frame": int(frame), "renderLayer": layer.name}
+                  "frame": int(frame), "renderLayer": layer.name, **(colour if mode == 0 else {})}
         parts.append(OpenEXR.Part(header, channels, name))
         names.append(name)
     def write(tmp: str) -> None:

@@ -17,7 +17,11 @@ from sdf.errors import SdfError
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
 from .view_camera import shot_camera_matrices
 
-BACKGROUND = (0.16, 0.17, 0.19)
+#: Scene-linear (it goes through the display transform like everything drawn): a dark blue-grey,
+#: about (41, 43, 48) through the studio config's default ACES 2.0 SDR view.
+BACKGROUND = (0.06, 0.064, 0.073)
+#: Points and curves are never thinner than this many pixels at 960x540, and scale with the height.
+MIN_POINT_PX, MIN_LINE_PX, REFERENCE_HEIGHT = 3.0, 1.5, 540
 
 MESH_VS = """
 #version 330
@@ -141,6 +145,7 @@ class Renderer:
         self.highlight: set[str] = set()      # selected elements, drawn tinted
         self.grid = False   # free camera: a ground grid (1 m squares) and the world axes
         self.wireframe = False
+        self.display = None  # a DisplayPass: draw_to_array's pictures go through its colour transform
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
     def _variant(self, lit: bool, aov: int):
@@ -240,6 +245,8 @@ class Renderer:
         t1 = time.perf_counter()
         fbo.use()
         self.ctx.clear(*self.background, depth=1.0)
+        scale = max(1.0, fbo.size[1] / REFERENCE_HEIGHT)  # a minimum screen size for points and curves
+        self._line_width(MIN_LINE_PX * scale)
         vp = projection @ view
         gate = None
         if look_through and self.gate:
@@ -262,7 +269,7 @@ class Renderer:
                 self.points["mvp"].write(_gl(mvp))
                 self.points["colour"].value = (float(item.id), 0.0, 0.0) if self.aov == 3 else \
                     (0.0, 0.0, 0.0) if self.aov or item.matte else self._colour(scene, item)
-                self.points["size"].value = 3.0
+                self.points["size"].value = MIN_POINT_PX * scale
                 vbo = self._vbo((item.node, "p"), d.positions)
                 vao = self.ctx.vertex_array(self.points, [(vbo, "3f", "in_pos")])
                 vao.render(moderngl.POINTS, vertices=len(d.positions))
@@ -291,6 +298,14 @@ class Renderer:
         self.ctx.finish()
         timing.draw_seconds = time.perf_counter() - t1
         return timing
+
+    def _line_width(self, width: float) -> None:
+        """Wide lines where the driver draws them (Mesa does); 1 pixel, multisampled, where it refuses."""
+        try:
+            self.ctx.line_width = float(width)
+        except Exception:  # a forward-compatible core context allows only 1
+            self.ctx.line_width = 1.0
+        self.ctx.error  # clear a GL_INVALID_VALUE a refusing driver records
 
     def _colour(self, scene: Scene, item) -> tuple:
         colour = _colour(scene, item)
@@ -357,9 +372,13 @@ class Renderer:
 
     def draw_to_array(self, scene: Scene, cache, frame: float, view: np.ndarray, projection: np.ndarray, size,
                       *, hidden=frozenset(), look_through: str | None = None, floats: bool = False) -> np.ndarray:
-        """Draw into a framebuffer of its own and read it back, top row first: RGBA uint8, or float32
-        with ``floats`` (AOVs, the id matte a pick reads)."""
+        """Draw into a framebuffer of its own and read it back, top row first: RGBA uint8 (through the
+        display transform when there is one), or float32 with ``floats`` (AOVs, the id matte a pick reads)."""
         w, h = size
+        if self.display is not None and not floats:
+            self.render(scene, cache, frame, view, projection, self.display.framebuffer(size), hidden=hidden,
+                        look_through=look_through)
+            return self.display.to_array()
         dtype = "f4" if floats else "f1"
         fbo = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((w, h), 4, dtype=dtype)],
                                    depth_attachment=self.ctx.depth_renderbuffer((w, h)))

@@ -2,17 +2,22 @@
 
 ``GLView`` draws the scene through the renderer (or, comparing versions, the two pictures put
 together) and turns mouse drags into orbit and pan, a click into a selection and a resting
-mouse into the element's name; ``CacheBar`` is the timeline under the frame slider.
+mouse into the element's name; ``CacheBar`` is the timeline under the frame slider;
+``ColourControls`` chooses the OpenColorIO display and view and sets exposure and gamma.
+
+The scene is drawn scene-linear and multisampled, then shown through the viewer's colour
+transform on the GPU (:class:`sdf.viewer.display.DisplayPass`).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .display import DisplayPass, window_samples
 from .render import Renderer, release_framebuffer, view_for
 
 
 def make_widget_classes():
-    """(GLView, CacheBar), made on first use so importing the viewer does not import Qt."""
+    """(GLView, CacheBar, ColourControls), made on first use so importing the viewer does not import Qt."""
     from PySide6 import QtCore, QtGui, QtWidgets
     from PySide6.QtOpenGLWidgets import QOpenGLWidget
 
@@ -35,6 +40,14 @@ def make_widget_classes():
                 self.renderer = Renderer(self.ctx)
             except Exception as exc:
                 self.error = f"cannot create an OpenGL 3.3 context: {exc}"
+                return
+            try:
+                self.renderer.display = self.display = DisplayPass(self.ctx, self.viewer.transform,
+                                                                    window_samples(self.ctx))
+            except Exception as exc:  # the driver refused OCIO's shader: say so instead of a black view
+                self.error = f"cannot compile the OpenColorIO display shader ({self.viewer.transform.label}): {exc}"
+                self.renderer.release()
+                self.renderer = None
 
         def paintGL(self):
             if self.renderer is None:
@@ -48,11 +61,26 @@ def make_widget_classes():
             self.renderer.wireframe = v.wireframe
             self.renderer.gate, self.renderer.grid = v.gate, v.grid
             self.renderer.highlight = v.selected
+            if self.display.transform is not v.transform:
+                self.display.set_transform(v.transform)
+            self.display.exposure, self.display.gamma = v.exposure, v.gamma
             if v.compare_scene is not None:
                 self._paint_compare(fbo, w, h)
                 return
-            self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj, fbo, hidden=v.hidden,
+            self.last_timing = self.renderer.render(v.scene, v.cache, v.frame, view, proj,
+                                                    self.display.framebuffer((w, h)), hidden=v.hidden,
                                                     look_through=v.camera_name)
+            self.display.present(fbo, (0, 0, w, h))
+
+        def release(self):
+            """GL objects given back while the context is current (the window calls this as it closes)."""
+            if self.renderer is None:
+                return
+            self.makeCurrent()
+            self.display.release()
+            self.renderer.release()
+            self.renderer = None
+            self.doneCurrent()
 
         def _paint_compare(self, fbo, w, h):
             """Both versions drawn aside, put together (sdf.viewer.compare) and copied onto the view."""
@@ -195,4 +223,61 @@ def make_widget_classes():
             p.drawPixmap(0, self.BAR, self._scale())
             p.end()
 
-    return GLView, CacheBar
+    class ColourControls(QtWidgets.QGroupBox):
+        """Display and view (OCIO), exposure in stops and gamma: what the window's pixels go through."""
+
+        def __init__(self, viewer):
+            super().__init__("colour")
+            self.viewer = viewer
+            t = viewer.transform
+            form = QtWidgets.QFormLayout(self)
+            self.display_box = QtWidgets.QComboBox()
+            self.display_box.addItems(t.displays())
+            self.display_box.setCurrentText(t.display)
+            self.view_box = QtWidgets.QComboBox()
+            self.view_box.addItems(t.views(t.display))
+            self.view_box.setCurrentText(t.view)
+            self.exposure_box = QtWidgets.QDoubleSpinBox()
+            self.exposure_box.setRange(-10.0, 10.0)
+            self.exposure_box.setSingleStep(0.5)
+            self.exposure_box.setSuffix(" stops")
+            self.gamma_box = QtWidgets.QDoubleSpinBox()
+            self.gamma_box.setRange(0.1, 4.0)
+            self.gamma_box.setSingleStep(0.1)
+            self.gamma_box.setValue(1.0)
+            self.display_box.currentTextChanged.connect(self._display_changed)
+            self.view_box.currentTextChanged.connect(self._view_changed)
+            self.exposure_box.valueChanged.connect(lambda x: self._set("exposure", x))
+            self.gamma_box.valueChanged.connect(lambda x: self._set("gamma", x))
+            for label, w in (("display", self.display_box), ("view", self.view_box),
+                             ("exposure", self.exposure_box), ("gamma", self.gamma_box)):
+                form.addRow(label, w)
+            self.setToolTip(f"OpenColorIO config: {t.source}")
+
+        def _display_changed(self, display):
+            if not display:
+                return
+            t = self.viewer.transform
+            views = t.views(display)
+            view = t.view if t.view in views else t.config.getDefaultView(display)
+            self.view_box.blockSignals(True)
+            self.view_box.clear()
+            self.view_box.addItems(views)
+            self.view_box.setCurrentText(view)
+            self.view_box.blockSignals(False)
+            self.set_view(display, view)
+
+        def _view_changed(self, view):
+            if view:
+                self.set_view(self.display_box.currentText(), view)
+
+        def set_view(self, display, view):
+            """Show the picture through another display/view of the same config."""
+            self.viewer.transform = self.viewer.transform.with_view(display, view)
+            self.viewer.view.update()
+
+        def _set(self, name, value):
+            setattr(self.viewer, name, float(value))
+            self.viewer.view.update()
+
+    return GLView, CacheBar, ColourControls

@@ -147,6 +147,24 @@ def test_every_emitted_template_validates(shots, tmp_path):
         decode_job_template(template=json.load(open(res.stdout.strip())))
 
 
+def test_playblast_ends_with_a_dailies_step(shots, tmp_path):
+    """The playblast's chunks, then the shot's movie and its OpenTimelineIO timeline."""
+    import opentimelineio as otio
+
+    from sdf.viewer.movie import probe
+
+    res = farm("run", shots[0], "--step", "playblast", "--step", "dailies", "--chunk", "24", "--out", tmp_path,
+               "--workers", 2, "--json")
+    assert res.returncode == 0, res.stderr[-3000:]
+    tasks = json.loads(res.stdout)["tasks"]
+    dailies = [t for t in tasks if t["step"] == "dailies"]
+    assert len(dailies) == 1 and dailies[0]["status"] == "ok"
+    otio_path, movie = dailies[0]["outputs"]
+    clip, = otio.adapters.read_from_file(otio_path).find_clips()
+    assert clip.source_range.start_time.to_frames() == 1001 and clip.source_range.duration.to_frames() == 48
+    assert probe(movie)["frames"] == 48
+
+
 def test_custom_and_exr_pack_steps(shots, tmp_path):
     res = farm("run", shots[0], "--step", "custom:info=sdf info {shot}", "--out", tmp_path / "c", "--workers", 1,
                "--json")

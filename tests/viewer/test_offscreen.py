@@ -27,6 +27,13 @@ def gl():
         pytest.fail(f"software OpenGL must work here (scripts/dev installs Mesa): {exc}")
 
 
+def shown(colour):
+    """A scene-linear colour as the default display/view shows it (OCIO's CPU processor), 0..255."""
+    from sdf.viewer.colour import Transform
+
+    return Transform.open().encode_u8(colour).astype(int)
+
+
 def _render(shot, frame, gl, camera="shotCam"):
     from sdf.viewer.offscreen import OffscreenView
 
@@ -34,8 +41,13 @@ def _render(shot, frame, gl, camera="shotCam"):
     scene = build_scene(shot, cache)
     view = OffscreenView(scene, cache, W, H, ctx=gl)
     rgba, _ = view.render(frame, camera)
+    LINEAR[:] = [view.linear()]
     view.release()
     return rgba, scene, cache
+
+
+#: The scene-linear picture of the last _render/_render_with, before the display transform.
+LINEAR: list = []
 
 
 def _project(shot, cache, item, frame, camera="shotCam"):
@@ -57,13 +69,15 @@ def test_snapshot_draws_owned_colour_read_only_grey_and_background(demo, gl):
     _, path = demo
     shot = sdf.open(path, department="animation")
     rgba, scene, cache = _render(shot, 1001, gl)
-    bg = np.round(np.array(BACKGROUND) * 255)
+    bg = shown(BACKGROUND)
     assert np.abs(rgba[H - 3, W - 3, :3].astype(int) - bg).max() <= 1  # the bottom-right corner is background
     hero = next(i for i in scene.items if i.node == "/chars/hero/body")
     x, y = _project(shot, cache, hero, 1001)
     px = rgba[y, x, :3]
     assert np.abs(px.astype(int) - bg).max() > 20  # the hero is drawn where it projects
-    assert _direction(px) @ _direction(element_colour(hero.node)) > 0.97  # in its own colour: animation owns it
+    lin = LINEAR[0][y, x, :3]
+    assert _direction(lin) @ _direction(element_colour(hero.node)) > 0.97  # in its own colour: animation owns it
+    assert np.abs(px.astype(int) - shown(lin)).max() <= 1  # shown through the display transform
     rock = next(i for i in scene.items if i.node == "/env/rock")
     assert not rock.editable and rock.colour == READ_ONLY
     # Everything the lighting department sees of the model is read-only grey.
@@ -102,7 +116,7 @@ def test_snapshot_and_playblast_commands(run, demo, tmp_path):
                  "--camera", "shotCam")
     assert result.exit_code == 0, result.output
     files = sorted(os.listdir(out))
-    assert files == [f"sh010.{f:04d}.exr" for f in range(1001, 1005)]
+    assert files == [f"sh010.{f:04d}.exr" for f in range(1001, 1005)] + ["sh010.playblast.json"]
     import OpenEXR
     with OpenEXR.File(str(out / files[2]), separate_channels=True) as f:
         h = f.header()
@@ -185,7 +199,7 @@ def test_the_gpu_seam_split_draws_what_the_cpu_gather_drew(demo, gl):
         rgba, _ = view.render(1010, "shotCam")
         view.release()
         images.append(rgba)
-    bg = np.round(np.array(BACKGROUND) * 255)
+    bg = shown(BACKGROUND)
     assert (np.abs(images[0][..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # something is drawn
     np.testing.assert_array_equal(images[0], images[1])
 
@@ -205,7 +219,7 @@ def test_a_cache_overwritten_after_the_scene_was_built_is_left_out_and_named(dem
     problems = view.renderer.problems + cache.problems
     view.release()
     assert any(os.path.basename(hero) in p for p in problems), problems
-    bg = np.round(np.array(BACKGROUND) * 255)
+    bg = shown(BACKGROUND)
     assert (np.abs(rgba[..., :3].astype(int) - bg).max(axis=2) > 2).sum() > 1000  # the rest is drawn
 
 
@@ -217,6 +231,7 @@ def _render_with(shot, frame, gl, *, shading="department", camera="shotCam", gat
     view = OffscreenView(scene, cache, W, H, ctx=gl)
     view.renderer.gate, view.renderer.grid = gate, grid
     rgba, _ = view.render(frame, camera)
+    LINEAR[:] = [view.linear()]
     view.release()
     return rgba, scene, cache
 
@@ -229,7 +244,7 @@ def test_material_shading_draws_each_leaf_in_its_materials_base_colour(demo, gl)
     hero = next(i for i in scene.items if i.node == "/chars/hero/body")
     assert hero.material_colour == (0.8, 0.5, 0.4)
     x, y = _project(shot, cache, hero, 1001)
-    assert _direction(rgba[y, x, :3]) @ _direction((0.8, 0.5, 0.4)) > 0.99
+    assert _direction(LINEAR[0][y, x, :3]) @ _direction((0.8, 0.5, 0.4)) > 0.99
     grass = next(i for i in scene.items if i.node == "/env/grass")
     assert grass.material_colour == (0.2, 0.6, 0.15)
     dept, _, _ = _render_with(shot, 1001, gl, shading="department")  # the lead's view: read-only grey
@@ -269,7 +284,8 @@ def test_film_gate_and_safe_areas_through_the_shot_camera(demo, gl):
 
     def near(colour, xs, ys):
         patch = rgba[ys, xs, :3].astype(int).reshape(-1, 3)
-        return np.abs(patch - np.round(np.array(colour) * 255)).max(axis=1).min() <= 3
+        # through the display transform; multisampled, a 1-pixel line blends a little with what is behind it
+        return np.abs(patch - shown(colour)).max(axis=1).min() <= 12
 
     mid_y, mid_x = slice(H // 2 - 1, H // 2 + 2), slice(W // 2 - 1, W // 2 + 2)
     assert near(GATE_COLOUR, slice(int(gx_px) - 1, int(gx_px) + 2), mid_y)
@@ -290,7 +306,7 @@ def test_ground_grid_in_the_free_camera(demo, gl):
     without, _, _ = _render_with(shot, 1001, gl, camera=None, grid=False)
 
     def grid_pixels(img):
-        return int((np.abs(img[..., :3].astype(int) - np.round(np.array(GRID_COLOUR) * 255)).max(axis=2) <= 2).sum())
+        return int((np.abs(img[..., :3].astype(int) - shown(GRID_COLOUR)).max(axis=2) <= 2).sum())
 
     assert grid_pixels(with_grid) > grid_pixels(without) + 200
 
@@ -343,6 +359,9 @@ def test_render_layer_aovs_are_one_multi_part_exr(run, demo, tmp_path):
     parts = {p.name(): p for p in OpenEXR.File(str(out), separate_channels=True).parts}
     alpha = parts["beauty"].channels["beauty.A"].pixels.astype(np.float32)
     ids = parts["id"].channels["id.V"].pixels
+    # The beauty is scene-linear and says so; the data AOVs are not colours and name no colour space.
+    assert parts["beauty"].header["colorSpace"] == "Linear Rec.709 (sRGB)" and "chromaticities" in parts["beauty"].header
+    assert "colorSpace" not in parts["N"].header
     depth = parts["depth"].channels["depth.Z"].pixels
     n = np.stack([parts["N"].channels[f"N.{c}"].pixels.astype(np.float32) for c in "XYZ"], axis=-1)
     cache = FrameCache()
@@ -389,7 +408,7 @@ def test_compare_two_published_versions(run, demo, tmp_path, mode):
     assert run("view", path, "-d", "final_layout", "--compare", "placement@2", "--compare-mode", "ghost",
                "--snapshot", same, "--size", "320x180").exit_code == 0
     ghosted = read_png(str(same))
-    empty = np.abs(a[..., :3].astype(int) - np.round(np.array(BACKGROUND) * 255)).max(axis=2) <= 3
+    empty = np.abs(a[..., :3].astype(int) - shown(BACKGROUND)).max(axis=2) <= 3
     assert np.array_equal(ghosted[empty], a[empty])  # ghosted onto itself: no shape where there was none
     bad = run("view", path, "-d", "final_layout", "--compare", "placement@9", "--snapshot", out)
     assert bad.exit_code == 2 and "placement" in bad.output

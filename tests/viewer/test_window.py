@@ -94,3 +94,15 @@ def test_compare_versions_in_the_window(session):
     assert session["compare_error"] == ""
     changed = session["compare_changed"]
     assert all(v > 0.001 for v in changed.values()), changed  # wipe, side and ghost each show the old crate
+
+
+def test_window_pixels_go_through_the_ocio_display_view(session):
+    """A scene-linear value lands on the code value OCIO's own CPU processor gives (within 1/255);
+    another view and another exposure change the pixels, each again as the CPU processor says."""
+    colour = session["colour"]
+    for name, entry in colour.items():
+        assert max(abs(a - b) for a, b in zip(entry["pixel"], entry["cpu"])) <= 1, (name, entry)
+    assert colour["default"]["view"] != colour["untonemapped"]["view"] == "Un-tone-mapped"
+    assert colour["default"]["pixel"] != colour["untonemapped"]["pixel"]
+    assert sum(colour["plus_one_stop"]["pixel"]) > sum(colour["untonemapped"]["pixel"])
+    assert "Un-tone-mapped" in session["colour_views"]

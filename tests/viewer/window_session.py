@@ -188,6 +188,30 @@ def main(shot_path):
         compared[mode] = float(np.mean(np.any(pixels(window.view) != plain, axis=-1)))
     out["compare_changed"] = compared
     window.set_compare("")
+    # Colour: a known scene-linear value fills the view (everything hidden, no gate), read back from the
+    # window's own framebuffer, against OCIO's CPU processor; then another view, then exposure.
+    saved = (set(window.hidden), window.gate, window.view.renderer.background)
+    window.hidden = {i.node for i in window.scene.items} | {c.path for c in window.scene.cameras} | \
+        {lt.path for lt in window.scene.lights}
+    window.gate = False
+    known = (0.18, 0.09, 0.45)
+    window.view.renderer.background = (*known, 1.0)
+    colour = {}
+    for name, action in (("default", lambda: None),
+                         ("untonemapped", lambda: window.colour.view_box.setCurrentText("Un-tone-mapped")),
+                         ("plus_one_stop", lambda: window.colour.exposure_box.setValue(1.0))):
+        action()
+        window.view.update()
+        app.processEvents()
+        img = pixels(window.view)
+        scale = 2.0 if name == "plus_one_stop" else 1.0
+        colour[name] = {"pixel": img[img.shape[0] // 2, img.shape[1] // 2, :3].tolist(),
+                        "cpu": window.transform.encode_u8(np.array(known) * scale).tolist(),
+                        "view": window.transform.view}
+    out["colour"] = colour
+    out["colour_views"] = [window.colour.view_box.itemText(i) for i in range(window.colour.view_box.count())]
+    window.colour.exposure_box.setValue(0.0)
+    window.hidden, window.gate, window.view.renderer.background = saved
     window.budget_box.setValue(1)
     out["budget_after"] = cache.budget
     out["held_after"] = cache.snapshot().bytes_held

@@ -1,0 +1,220 @@
+"""Colour management through OpenColorIO: where the viewer's pixels meet a person.
+
+The renderer works in scene-linear Rec.709 (OCIO's ``lin_rec709``, or the config's ``scene_linear``
+role when a config has no such space). Everything a person looks at (the window, snapshots,
+playblasts, movies) goes through one display/view transform of one config; EXR outputs stay
+scene-linear and say so in their headers (:func:`exr_attributes`).
+
+Which config: ``$OCIO`` when set (what every OCIO application reads), else the project's
+``sdf-project.json`` ``"colour": {"config": ...}``, else OCIO's built-in studio config
+(``ocio://studio-config-latest``), so no config ships with the toolkit. The display and view are the
+command line's, else the project's (``"display"``, ``"view"``), else the config's defaults.
+
+The GPU path (:meth:`Transform.gpu_shader`) is OCIO's own shader generation with its LUT
+textures, so the window and the playblasts agree with OCIO's CPU processor (:meth:`Transform.encode`)
+to within a code value.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sdf import jsonio
+from sdf.errors import SdfError
+from sdf.resolve import PROJECT_FILE, Resolver, find_project_root
+
+BUILTIN_CONFIG = "ocio://studio-config-latest"
+#: The renderer's scene-linear space, by the names configs give it; else the ``scene_linear`` role.
+WORKING_SPACES = ("lin_rec709", "Linear Rec.709 (sRGB)", "lin_rec709_srgb", "Utility - Linear - sRGB")
+#: CIE xy of red, green, blue and white for the scene-linear spaces an EXR can name (the header's
+#: ``chromaticities``); a space not listed is written with its name only.
+CHROMATICITIES = {
+    "Linear Rec.709 (sRGB)": (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290),
+    "ACEScg": (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767),
+    "ACES2065-1": (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767),
+}
+CHROMATICITIES["lin_rec709"] = CHROMATICITIES["Linear Rec.709 (sRGB)"]
+FUNCTION = "OCIODisplay"
+
+
+def _ocio():
+    import PyOpenColorIO as OCIO
+
+    return OCIO
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def project_colour(shot_dir: str | None) -> tuple[dict, str | None]:
+    """The ``"colour"`` object of the project's ``sdf-project.json`` (``{}`` when none) and that file."""
+    if not shot_dir:
+        return {}, None
+    root = find_project_root(shot_dir)
+    path = os.path.join(root, PROJECT_FILE)
+    if not os.path.isfile(path):
+        return {}, None
+    project = jsonio.read(path)
+    entry = project.get("colour", {}) if isinstance(project, dict) else {}
+    if not isinstance(entry, dict):
+        raise SdfError("'colour' must be an object with config, display and view", path, "colour")
+    for key in ("config", "display", "view"):
+        if key in entry and not isinstance(entry[key], str):
+            raise SdfError(f"'{key}' must be a string", path, f"colour/{key}")
+    if "config" in entry and not entry["config"].startswith("ocio://"):
+        # A config file is a reference like any other: inside the project, ${VAR} expanded.
+        entry = dict(entry, config=Resolver(root).resolve(entry["config"], root, path, "colour/config"))
+    return entry, path
+
+
+def load_config(shot_dir: str | None = None):
+    """(config, where it came from, the project's colour settings)."""
+    OCIO = _ocio()
+    project, project_file = project_colour(shot_dir)
+    env = os.environ.get("OCIO", "").strip()
+    if env:
+        source, file, fld = env, env, "OCIO"
+    elif "config" in project:
+        source, file, fld = project["config"], project_file, "colour/config"
+    else:
+        source, file, fld = BUILTIN_CONFIG, None, None
+    try:
+        config = OCIO.Config.CreateFromFile(source)
+        config.validate()
+    except Exception as exc:  # OCIO raises its own Exception type with a multi-line message
+        where = "$OCIO" if fld == "OCIO" else fld or source
+        raise SdfError(f"cannot use the OpenColorIO config {source} ({where}): {_first_line(exc)}",
+                       file if fld != "OCIO" else None) from None
+    return config, source, project
+
+
+def working_space(config) -> str:
+    for name in WORKING_SPACES:
+        cs = config.getColorSpace(name)
+        if cs is not None:
+            return cs.getName()
+    name = config.getRoleColorSpace("scene_linear") if config.hasRole("scene_linear") else None
+    if not name:
+        raise SdfError("the OpenColorIO config has no linear Rec.709 space and no scene_linear role")
+    return name
+
+
+@dataclass
+class ShaderInfo:
+    """What OCIO's GPU shader generation gives for one transform: GLSL text defining
+    ``vec4 OCIODisplay(vec4)``, its 2D LUT textures (1D tables laid out as 2D) and 3D LUT textures."""
+
+    text: str
+    textures: list = field(default_factory=list)   # (sampler, width, height, channels, float32 values, linear)
+    textures_3d: list = field(default_factory=list)  # (sampler, edge, float32 values, linear)
+
+
+class Transform:
+    """One display/view transform of one config, from the renderer's scene-linear space."""
+
+    def __init__(self, config, display: str | None = None, view: str | None = None, source: str = "",
+                 project: dict | None = None):
+        OCIO = _ocio()
+        project = project or {}
+        self.config, self.source = config, source
+        displays = list(config.getDisplays())
+        display = display or project.get("display") or config.getDefaultDisplay()
+        if display not in displays:
+            raise SdfError(f"no display '{display}' in the OpenColorIO config {source} "
+                           f"(displays: {', '.join(displays)})", None, "display")
+        views = list(config.getViews(display))
+        view = view or project.get("view") or config.getDefaultView(display)
+        if view not in views:
+            raise SdfError(f"no view '{view}' for display '{display}' in {source} (views: {', '.join(views)})",
+                           None, "view")
+        self.display, self.view = display, view
+        self.working = working_space(config)
+        t = OCIO.DisplayViewTransform(src=self.working, display=display, view=view)
+        self.processor = config.getProcessor(t)
+        self._cpu = self.processor.getDefaultCPUProcessor()
+
+    @classmethod
+    def open(cls, shot_dir: str | None = None, display: str | None = None, view: str | None = None) -> "Transform":
+        config, source, project = load_config(shot_dir)
+        return cls(config, display, view, source, project)
+
+    def with_view(self, display: str, view: str) -> "Transform":
+        return Transform(self.config, display, view, self.source)
+
+    def displays(self) -> list[str]:
+        return list(self.config.getDisplays())
+
+    def views(self, display: str | None = None) -> list[str]:
+        return list(self.config.getViews(display or self.display))
+
+    @property
+    def label(self) -> str:
+        return f"{self.display} / {self.view}"
+
+    def encode(self, rgb) -> np.ndarray:
+        """Scene-linear RGB (..., 3) to display code values 0..1 by OCIO's CPU processor."""
+        a = np.array(rgb, np.float32, ndmin=1)
+        flat = np.ascontiguousarray(a.reshape(-1, 3))
+        self._cpu.applyRGB(flat)
+        return np.clip(flat.reshape(a.shape), 0.0, 1.0)
+
+    def encode_u8(self, rgb) -> np.ndarray:
+        return np.round(self.encode(rgb) * 255.0).astype(np.uint8)
+
+    def gpu_shader(self) -> ShaderInfo:
+        """OCIO's GLSL for this transform (``vec4 OCIODisplay(vec4)``) and the LUTs it samples."""
+        OCIO = _ocio()
+        desc = OCIO.GpuShaderDesc.CreateShaderDesc(language=OCIO.GPU_LANGUAGE_GLSL_4_0, functionName=FUNCTION,
+                                                   resourcePrefix="ocio_")
+        desc.setAllowTexture1D(False)  # moderngl has 2D and 3D textures; OCIO lays 1D tables out in 2D
+        self.processor.getDefaultGPUProcessor().extractGpuShaderInfo(desc)
+        info = ShaderInfo(desc.getShaderText())
+        for t in desc.getTextures():
+            channels = 1 if t.channel == OCIO.GpuShaderDesc.TEXTURE_RED_CHANNEL else 3
+            info.textures.append((t.samplerName, t.width, t.height, channels,
+                                  np.ascontiguousarray(t.getValues(), np.float32),
+                                  t.interpolation != OCIO.INTERP_NEAREST))
+        for t in desc.get3DTextures():
+            info.textures_3d.append((t.samplerName, t.edgeLen, np.ascontiguousarray(t.getValues(), np.float32),
+                                     t.interpolation != OCIO.INTERP_NEAREST))
+        uniforms = list(desc.getUniforms())
+        if uniforms:  # dynamic properties: none of the display/view transforms built here has them
+            raise SdfError(f"the OCIO transform {self.label} has dynamic uniforms ({uniforms[0][0]}), "
+                           "which the viewer does not drive")
+        return info
+
+
+_MATERIALX_CONFIG = []
+
+
+def materialx_to_linear(rgb, colorspace: str | None):
+    """A MaterialX colour value in its ``colorspace`` (``srgb_texture``, ``acescg``, ``g22_rec709``...)
+    as the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names
+    are a fixed vocabulary that OCIO's built-in studio config defines, so that config converts them
+    whatever ``$OCIO`` is (a show config need not carry MaterialX's names)."""
+    if not colorspace or colorspace in ("lin_rec709", "Linear Rec.709 (sRGB)"):
+        return tuple(float(c) for c in rgb)
+    if not _MATERIALX_CONFIG:
+        _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
+    config = _MATERIALX_CONFIG[0]
+    if config.getColorSpace(colorspace) is None:
+        return None
+    cpu = config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
+    return tuple(float(c) for c in cpu.applyRGB([float(c) for c in rgb]))
+
+
+def exr_attributes(transform: Transform | None = None, config=None) -> dict:
+    """Header attributes saying an EXR is scene-linear: ``colorSpace`` (the OCIO name, as OpenImageIO
+    and Nuke read it) and, for the spaces in :data:`CHROMATICITIES`, ``chromaticities``."""
+    if transform is not None:
+        name = transform.working
+    else:
+        name = working_space(config or load_config()[0])
+    attrs = {"colorSpace": name}
+    if name in CHROMATICITIES:
+        attrs["chromaticities"] = tuple(float(v) for v in CHROMATICITIES[name])
+    return attrs
