@@ -1,9 +1,11 @@
 """Lights between the documents and Blender: types, units, shapes, keyed animation and the dome.
 
 Blender's ``energy`` is the shot's ``intensity x 2^exposure`` (the exposure is kept on the
-light as ``sdf_exposure``), with no photometric conversion, so values round-trip exactly;
-UsdLux spot cone angles are half-angles, Blender's ``spot_size`` is the full angle. A dome
-light is the scene's World (a Background node, with an Environment Texture for its image).
+light as ``sdf_exposure``) times the light's power factor (:mod:`sdf.dcc_plugins.light_units`:
+UsdLux radiance to Cycles power, by type and size), so Cycles lights the shot as a UsdLux
+renderer would; reading back divides by the same factor, so values round-trip. UsdLux spot
+cone angles are half-angles, Blender's ``spot_size`` is the full angle. A dome light is the
+scene's World (a Background node, with an Environment Texture for its image).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import math
 import os
 
 import bpy
+
+from sdf.dcc_plugins.light_units import power_factor, sphere_radius
 
 from .keys import curves_for, key_frames, key_matrix, linear
 
@@ -23,12 +27,13 @@ def light_data(data):
     light["sdf_exposure"] = exposure
     light["sdf_type"] = data["type"]
     light.color = data.get("color", (1.0, 1.0, 1.0))
-    light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure
+    light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure * power_factor(data)
     t = data["type"]
     if t == "distant":
         light.angle = math.radians(data.get("angle", 0.53))
     elif t in ("point", "sphere", "spot"):
-        light.shadow_soft_size = float(data.get("radius") or 0.0)
+        light.shadow_soft_size = sphere_radius(data)
+        light.use_soft_falloff = False  # a true sphere light: the irradiance power_factor assumes
         if t == "spot":
             light.spot_size = math.radians(2.0 * data.get("cone_angle", 90.0))
             light.spot_blend = float(data.get("cone_softness") or 0.0)
@@ -44,7 +49,7 @@ def light_data(data):
 def key_light(obj, data) -> None:
     anim = data.get("animation") or {}
     light = obj.data
-    scale = 2.0 ** float(data.get("exposure", 0.0))
+    scale = 2.0 ** float(data.get("exposure", 0.0)) * power_factor(data)
     for key in anim.get("intensity", ()):
         light.energy = key[1] * scale
         light.keyframe_insert("energy", frame=key[0])
@@ -72,13 +77,32 @@ def build_dome(scene, r) -> None:
         env = nt.nodes.new("ShaderNodeTexEnvironment")
         env.image = bpy.data.images.load(r["texture_file"], check_existing=True)
         nt.links.new(env.outputs["Color"], bg.inputs["Color"])
+        # Cycles' automatic importance map is 1024 wide and rebuilt for every render (2 s a frame
+        # here); the texture's own width is all the detail it can sample.
+        world.cycles.sampling_method = "MANUAL"
+        world.cycles.sample_map_resolution = max(64, min(2048, int(env.image.size[0]) or 256))
     world["sdf_path"] = r["path"]
     world["sdf_exposure"] = float(data.get("exposure", 0.0))
     scene.world = world
 
 
+def _shape_of(light, data) -> dict:
+    """The light's type and size as Blender holds them now (for its power factor)."""
+    t = data["type"]
+    shape = {"type": t}
+    if t == "distant":
+        shape["angle"] = math.degrees(light.angle)
+    elif t in ("point", "sphere", "spot"):
+        shape["radius"] = light.shadow_soft_size
+    elif t == "rect":
+        shape["width"], shape["height"] = light.size, light.size_y
+    elif t == "disk":
+        shape["radius"] = light.size / 2.0
+    return shape
+
+
 def read_light_data(light, data, anim) -> None:
-    scale = 2.0 ** float(light.get("sdf_exposure", 0.0))
+    scale = 2.0 ** float(light.get("sdf_exposure", 0.0)) * power_factor(_shape_of(light, data))
     data["exposure"] = float(light.get("sdf_exposure", 0.0))
     curves = curves_for(light, "energy")
     if curves:
