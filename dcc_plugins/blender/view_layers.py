@@ -161,11 +161,7 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
         vl = scene.view_layers.get(name) or scene.view_layers.new(name)
         vl["sdf_layer"] = name
         vl["sdf_dome"] = dome_lit
-        for lc in vl.layer_collection.children:
-            lc.exclude = lc.collection is not top
-        lcs = vl.layer_collection.children[top.name].children
-        lcs[colls["matte"].name].holdout = True
-        lcs[colls["indirect"].name].indirect_only = True
+        vl["sdf_collection"] = top.name
         groups = set()
         _passes(vl, layer["aovs"], groups, scene)
         if world is not None and world.get("sdf_path") is not None:
@@ -173,6 +169,14 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
             if dome_group:
                 world.lightgroup = dome_group
         out[name] = vl
+    for vl in out.values():  # once every layer's collection exists: each view layer sees its own only
+        top = vl["sdf_collection"]
+        for lc in vl.layer_collection.children:
+            lc.exclude = lc.collection.name != top
+        lcs = vl.layer_collection.children[top].children
+        name = vl["sdf_layer"]
+        lcs[f"{name} matte"].holdout = True
+        lcs[f"{name} indirect"].indirect_only = True
     for vl in scene.view_layers:  # the scene's own view layer renders nothing of the shot's
         if vl.get("sdf_layer") is None:
             vl.use = False
