@@ -45,16 +45,23 @@ def render(shot, layers, all_layers, resolution, samples, denoise, blender, fram
           --resolution 480x270 --samples 32 --json
     """
     from .render_plan import parse_resolution, plan_render
-    from .render_run import progress_printer, run
+    from .render_run import find_blender, progress_printer, run
 
+    exe = find_blender(blender)  # before anything else: a missing Blender is the one line said
     res = parse_resolution(resolution)
     job = plan_render(shot, list(layers), frames, all_layers=all_layers, out=out, resolution=res, samples=samples,
                       denoise=denoise, threads=threads)
-    for layer in job["layers"]:
-        for w in layer["warnings"]:
-            click.echo(f"warning: {w}", err=True)
     total = len(job["layers"]) * (job["frames"][1] - job["frames"][0] + 1)
-    report = run(job, blender, progress_printer(total))
+    show = progress_printer(total)
+
+    def on_event(event):
+        if event["event"] == "ready":  # the plan's warnings once Blender is known to work
+            for layer in job["layers"]:
+                for w in layer["warnings"]:
+                    click.echo(f"warning: {w}", err=True)
+        show(event)
+
+    report = run(job, exe, on_event)
     report["layers"] = [{"name": l["name"], "camera": l["camera"], "resolution": l["resolution"],
                          "aovs": [a["name"] for a in l["aovs"]], "warnings": l["warnings"]} for l in job["layers"]]
     if as_json:

@@ -15,6 +15,7 @@ import os
 import bpy
 
 from sdf.dcc_plugins.light_units import power_factor, sphere_radius
+from sdf.dcc_plugins.records import close
 
 from .keys import curves_for, key_frames, key_matrix, linear
 
@@ -86,6 +87,12 @@ def build_dome(scene, r) -> None:
     scene.world = world
 
 
+def _digits(value: float) -> float:
+    """A value read back through a float32 (Blender's) and a power factor, to the 7 significant digits
+    float32 holds: an artist's 8 comes back as 8, not 7.9999996."""
+    return float(f"{value:.7g}")
+
+
 def _shape_of(light, data) -> dict:
     """The light's type and size as Blender holds them now (for its power factor)."""
     t = data["type"]
@@ -107,10 +114,17 @@ def read_light_data(light, data, anim) -> None:
     curves = curves_for(light, "energy")
     if curves:
         fc = curves[0]
-        anim["intensity"] = [[kp.co[0], kp.co[1] / scale] for kp in fc.keyframe_points]
+        # Keys are float32 in Blender: a key the artist left alone keeps the document's exact number.
+        before = {float(k[0]): float(k[1]) for k in anim.get("intensity", ())}
+        keys = []
+        for kp in fc.keyframe_points:
+            frame, value = kp.co[0], _digits(kp.co[1] / scale)
+            old = before.get(float(frame))
+            keys.append([frame, old if old is not None and close(old, value) else value])
+        anim["intensity"] = keys
     else:
         anim.pop("intensity", None)
-        data["intensity"] = light.energy / scale
+        data["intensity"] = _digits(light.energy / scale)
     color_curves = curves_for(light, "color")
     if color_curves:
         frames = key_frames(light, ("color",))
