@@ -31,8 +31,11 @@ def render_options(fn):
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Folder the layers' output paths are relative to (default: the shot's folder).")
 @click.option("--threads", type=int, default=2, show_default=True, help="Render threads (fixed: reruns agree).")
+@click.option("--resume", is_flag=True,
+              help="Skip frames already rendered and up to date (newer than the shot and what it references, "
+                   "same samples, resolution and AOVs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report (per layer and frame) as JSON.")
-def render(shot, layers, all_layers, resolution, samples, denoise, blender, frames, out, threads, as_json):
+def render(shot, layers, all_layers, resolution, samples, denoise, blender, frames, out, threads, resume, as_json):
     """Render the shot's render layers with Cycles, one multi-part OpenEXR per layer per frame.
 
     Each layer renders through its own camera at its output's resolution, pixel type and
@@ -44,13 +47,15 @@ def render(shot, layers, all_layers, resolution, samples, denoise, blender, fram
       sdf render shots/sh010/sh010.sdf --layer characters --frames 1001-1004 \\
           --resolution 480x270 --samples 32 --json
     """
-    from .render_plan import parse_resolution, plan_render
+    from .render_plan import parse_resolution, plan_render, skip_current
     from .render_run import find_blender, progress_printer, run
 
     exe = find_blender(blender)  # before anything else: a missing Blender is the one line said
     res = parse_resolution(resolution)
     job = plan_render(shot, list(layers), frames, all_layers=all_layers, out=out, resolution=res, samples=samples,
                       denoise=denoise, threads=threads)
+    if resume:
+        job["skip"] = skip_current(job)
     total = len(job["layers"]) * (job["frames"][1] - job["frames"][0] + 1)
     show = progress_printer(total)
 
@@ -67,7 +72,8 @@ def render(shot, layers, all_layers, resolution, samples, denoise, blender, fram
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        click.echo(f"{len(report['frames'])} file(s) written under {os.path.dirname(job['layers'][0]['output'])}")
+        skipped = len(report.get("skipped", []))
+        click.echo(f"{len(report['frames'])} file(s) written{f', {skipped} up to date' if skipped else ''} under {os.path.dirname(job['layers'][0]['output'])}")
 
 
 def commands():

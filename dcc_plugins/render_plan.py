@@ -227,6 +227,50 @@ def plan_render(shot_file: str, layers: list[str] | None, frames: str | None, *,
             "fps": shot.fps, "up_axis": shot.up_axis, "layers": [plan_layer(shot, l, out_dir, resolution) for l in chosen]}
 
 
+def newest_input(shot_file: str) -> float:
+    """The newest modification time among the shot and every file it references (caches, documents,
+    textures, material libraries): a render older than this is out of date."""
+    import sdf
+
+    times = [os.path.getmtime(shot_file)]
+    for _, _, path in sdf.open(shot_file).referenced_files():
+        try:
+            times.append(os.path.getmtime(path))
+        except (OSError, TypeError):
+            pass
+    return max(times)
+
+
+def is_current(path: str, layer: dict, job: dict, newest: float) -> bool:
+    """A rendered file that needs no re-render: complete (it opens), newer than every input, and made
+    with this job's layer, frame, samples, denoising and resolution (its headers say so)."""
+    if not os.path.isfile(path) or os.path.getmtime(path) < newest:
+        return False
+    try:
+        import OpenEXR
+
+        with OpenEXR.File(path) as f:
+            h = dict(f.parts[0].header)
+            size = [f.parts[0].width(), f.parts[0].height()]
+            names = [p.name() for p in f.parts]
+    except Exception:  # noqa: BLE001 - unreadable (a partial file from elsewhere): render it again
+        return False
+    return (h.get("sdf/layer") == layer["name"] and h.get("samples") == job["samples"]
+            and bool(h.get("denoised")) == job["denoise"] and size == list(layer["resolution"])
+            and all(a["name"] in names or f"{a['name']}00" in names for a in layer["aovs"]))
+
+
+def skip_current(job: dict) -> list[list]:
+    """``[layer, frame]`` of every output already rendered and up to date (``--resume``)."""
+    newest = newest_input(job["shot"])
+    skip = []
+    for layer in job["layers"]:
+        for f in range(job["frames"][0], job["frames"][1] + 1):
+            if is_current(frame_file(layer["output"], f), layer, job, newest):
+                skip.append([layer["name"], f])
+    return skip
+
+
 def parse_resolution(text: str | None) -> tuple[int, int] | None:
     if not text:
         return None

@@ -74,6 +74,16 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
         env: dict | None = None) -> dict:
     """Render a planned job; returns ``{"frames": [...done events...], "warnings": [...], "blender": version}``."""
     exe = find_blender(blender)
+    total = len(job["layers"]) * (job["frames"][1] - job["frames"][0] + 1)
+    if len(job.get("skip", ())) == total:  # everything up to date: no Blender to start
+        from .render_plan import frame_file
+
+        outputs = {l["name"]: l["output"] for l in job["layers"]}
+        skipped = [{"layer": l, "frame": f, "file": frame_file(outputs[l], f)} for l, f in job["skip"]]
+        for row in skipped:
+            if on_event is not None:
+                on_event({"event": "skipped", **row})
+        return {"shot": job["shot"], "frames": [], "skipped": skipped, "warnings": [], "blender": None}
     fd, job_file = tempfile.mkstemp(prefix="sdf-render-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(job, fh)
@@ -103,6 +113,8 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
             elif kind == "done":
                 report["frames"].append({k: v for k, v in event.items() if k != "event"})
                 current = {}
+            elif kind == "skipped":
+                report.setdefault("skipped", []).append({k: v for k, v in event.items() if k != "event"})
             elif kind == "warning":
                 if event["message"] not in report["warnings"]:
                     report["warnings"].append(event["message"])
@@ -145,6 +157,10 @@ def progress_printer(total: int, stream=sys.stderr) -> Callable[[dict], None]:
             print(f"render {event['layer']} frame {event['frame']} ({done[0]}/{total}): {event['seconds']:.2f} s, "
                   f"{event['samples']} samples, {event['memory_mb']:.0f} MB -> {event['file']}", file=stream,
                   flush=True)
+        elif event["event"] == "skipped":
+            done[0] += 1
+            print(f"render {event['layer']} frame {event['frame']} ({done[0]}/{total}): up to date, skipped",
+                  file=stream, flush=True)
         elif event["event"] == "warning":
             print(f"warning: {event['message']}", file=stream, flush=True)
 

@@ -93,6 +93,7 @@ def main(argv: list[str]) -> int:
     cameras = host.nodes("camera")
     tmp = tempfile.mkdtemp(prefix="sdf-render-")
     a, b = job["frames"]
+    skip = job.get("skip", [])
     try:
         for frame in range(a, b + 1):
             t_scene = time.perf_counter()
@@ -103,6 +104,9 @@ def main(argv: list[str]) -> int:
                 say("warning", message=f"frame {frame}: {path} could not be read; rendered without it")
             for layer in job["layers"]:
                 name = layer["name"]
+                if [name, frame] in skip:
+                    say("skipped", layer=name, frame=frame, file=_frame_file(layer["output"], frame))
+                    continue
                 for n, vl in view_layers.items():
                     vl.use = n == name
                 vl = view_layers[name]
