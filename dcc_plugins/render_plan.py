@@ -178,6 +178,21 @@ def plan_layer(shot: Shot, layer, out_dir: str, resolution=None) -> dict:
             "output": os.path.join(out_dir, layer.output.path.replace("${LAYER}", layer.name))}
 
 
+def session_layers(view: Shot) -> list[dict]:
+    """Every enabled render layer planned for a DCC session's view (none if it does not see them or
+    one cannot be planned: a session opens anyway, and ``sdf render`` names the problem)."""
+    if "render_layers" not in view.parts or view.access("render_layers") == "ignore":
+        return []
+    out = []
+    for layer in view.render_layers:
+        if layer.enabled:
+            try:
+                out.append(plan_layer(view, layer, os.path.dirname(view.file)))
+            except SdfError:
+                continue
+    return out
+
+
 def frame_file(template: str, frame: int) -> str:
     """The layer's output template (``####`` for the frame) at one frame."""
     from sdf.render_layers import Output

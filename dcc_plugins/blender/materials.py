@@ -2,9 +2,6 @@
 Principled BSDF, plus the shader AOV outputs a render layer's primvar AOVs read through."""
 from __future__ import annotations
 
-import bpy
-
-
 def _principled(mat):
     mat.use_nodes = True
     nt = mat.node_tree
@@ -45,13 +42,3 @@ def add_aov_output(mat, aov_name: str, primvar: str, kind: str) -> None:
         nt.links.new(attr.outputs["Fac"], out.inputs["Value"])
     else:
         nt.links.new(attr.outputs["Color"], out.inputs["Color"])
-
-
-def default_material():
-    """The material of a leaf without one (or whose material cannot be read): a neutral grey."""
-    mat = bpy.data.materials.get("sdf default")
-    if mat is None:
-        mat = bpy.data.materials.new("sdf default")
-        shade(mat, {"base_color": (0.55, 0.55, 0.55), "metalness": 0.0, "roughness": 0.5,
-                    "emission_color": (1.0, 1.0, 1.0), "emission": 0.0, "opacity": 1.0})
-    return mat

@@ -37,28 +37,12 @@ def _job_path(argv: list[str]) -> str:
 
 
 def configure(scene, job: dict, threads: int) -> None:
-    """Cycles on the CPU, fixed samples and seed, no adaptive sampling: a rerun is bit-identical."""
-    scene.render.engine = "CYCLES"
-    c = scene.cycles
-    c.device = "CPU"
-    c.samples = int(job["samples"])
-    c.use_adaptive_sampling = False
-    c.use_animated_seed = False
-    c.use_denoising = bool(job["denoise"])
-    if job["denoise"]:
-        c.denoiser = "OPENIMAGEDENOISE"
-    scene.render.threads_mode = "FIXED"
-    scene.render.threads = max(1, int(threads))
-    scene.render.film_transparent = True
-    scene.render.use_motion_blur = False
-    scene.render.resolution_percentage = 100
+    from .view_layers import configure as cycles
+
+    cycles(scene, job["samples"], job["denoise"], threads)
     scene.render.use_compositing = False
     scene.render.use_sequencer = False
-    settings = scene.render.image_settings
-    settings.media_type = "MULTI_LAYER_IMAGE"
-    settings.file_format = "OPEN_EXR_MULTILAYER"
-    settings.color_depth = "32"
-    settings.exr_codec = "NONE"  # a private file read once: no time spent compressing it
+    scene.render.image_settings.exr_codec = "NONE"  # a private file read once: no time spent compressing it
 
 
 def main(argv: list[str]) -> int:
@@ -89,7 +73,6 @@ def main(argv: list[str]) -> int:
     configure(scene, job, job["threads"])
     view_layers = build_view_layers(host, job["layers"])
     world = scene.world
-    dark = bpy.data.worlds.new("sdf no dome")
     cameras = host.nodes("camera")
     tmp = tempfile.mkdtemp(prefix="sdf-render-")
     a, b = job["frames"]
@@ -111,7 +94,7 @@ def main(argv: list[str]) -> int:
                     vl.use = n == name
                 vl = view_layers[name]
                 scene.camera = cameras.get(f"/cameras/{layer['camera']}")
-                scene.world = world if vl.get("sdf_dome") and world is not None else dark
+                scene.world = world if vl.get("sdf_dome") else None  # no World: no light from it
                 scene.render.resolution_x, scene.render.resolution_y = layer["resolution"]
                 scene.cycles.seed = frame  # fixed per frame: reruns and thread counts agree
                 say("start", layer=name, frame=frame)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import bpy
 
-from .materials import add_aov_output, default_material
+from .materials import add_aov_output
 
 PREFIX = "sdf layer "
 SUPPORT = "sdf render support"
@@ -98,7 +98,7 @@ def _passes(vl, aovs: list[dict], groups: set[str], scene) -> None:
                 a = vl.aovs.add()
                 a.name, a.type = aov["name"], kind
             for mat in bpy.data.materials:
-                if mat.get("sdf_material") is not None or mat.name == "sdf default":
+                if mat.get("sdf_material") is not None:
                     add_aov_output(mat, aov["name"], r["primvar"], kind)
     for g in sorted(groups):
         if g not in vl.lightgroups:
@@ -116,14 +116,6 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
     for role in _SUPPORT_ROLES:
         for obj in host.nodes(role).values():
             support.objects.link(obj)
-    fallback = default_material()
-    for path, obj in proxies.items():  # every leaf renders with a surface, and its number for the id matte
-        if obj.data is not None and hasattr(obj.data, "materials"):
-            if not obj.material_slots or obj.material_slots[0].material is None:
-                if not obj.material_slots:
-                    obj.data.materials.append(None)
-                obj.material_slots[0].link = "OBJECT"
-                obj.material_slots[0].material = fallback
     groups_all = {}
     for layer in layers:
         groups_all.update(layer["light_groups"])
@@ -181,3 +173,50 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
         if vl.get("sdf_layer") is None:
             vl.use = False
     return out
+
+
+def configure(scene, samples: int = 64, denoise: bool = False, threads: int = 2) -> None:
+    """Cycles on the CPU, fixed samples and seed, no adaptive sampling: a rerun is bit-identical.
+    Shared by ``sdf render`` and a DCC session (so F12 renders what ``sdf render`` renders)."""
+    scene.render.engine = "CYCLES"
+    c = scene.cycles
+    c.device = "CPU"
+    c.samples = int(samples)
+    c.use_adaptive_sampling = False
+    c.use_animated_seed = False
+    c.use_denoising = bool(denoise)
+    if denoise:
+        c.denoiser = "OPENIMAGEDENOISE"
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = max(1, int(threads))
+    scene.render.film_transparent = True
+    scene.render.use_motion_blur = False
+    scene.render.resolution_percentage = 100
+    settings = scene.render.image_settings
+    settings.media_type = "MULTI_LAYER_IMAGE"
+    settings.file_format = "OPEN_EXR_MULTILAYER"
+    settings.color_depth = "32"
+
+
+def sync_session(session) -> list[str]:
+    """A DCC session's scene gets the shot's render layers as view layers, Cycles set up as ``sdf render``
+    sets it, and the first layer's camera and resolution: F12 renders what ``sdf render`` renders
+    (one difference: the World lights every view layer, where ``sdf render`` turns it off for a layer
+    whose lights leave the dome out). Returns the view layers' names (none when the department does
+    not see render layers)."""
+    from sdf.dcc_plugins.render_plan import session_layers
+
+    layers = session_layers(session.view())
+    if not layers:
+        return []
+    host = session.host
+    built = build_view_layers(host, layers)
+    scene = host.scene
+    configure(scene)
+    first = layers[0]
+    cam = host.nodes("camera").get(f"/cameras/{first['camera']}")
+    if cam is not None:
+        scene.camera = cam
+    scene.render.resolution_x, scene.render.resolution_y = first["resolution"]
+    scene.cycles.seed = int(scene.frame_current)
+    return list(built)

@@ -240,3 +240,28 @@ def test_light_units_agree_with_usdlux_irradiance(tmp_path):
     assert {r["type"] for r in rows} == {"distant", "sphere", "point", "spot", "rect", "disk", "dome"}
     for r in rows:
         assert r["cycles"] == pytest.approx(r["usdlux"], rel=0.10), r
+
+
+def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp_path):
+    """The session's scene has the render layers as view layers; F12 of one gives sdf render's pixels."""
+    import shutil
+
+    shot, _, _ = rendered
+    work = tmp_path / "proj"
+    shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(shot))), work)
+    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), "session_f12", str(work)],
+                          capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
+    f = json.loads(lines[-1][len("RESULT "):])
+    assert f["open"] == ["FINISHED"] and f["engine"] == "CYCLES" and f["camera"] == "/cameras/shotCam"
+    assert f["view_layers"] == ["all", "matte", "nohero", "shadows", "unseen"]
+    assert not any("changed" in ln or "REFUSED" in ln for ln in f["status"])  # view layers are no edit
+    import OpenEXR
+
+    with OpenEXR.File(f["file"], separate_channels=True) as exr:
+        combined = {n.rsplit(".", 1)[-1]: np.array(c.pixels) for p in exr.parts for n, c in p.channels.items()
+                    if ".Combined." in n}
+    ours = _exr(_file(shot, "matte"))["beauty"][0]
+    for c in "RGBA":  # sdf render wrote half floats: the same pixels to half precision
+        assert np.array_equal(combined[c].astype(np.float16), ours[f"beauty.{c}"]), c
