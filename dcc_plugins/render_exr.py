@@ -176,12 +176,25 @@ def write_layer_file(raw: str, target: str, layer: dict, view_layer: str, meta: 
     try:
         with OpenEXR.File(parts) as f:
             f.write(tmp)
+        _pause()
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return names
+
+
+def _pause() -> None:
+    """Test hook: with SDF_TEST_RENDER_PAUSE=marker, write this process's id to ``marker`` and wait with
+    the file still temporary: the crash tests kill the renderer there, to prove nothing partial stays."""
+    marker = os.environ.get("SDF_TEST_RENDER_PAUSE")
+    if marker:
+        import time
+
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(120)
 
 
 def _rational(fps: float):

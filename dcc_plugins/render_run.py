@@ -135,7 +135,12 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
         if err_event is not None and err_event.get("kind") == "shot":
             raise SdfError(err_event["message"])
         where = f"render layer '{current['layer']}' frame {current['frame']}" if current else "setting up the scene"
-        why = (err_event or {}).get("message") or _last(tail) or f"exit status {code}"
+        if code < 0:  # a crash (a signal): Blender's last line says nothing about it
+            import signal
+
+            why = f"the renderer died of {signal.Signals(-code).name}"
+        else:
+            why = (err_event or {}).get("message") or _last(tail) or f"exit status {code}"
         raise SdfError(f"the renderer failed on {where} ({why}); no partial file was left", job["shot"])
     return report
 

@@ -265,3 +265,29 @@ def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp
     ours = _exr(_file(shot, "matte"))["beauty"][0]
     for c in "RGBA":  # sdf render wrote half floats: the same pixels to half precision
         assert np.array_equal(combined[c].astype(np.float16), ours[f"beauty.{c}"]), c
+
+
+def test_a_renderer_crash_is_one_line_and_leaves_no_partial_file(rendered, tmp_path):
+    """The renderer killed while its file is still temporary: the shot, layer and frame named, exit 2,
+    no EXR and no temporary file left."""
+    import signal
+    import time
+
+    shot, _, _ = rendered
+    marker = tmp_path / "pid"
+    env = dict(os.environ, SDF_TEST_RENDER_PAUSE=str(marker), SDF_BLENDER_PYTHON=blender_python())
+    proc = subprocess.Popen([sys.executable, "-m", "sdf.cli", "render", shot, "--layer", "nohero", "--frames", "2",
+                             "--samples", "1", "--out", str(tmp_path / "o")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 240
+    while not (marker.exists() and marker.read_text()) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    folder = tmp_path / "o" / "renders" / "nohero"
+    assert [f for f in os.listdir(folder) if ".tmp" in f]  # caught mid-write
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "render layer 'nohero' frame 2" in lines[0] and "rt.sdf" in lines[0], err
+    assert "died of SIGKILL" in lines[0]
+    assert os.listdir(folder) == []
