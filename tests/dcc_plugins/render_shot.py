@@ -50,7 +50,7 @@ ALL_AOVS = (AOV("beauty", "color4f", "Ci"), AOV("depth", "float", "z"), AOV("N",
             AOV("caustics", "color3f", "C<TS>+<RD>L", "lpe"))
 
 
-def _mesh(path, pos, counts, idx):
+def _mesh(path, pos, counts, idx, uv_vals=None, uv_idx=None):
     from sdf.alembic_write import frame_sampling, write_archive
     from sdf.demo.assets import _schema_sample_mesh
     from alembic3d import AbcGeom
@@ -63,7 +63,7 @@ def _mesh(path, pos, counts, idx):
         ts = frame_sampling(archive, 24.0, 1)
         xf = AbcGeom.OXform(archive.getTop(), name, ts)
         mesh = AbcGeom.OPolyMesh(xf, f"{name}Shape", ts)
-        put(mesh.getSchema(), _schema_sample_mesh(pos, counts, idx))
+        put(mesh.getSchema(), _schema_sample_mesh(pos, counts, idx, uv_vals, uv_idx))
 
     write_archive(path, body, description=f"render test {name}")
 
@@ -79,8 +79,8 @@ def make(out: str, layers=None) -> str:
         fh.write(MATERIALS)
     pos, counts, idx, _, _ = geometry.grid(4, 4, size=10.0)
     _mesh(os.path.join(assets, "ground.abc"), pos, counts, idx)
-    spos, scounts, sidx, _, _, _ = geometry.sphere(48, 24, radius=1.0)
-    _mesh(os.path.join(assets, "sphere.abc"), spos, scounts, sidx)
+    spos, scounts, sidx, suv, suv_idx, _ = geometry.sphere(48, 24, radius=1.0)
+    _mesh(os.path.join(assets, "sphere.abc"), spos, scounts, sidx, suv, suv_idx)  # UVs: the "uv" primvar AOV
     tree = ModelTree([
         ModelNode("env", children=[ModelNode("ground", source={"file": "ground.abc",
                                                                  "object": "/ground/groundShape"})]),

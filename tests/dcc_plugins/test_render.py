@@ -76,6 +76,12 @@ def test_every_aov_is_a_part_named_after_it(rendered):
     # Light groups and LPE light add up to something, and the per-frame report says what it did.
     assert parts["sun"][0]["sun.R"].astype(float).mean() > 0.05
     assert parts["diffuse"][0]["diffuse.R"].astype(float).mean() > 0.05
+    # A primvar through a shader AOV output: the spheres' UVs, varying across them, none on the ground.
+    ids = parts["id"][0]["id.V"]
+    u = parts["uv"][0]["uv.R"].astype(float)
+    hero = _inside(ids == 2)
+    assert u[hero].std() > 0.05 and 0.0 <= u[hero].min() and u[hero].max() <= 1.0
+    assert float(np.abs(u[_inside(ids == 1)]).max()) == 0.0
     frames = {(f["layer"], f["frame"]) for f in report["frames"]}
     assert frames == {(l, FRAME) for l in ("all", "matte", "unseen", "nohero", "shadows")}
     row = report["frames"][0]
