@@ -163,8 +163,7 @@ class Session:
         return session
 
     def shade(self, view: Shot) -> None:
-        """Materials get their MaterialX surface in the host (what a render needs); a material that
-        cannot be read is reported once and keeps the host's default."""
+        """Materials get their MaterialX surface in the host; one that cannot be read is reported."""
         from .shading import material_shading
 
         params, problems = material_shading(view)
