@@ -63,7 +63,7 @@ def _duplicate(obj, coll, *, catcher: bool, shadows: bool):
     return dup
 
 
-def _passes(vl, aovs: list[dict], groups: set[str], scene) -> None:
+def _passes(vl, aovs: list[dict], groups: set[str]) -> None:
     vl.use_pass_combined = True
     for aov in aovs:
         r = aov["recipe"]
@@ -155,7 +155,7 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
         vl["sdf_dome"] = dome_lit
         vl["sdf_collection"] = top.name
         groups = set()
-        _passes(vl, layer["aovs"], groups, scene)
+        _passes(vl, layer["aovs"], groups)
         if world is not None and world.get("sdf_path") is not None:
             dome_group = next((g for p, g in layer["light_groups"].items() if p == world["sdf_path"]), None)
             if dome_group:

@@ -7,14 +7,13 @@ sits at (0, 6, 7) looking at the origin, a 36 x 20.25 mm film back behind a 35 m
 """
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
 
 from sdf.cameras import Camera, CameraSet
 from sdf.demo import geometry
-from sdf.demo.__init__ import _look_at, _translate
+from sdf.elements import as_matrix
 from sdf.lights import Light, LightGroup, LightTree
 from sdf.model_tree import ModelNode, ModelTree, Overlay
 from sdf.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
@@ -50,20 +49,41 @@ ALL_AOVS = (AOV("beauty", "color4f", "Ci"), AOV("depth", "float", "z"), AOV("N",
             AOV("caustics", "color3f", "C<TS>+<RD>L", "lpe"))
 
 
+def _look_at(eye, target, up=(0.0, 1.0, 0.0)):
+    """Camera-to-world matrix (row vectors) for a camera at ``eye`` looking down its -Z at ``target``."""
+    eye, target, up = (np.asarray(v, np.float64) for v in (eye, target, up))
+    z = (eye - target) / np.linalg.norm(eye - target)
+    x = np.cross(up, z)
+    x /= np.linalg.norm(x)
+    m = np.identity(4)
+    m[0, :3], m[1, :3], m[2, :3], m[3, :3] = x, np.cross(z, x), z, eye
+    return as_matrix(m)
+
+
+def _translate(x, y, z):
+    m = np.identity(4)
+    m[3, :3] = (x, y, z)
+    return as_matrix(m)
+
+
 def _mesh(path, pos, counts, idx, uv_vals=None, uv_idx=None):
-    from sdf.alembic_write import frame_sampling, write_archive
-    from sdf.demo.assets import _schema_sample_mesh
+    """One static polygon mesh (counter-clockwise polygons, written in Alembic's clockwise order)."""
     from alembic3d import AbcGeom
 
-    from sdf.alembic_write import put
+    from sdf.alembic_write import frame_sampling, int_array, put, uint_array, v2f, v3f, write_archive
 
     name = os.path.splitext(os.path.basename(path))[0]
+    order = geometry.alembic_winding(counts)
+    sample = AbcGeom.OPolyMeshSchemaSample(v3f(pos), int_array(np.asarray(idx)[order]), int_array(counts))
+    if uv_vals is not None:
+        sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), uint_array(np.asarray(uv_idx)[order]),
+                                                  AbcGeom.GeometryScope.kFacevaryingScope))
 
     def body(archive):
         ts = frame_sampling(archive, 24.0, 1)
         xf = AbcGeom.OXform(archive.getTop(), name, ts)
         mesh = AbcGeom.OPolyMesh(xf, f"{name}Shape", ts)
-        put(mesh.getSchema(), _schema_sample_mesh(pos, counts, idx, uv_vals, uv_idx))
+        put(mesh.getSchema(), sample)
 
     write_archive(path, body, description=f"render test {name}")
 
@@ -150,5 +170,3 @@ def project(points: np.ndarray, size=(64, 36)) -> np.ndarray:
     y = local[:, 1] / -local[:, 2] / (half_w * h / w)
     return np.stack([(x + 1.0) / 2.0 * w, (1.0 - y) / 2.0 * h], axis=-1)
 
-
-__all__ = ["make", "camera_ray", "project", "math"]
