@@ -92,6 +92,10 @@ class HostAdapter(ABC):
             if rec:
                 self.settings = SceneSettings(**rec["settings"])
 
+    def shade_materials(self, shading: dict[str, dict]) -> None:
+        """Give each material reference its surface (:func:`.shading.material_shading`: base colour,
+        metalness, roughness, emission, opacity) where the host renders shaders; the default ignores it."""
+
     # -- geometry: proxies and native geometry ----------------------------------------------
     @abstractmethod
     def build_geometry(self, items: list[GeometryItem]) -> None:

@@ -143,6 +143,8 @@ class Session:
                 host.build_geometry(plan.geometry)  # below the placement nodes, before leaf opinions
         if "placement" not in plan.records:
             host.build_geometry(plan.geometry)
+        if "materials" in plan.records:
+            session.shade(view)
         session.record = {
             "sdf_schema": RECORD_SCHEMA, "shot_file": shot_file, "department": department, "config": config,
             "host": host.name, "opened": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -160,6 +162,15 @@ class Session:
         else:
             session.show(host.current_frame())
         return session
+
+    def shade(self, view: Shot) -> None:
+        """Materials get their MaterialX surface in the host; one that cannot be read is reported."""
+        from .shading import material_shading
+
+        params, problems = material_shading(view)
+        for problem in problems:
+            self.host.report("warning", problem)
+        self.host.shade_materials(params)
 
     def show_bounds(self, frame: float) -> None:
         """Draw each proxy as its stored Alembic bounds (no points read): a host that opens proxies

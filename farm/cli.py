@@ -24,19 +24,69 @@ def farm():
     """
 
 
+def _render_task_options(fn):
+    """The options of the render step, the same as ``sdf render``'s (each task passes them on)."""
+    fn = click.option("--threads", type=int, default=1, show_default=True,
+                      help="render: threads per task (one task per core).")(fn)
+    fn = click.option("--denoise", is_flag=True, help="render: denoise with OpenImageDenoise.")(fn)
+    fn = click.option("--samples", type=int, default=None, help="render: samples per pixel.")(fn)
+    fn = click.option("--resolution", default=None, help="render: WxH instead of the layers' own.")(fn)
+    return fn
+
+
 def _job_options(fn):
+    fn = _render_task_options(fn)
+    fn = click.option("--layer", "layers", multiple=True,
+                      help="render: a render layer (repeat; default every enabled layer).")(fn)
+    fn = click.option("--frames", default=None, help="A-B: limit the chunked steps (playblast, render) to these.")(fn)
     fn = click.option("--chunk", default=12, show_default=True, type=int,
-                      help="Frames per task for playblast and exr-pack.")(fn)
+                      help="Frames per task for playblast, exr-pack and render.")(fn)
     fn = click.option("--step", "steps", multiple=True, required=True,
-                      help="validate, convert, playblast, exr-pack, or custom:NAME=COMMAND; repeat, in order.")(fn)
+                      help="validate, convert, playblast, exr-pack, render, or custom:NAME=COMMAND; repeat, in order.")(fn)
     fn = click.argument("shots", nargs=-1, required=True)(fn)
     return fn
 
 
-def _build(shots, steps, chunk):
+def _render_options(resolution, samples, denoise, threads) -> tuple[str, ...]:
+    """The sdf render options for a render task (checked here, so a bad one fails before any task runs)."""
+    from sdf.dcc_plugins.render_plan import parse_resolution
+
+    opts: list[str] = []
+    if resolution:
+        w, h = parse_resolution(resolution)
+        opts += ["--resolution", f"{w}x{h}"]
+    if samples is not None:
+        if samples < 1:
+            raise SdfError(f"--samples: {samples} is not a positive number of samples")
+        opts += ["--samples", str(samples)]
+    if denoise:
+        opts.append("--denoise")
+    opts += ["--threads", str(max(1, threads))]
+    return tuple(opts)
+
+
+def _frames(text):
+    if not text:
+        return None
+    try:
+        a, _, b = text.partition("-")
+        return int(a), int(b or a)
+    except ValueError:
+        raise SdfError(f"--frames is A-B, got '{text}'") from None
+
+
+def _build(shots, steps, chunk, frames=None, layers=(), resolution=None, samples=None, denoise=False, threads=1):
+    from dataclasses import replace
+
     from .job import build, expand_shots, parse_step
 
-    return build(expand_shots(list(shots)), [parse_step(s) for s in steps], chunk)
+    parsed = [parse_step(s) for s in steps]
+    if any(p.kind == "render" for p in parsed):
+        options = _render_options(resolution, samples, denoise, threads)
+        parsed = [replace(p, options=options, layers=tuple(layers)) if p.kind == "render" else p for p in parsed]
+    elif layers:
+        raise SdfError("--layer is for the render step: add --step render")
+    return build(expand_shots(list(shots)), parsed, chunk, _frames(frames))
 
 
 @farm.command(context_settings=CONTEXT)
@@ -48,7 +98,8 @@ def _build(shots, steps, chunk):
 @click.option("--resume", "resume", type=click.Path(), default=None,
               help="A manifest from an earlier run: skip tasks whose outputs are complete and up to date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result manifest as JSON.")
-def run(shots, steps, chunk, out, workers, scheduler, retries, resume, as_json):
+def run(shots, steps, chunk, frames, layers, resolution, samples, denoise, threads, out, workers, scheduler, retries,
+        resume, as_json):
     """Run the steps over the shots on a Dask cluster (local processes unless --scheduler).
 
     Shows a progress bar per step; exits 2 if any task failed (each failure is named with its
@@ -57,12 +108,14 @@ def run(shots, steps, chunk, out, workers, scheduler, retries, resume, as_json):
     \b
     Example:
       sdf farm run 'shots/*/*.sdf' --step validate --step convert --step playblast --chunk 24 --json
+      sdf farm run shots/sh010/sh010.sdf --step render --layer characters --frames 1001-1024 \
+          --resolution 480x270 --samples 32 --chunk 4
     """
     from tqdm import tqdm
 
     from . import dask_run
 
-    job = _build(shots, steps, chunk)
+    job = _build(shots, steps, chunk, frames, layers, resolution, samples, denoise, threads)
     out = os.path.abspath(out)
     skip = set()
     if resume:
@@ -115,7 +168,7 @@ def run(shots, steps, chunk, out, workers, scheduler, retries, resume, as_json):
 @_job_options
 @click.argument("directory", type=click.Path())
 @click.option("--name", default="sdf batch", show_default=True, help="The job's name.")
-def emit(shots, steps, chunk, directory, name):
+def emit(shots, steps, chunk, frames, layers, resolution, samples, denoise, threads, directory, name):
     """Write the job as an Open Job Description template (checked with openjd-model).
 
     DIRECTORY receives job.template.json and job.parameters.json (OutDir); run it with the
@@ -130,7 +183,7 @@ def emit(shots, steps, chunk, directory, name):
 
     from .job import check_template, openjd_template
 
-    job = _build(shots, steps, chunk)
+    job = _build(shots, steps, chunk, frames, layers, resolution, samples, denoise, threads)
     template = openjd_template(job, name)
     check_template(template)
     os.makedirs(directory, exist_ok=True)
@@ -149,12 +202,15 @@ def emit(shots, steps, chunk, directory, name):
 @click.option("--command", default="", help="Custom steps: the sdf command line.")
 @click.option("--name", default="", help="Custom steps: the step's name.")
 @click.option("--label", default="", help="The shot's output folder name (default: the shot's name).")
-def task(step, shot, out, frames, command, name, label):
+@click.option("--layer", default="", help="render: the render layer.")
+@_render_task_options
+def task(step, shot, out, frames, command, name, label, layer, resolution, samples, denoise, threads):
     """Run one task (what each farm task runs: the OpenJD step script and the Dask task alike).
 
     \b
     Example:
       sdf farm task playblast --shot shots/sh010/sh010.sdf --out farm_out --frames 1001-1012
+      sdf farm task render --shot shots/sh010/sh010.sdf --out farm_out --frames 1001-1004 --layer characters
     """
     from .steps import run as run_step
 
@@ -165,7 +221,8 @@ def task(step, shot, out, frames, command, name, label):
         except ValueError:
             raise SdfError(f"--frames is A-B, got '{frames}'") from None
         span = (a, b)
-    result = run_step(step, shot, os.path.abspath(out), span, command, name, label)
+    options = _render_options(resolution, samples, denoise, threads) if step == "render" else ()
+    result = run_step(step, shot, os.path.abspath(out), span, command, name, label, layer, options)
     click.echo(f"{step} {os.path.basename(shot)}: {len(result['outputs'])} output(s) in {result['seconds']:.1f} s")
 
 

@@ -122,7 +122,7 @@ def run(job: Job, out: str, *, workers: int | None = None, scheduler: str | None
             res = Result(task.key, task.step.name, task.shot,
                          f"{task.frames[0]}-{task.frames[1]}" if task.frames else None, value["status"],
                          value.get("seconds", 0.0), value.get("worker", ""),
-                         outputs_of(task.step.kind, task.shot, out, task.frames, task.step.name, task.label)
+                         outputs_of(task.step.kind, task.shot, out, task.frames, task.step.name, task.label, task.layer)
                          if value["status"] in ("ok", "resumed") else [],
                          value.get("error", ""), value.get("attempts", 1))
             results[task.key] = res
@@ -152,7 +152,7 @@ def up_to_date(task: Task, out: str, manifest: dict[str, dict], newest: dict[str
     entry = manifest.get(task.key)
     if entry is None or entry.get("status") not in ("ok", "resumed"):
         return False
-    outputs = outputs_of(task.step.kind, task.shot, out, task.frames, task.step.name, task.label)
+    outputs = outputs_of(task.step.kind, task.shot, out, task.frames, task.step.name, task.label, task.layer)
     if not outputs or not all(os.path.exists(p) for p in outputs):
         return False
     newest = {} if newest is None else newest

@@ -22,9 +22,11 @@ from .steps import CHUNKED, STEPS, shot_name
 
 @dataclass(frozen=True)
 class Step:
-    kind: str                  # validate, convert, playblast, exr-pack, custom
+    kind: str                  # validate, convert, playblast, exr-pack, render, custom
     name: str                  # unique within the job (the kind, or the custom step's name)
     command: str = ""          # custom steps: the sdf command line
+    options: tuple[str, ...] = ()  # render: the sdf render options every task passes (--samples 32 ...)
+    layers: tuple[str, ...] = ()   # render: the render layers (none: every enabled layer of each shot)
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ class Task:
     label: str                 # the shot's output folder name (its name, made unique in the job)
     frames: tuple[int, int] | None = None
     depends: tuple[str, ...] = ()
+    layer: str = ""            # render: the one render layer this task renders
 
     @property
     def key(self) -> str:
         chunk = f"@{self.frames[0]}-{self.frames[1]}" if self.frames else ""
-        return f"{self.step.name}:{self.label}{chunk}"
+        layer = f"/{self.layer}" if self.layer else ""
+        return f"{self.step.name}:{self.label}{layer}{chunk}"
 
     def argv(self, out: str) -> list[str]:
         """The ``sdf farm task`` arguments that run this task (what OpenJD's step script runs too)."""
@@ -47,7 +51,9 @@ class Task:
             args += ["--frames", f"{self.frames[0]}-{self.frames[1]}"]
         if self.step.kind == "custom":
             args += ["--command", self.step.command, "--name", self.step.name]
-        return args
+        if self.layer:
+            args += ["--layer", self.layer]
+        return args + list(self.step.options)
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Job:
     steps: list[Step]
     chunk: int = 12
     tasks: list[Task] = field(default_factory=list)
+    frames: tuple[int, int] | None = None   # limits the chunked steps (playblast, render...)
 
 
 def parse_step(text: str) -> Step:
@@ -106,8 +113,11 @@ def labels(shots: list[str]) -> dict[str, str]:
     return out
 
 
-def build(shots: list[str], steps: list[Step], chunk: int = 12) -> Job:
-    """Expand steps over shots into tasks, each depending on the previous step's tasks of its shot."""
+def build(shots: list[str], steps: list[Step], chunk: int = 12, frames: tuple[int, int] | None = None) -> Job:
+    """Expand steps over shots into tasks, each depending on the previous step's tasks of its shot.
+
+    ``frames`` limits the chunked steps to that range (inside every shot's own); a render step
+    has one task per render layer and chunk."""
     import sdf
 
     if chunk < 1:
@@ -115,23 +125,44 @@ def build(shots: list[str], steps: list[Step], chunk: int = 12) -> Job:
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
         raise SdfError("a step is given twice; name custom steps differently")
-    job = Job(shots, steps, chunk)
+    job = Job(shots, steps, chunk, frames=frames)
     ranges = {}
+    layers: dict[str, list[str]] = {}
     label = labels(shots)
     for shot in shots:
-        fr = sdf.open(shot).frame_range
+        view = sdf.open(shot)
+        fr = view.frame_range
         ranges[shot] = (fr.start, fr.end)
+        if frames is not None:
+            if frames[0] > frames[1] or frames[0] < fr.start or frames[1] > fr.end:
+                raise SdfError(f"--frames: {frames[0]}-{frames[1]} is outside the shot's frame range "
+                               f"{fr.start}-{fr.end}", shot, "frame_range")
+            ranges[shot] = frames
+        for step in steps:
+            if step.kind == "render":
+                layers[shot] = _render_layers(view, step.layers, shot)
     previous: dict[str, list[str]] = {s: [] for s in shots}
     for step in steps:
         current: dict[str, list[str]] = {s: [] for s in shots}
         for shot in shots:
             chunks = _chunks(*ranges[shot], chunk) if step.kind in CHUNKED else [None]
-            for frames in chunks:
-                task = Task(step, shot, label[shot], frames, tuple(previous[shot]))
-                job.tasks.append(task)
-                current[shot].append(task.key)
+            for layer in (layers[shot] if step.kind == "render" else [""]):
+                for span in chunks:
+                    task = Task(step, shot, label[shot], span, tuple(previous[shot]), layer)
+                    job.tasks.append(task)
+                    current[shot].append(task.key)
         previous = current
     return job
+
+
+def _render_layers(view, wanted: tuple[str, ...], shot: str) -> list[str]:
+    if "render_layers" not in view.parts or not len(view.render_layers):
+        raise SdfError("the shot has no render layers to render", shot, "render_layers")
+    names = [l.name for l in view.render_layers]
+    for name in wanted:
+        if name not in names:
+            raise SdfError(f"no render layer '{name}' (the shot has {', '.join(names)})", shot, "render_layers")
+    return list(wanted) or [l.name for l in view.render_layers if l.enabled]
 
 
 def _chunks(start: int, end: int, size: int) -> list[tuple[int, int]]:
@@ -156,6 +187,10 @@ def openjd_template(job: Job, name: str = "sdf batch") -> dict:
                            "range": [f"{t.frames[0]}-{t.frames[1]}" for t in tasks]})
             space["combination"] = "(Shot, Label, Frames)"  # paired by position: each shot with its chunks
             args += ["--frames", "{{Task.Param.Frames}}"]
+        if step.kind == "render":  # one task per layer and chunk, paired by position like the rest
+            params.append({"name": "Layer", "type": "STRING", "range": [t.layer for t in tasks]})
+            space["combination"] = "(Shot, Label, Frames, Layer)"
+            args += ["--layer", "{{Task.Param.Layer}}", *step.options]
         if step.kind == "custom":
             args += ["--command", step.command, "--name", step.name]
         entry = {"name": step.name, "parameterSpace": space,

@@ -10,6 +10,8 @@ Steps, each per shot:
 ``validate``  ``sdf validate``; writes ``OUT/<shot>/validate.json`` (the report).
 ``convert``   the shot to its USD department layer stack, ``OUT/<shot>/usd/<shot>.usda``.
 ``playblast`` a chunk of frames to ``OUT/<shot>/playblast/<shot>.####.png`` (one task per chunk).
+``render``    one render layer over a chunk of frames through Cycles (``sdf render``), into
+              ``OUT/<shot>/<the layer's output path>``; frames already rendered and up to date are skipped.
 ``exr-pack``  for each render layer, the per-AOV images ``<output>.<aov>.####.exr`` packed into the
               layer's multi-part output (one task per chunk of frames).
 ``dailies``  after ``playblast``: the shot's frames as a movie with an OpenTimelineIO timeline of it,
@@ -28,9 +30,9 @@ import time
 from sdf import jsonio
 from sdf.errors import SdfError
 
-STEPS = ("validate", "convert", "playblast", "exr-pack", "dailies", "custom")
+STEPS = ("validate", "convert", "playblast", "exr-pack", "render", "dailies", "custom")
 #: Steps whose tasks are chunks of frames (the others are one task per shot).
-CHUNKED = ("playblast", "exr-pack")
+CHUNKED = ("playblast", "exr-pack", "render")
 
 
 def shot_name(shot: str) -> str:
@@ -43,7 +45,7 @@ def sdf_command() -> list[str]:
 
 
 def outputs_of(step: str, shot: str, out: str, frames: tuple[int, int] | None, name: str = "",
-               label: str = "") -> list[str]:
+               label: str = "", layer: str = "") -> list[str]:
     """The files a task writes (for the manifest and for --resume); ``label`` names the shot's output folder."""
     label = label or shot_name(shot)
     base = os.path.join(out, label)
@@ -63,13 +65,19 @@ def outputs_of(step: str, shot: str, out: str, frames: tuple[int, int] | None, n
                 for layer in view.render_layers for f in range(frames[0], frames[1] + 1)]
     if step == "dailies":
         return [os.path.join(base, "dailies", f"{shot_name(shot)}{ext}") for ext in (".otio", ".mp4")]
+    if step == "render" and frames is not None:
+        import sdf
+
+        view = sdf.open(shot)
+        return [os.path.join(base, l.output.frame_path(f, l.name)) for l in view.render_layers
+                if l.name == layer or (not layer and l.enabled) for f in range(frames[0], frames[1] + 1)]
     if step == "custom":
         return [os.path.join(base, "custom", f"{name or 'custom'}.done.json")]
     return []
 
 
 def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, command: str = "",
-        name: str = "", label: str = "") -> dict:
+        name: str = "", label: str = "", layer: str = "", options: tuple[str, ...] = ()) -> dict:
     """Run one task; returns ``{"outputs": [...], "seconds": s}`` or raises SdfError with one line."""
     t0 = time.perf_counter()
     shot = os.path.abspath(shot)
@@ -94,6 +102,12 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
         os.makedirs(os.path.join(base, "dailies"), exist_ok=True)
         _sdf("dailies", shot, "--playblasts", os.path.join(base, "playblast"), "--movie",
              "--out", os.path.join(base, "dailies", f"{shot_name(shot)}.otio"))
+    elif step == "render":
+        a, b = _need_frames(frames, step)
+        if not layer:
+            raise SdfError("the render step renders one layer per task: give --layer NAME")
+        # --resume: a rescheduled task (a killed worker) renders only what is missing or out of date
+        _sdf("render", shot, "--layer", layer, "--frames", f"{a}-{b}", "--out", base, "--resume", *options)
     elif step == "custom":
         if not command:
             raise SdfError("a custom step needs a command line")
@@ -107,7 +121,7 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
                      {"command": args, "stdout": proc.stdout[-4000:]})
     else:
         raise SdfError(f"unknown step '{step}' (steps: {', '.join(STEPS)})")
-    return {"outputs": outputs_of(step, shot, out, frames, name, label), "seconds": time.perf_counter() - t0}
+    return {"outputs": outputs_of(step, shot, out, frames, name, label, layer), "seconds": time.perf_counter() - t0}
 
 
 def _need_frames(frames, step: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("script", ["department_open.py", "playback.py", "convert.py", "viewer.py", "farm.py",
-                                    "review.py"])
+                                    "review.py", "render.py"])
 def test_benchmark_runs(script, demo_master):
     _, shot = demo_master
     out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), "--shot", shot, "--repeat", "1"],

@@ -134,6 +134,14 @@ class BlenderHost(RecordNodes, HostAdapter):
     def current_frame(self) -> float:
         return float(self.scene.frame_current)
 
+    def shade_materials(self, shading: dict[str, dict]) -> None:
+        from .materials import shade
+
+        for mat in bpy.data.materials:
+            params = shading.get(mat.get("sdf_material"))
+            if params is not None:
+                shade(mat, params)
+
 
     # -- records ------------------------------------------------------------------------------------
     # (build_records / read_records dispatch to the _build_<kind> / _read_<kind> below)

@@ -1,9 +1,11 @@
 """Lights between the documents and Blender: types, units, shapes, keyed animation and the dome.
 
 Blender's ``energy`` is the shot's ``intensity x 2^exposure`` (the exposure is kept on the
-light as ``sdf_exposure``), with no photometric conversion, so values round-trip exactly;
-UsdLux spot cone angles are half-angles, Blender's ``spot_size`` is the full angle. A dome
-light is the scene's World (a Background node, with an Environment Texture for its image).
+light as ``sdf_exposure``) times the light's power factor (:mod:`sdf.dcc_plugins.light_units`:
+UsdLux radiance to Cycles power, by type and size), so Cycles lights the shot as a UsdLux
+renderer would; reading back divides by the same factor, so values round-trip. UsdLux spot
+cone angles are half-angles, Blender's ``spot_size`` is the full angle. A dome light is the
+scene's World (a Background node, with an Environment Texture for its image).
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import math
 import os
 
 import bpy
+
+from sdf.dcc_plugins.light_units import power_factor, sphere_radius
+from sdf.dcc_plugins.records import close
 
 from .keys import curves_for, key_frames, key_matrix, linear
 
@@ -23,12 +28,13 @@ def light_data(data):
     light["sdf_exposure"] = exposure
     light["sdf_type"] = data["type"]
     light.color = data.get("color", (1.0, 1.0, 1.0))
-    light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure
+    light.energy = float(data.get("intensity", 1.0)) * 2.0 ** exposure * power_factor(data)
     t = data["type"]
     if t == "distant":
         light.angle = math.radians(data.get("angle", 0.53))
     elif t in ("point", "sphere", "spot"):
-        light.shadow_soft_size = float(data.get("radius") or 0.0)
+        light.shadow_soft_size = sphere_radius(data)
+        light.use_soft_falloff = False  # a true sphere light: the irradiance power_factor assumes
         if t == "spot":
             light.spot_size = math.radians(2.0 * data.get("cone_angle", 90.0))
             light.spot_blend = float(data.get("cone_softness") or 0.0)
@@ -44,7 +50,7 @@ def light_data(data):
 def key_light(obj, data) -> None:
     anim = data.get("animation") or {}
     light = obj.data
-    scale = 2.0 ** float(data.get("exposure", 0.0))
+    scale = 2.0 ** float(data.get("exposure", 0.0)) * power_factor(data)
     for key in anim.get("intensity", ()):
         light.energy = key[1] * scale
         light.keyframe_insert("energy", frame=key[0])
@@ -72,21 +78,53 @@ def build_dome(scene, r) -> None:
         env = nt.nodes.new("ShaderNodeTexEnvironment")
         env.image = bpy.data.images.load(r["texture_file"], check_existing=True)
         nt.links.new(env.outputs["Color"], bg.inputs["Color"])
+        # Cycles' automatic importance map is 1024 wide and rebuilt for every render (2 s a frame
+        # here); the texture's own width is all the detail it can sample.
+        world.cycles.sampling_method = "MANUAL"
+        world.cycles.sample_map_resolution = max(64, min(2048, int(env.image.size[0]) or 256))
     world["sdf_path"] = r["path"]
     world["sdf_exposure"] = float(data.get("exposure", 0.0))
     scene.world = world
 
 
+def _digits(value: float) -> float:
+    """A value read back through a float32 (Blender's) and a power factor, to the 7 significant digits
+    float32 holds: an artist's 8 comes back as 8, not 7.9999996."""
+    return float(f"{value:.7g}")
+
+
+def _shape_of(light, data) -> dict:
+    """The light's type and size as Blender holds them now (for its power factor)."""
+    t = data["type"]
+    shape = {"type": t}
+    if t == "distant":
+        shape["angle"] = math.degrees(light.angle)
+    elif t in ("point", "sphere", "spot"):
+        shape["radius"] = light.shadow_soft_size
+    elif t == "rect":
+        shape["width"], shape["height"] = light.size, light.size_y
+    elif t == "disk":
+        shape["radius"] = light.size / 2.0
+    return shape
+
+
 def read_light_data(light, data, anim) -> None:
-    scale = 2.0 ** float(light.get("sdf_exposure", 0.0))
+    scale = 2.0 ** float(light.get("sdf_exposure", 0.0)) * power_factor(_shape_of(light, data))
     data["exposure"] = float(light.get("sdf_exposure", 0.0))
     curves = curves_for(light, "energy")
     if curves:
         fc = curves[0]
-        anim["intensity"] = [[kp.co[0], kp.co[1] / scale] for kp in fc.keyframe_points]
+        # Keys are float32 in Blender: a key the artist left alone keeps the document's exact number.
+        before = {float(k[0]): float(k[1]) for k in anim.get("intensity", ())}
+        keys = []
+        for kp in fc.keyframe_points:
+            frame, value = kp.co[0], _digits(kp.co[1] / scale)
+            old = before.get(float(frame))
+            keys.append([frame, old if old is not None and close(old, value) else value])
+        anim["intensity"] = keys
     else:
         anim.pop("intensity", None)
-        data["intensity"] = light.energy / scale
+        data["intensity"] = _digits(light.energy / scale)
     color_curves = curves_for(light, "color")
     if color_curves:
         frames = key_frames(light, ("color",))

@@ -83,6 +83,9 @@ class SDF_OT_open_shot(bpy.types.Operator):
         finally:
             host.bounds_first = False
         _sessions[_key(context.scene)] = s
+        from .view_layers import sync_session
+
+        sync_session(s)  # the render layers as view layers: F12 renders what sdf render renders
         # Proxies open as their bounds; their geometry fills in right after, one proxy per UI tick
         # (or all at once at the next frame change, whichever comes first).
         bpy.app.timers.register(functools.partial(_fill_next, _key(context.scene)), first_interval=0.0)
@@ -113,6 +116,9 @@ class SDF_OT_update(_NeedsSession, bpy.types.Operator):
     def execute(self, context):
         try:
             result = self.session(context).update()
+            from .view_layers import sync_session
+
+            sync_session(self.session(context))
         except SdfError as exc:
             return _fail(self, exc)
         moved = ", ".join(f"{k} v{a or 0:03d}->v{b:03d}" for k, (a, b) in result["moved"].items())

@@ -23,6 +23,13 @@ from sdf.shot import open_shot  # noqa: E402
 sb.register()
 
 
+def watts(obj, radiance):
+    """Blender's energy for a light of the shot's ``radiance`` (intensity x 2^exposure): see light_units."""
+    from sdf.dcc_plugins.light_units import power_factor
+
+    return radiance * power_factor(json.loads(obj["sdf_data"]))
+
+
 def hashes(root):
     out = {}
     for d, _, files in os.walk(root):
@@ -128,12 +135,12 @@ def scenario_lighting(work):
     facts["after_refusals_changed"] = changed_files(before, hashes(proj))
     # The light edit publishes as a new version of lighting's own file only.
     key = s.host.nodes("light")["/lights/key_group/key"]
-    key.data.energy = 6.0
+    key.data.energy = watts(key, 6.0)  # Blender's power for the shot's radiance 6
     lamp = s.host.nodes("light")["/lights/practicals/lamp"]
     from sdf.dcc_plugins.blender.keys import channelbag
 
     fc = next(f for f in channelbag(lamp.data) if f.data_path == "energy")
-    fc.keyframe_points[1].co[1] = 8.0  # the lamp's middle key
+    fc.keyframe_points[1].co[1] = watts(lamp, 8.0)  # the lamp's middle key
     facts["publish"] = op(bpy.ops.sdf.publish, message="brighter key")
     after = hashes(proj)
     facts["published_changed"] = changed_files(before, after)
@@ -153,12 +160,12 @@ def scenario_lighting(work):
     fill = s2.host.nodes("light")["/lights/fill_group/fill"]
     fill.data.color = (1.0, 0.5, 0.25)
     rim = s2.host.nodes("light")["/lights/rim_group/rim"]
-    rim.data.energy = 9.0  # an edit kept across the update below, published after it
+    rim.data.energy = watts(rim, 9.0)  # an edit kept across the update below, published after it
     facts["publish_after_reopen"] = op(bpy.ops.sdf.publish, message="warmer fill")
     view = open_shot(shot, "lighting")
     facts["fill_color"] = list(view.lights.find("fill_group/fill").color)
     # An upstream model publish reaches the open session on Update; the artist's edit stays.
-    rim.data.energy = 7.5
+    rim.data.energy = watts(rim, 7.5)
     model = open_shot(shot, "model")
     from sdf.publish import publish
 
@@ -168,7 +175,7 @@ def scenario_lighting(work):
     rock_proxy = s2.host.nodes("proxy")["/env/rock"]
     facts["rock_object"] = rock_proxy["sdf_object"]
     facts["rock_vertices"] = len(rock_proxy.data.vertices)
-    facts["rim_energy_after_update"] = rim.data.energy
+    facts["rim_energy_after_update"] = rim.data.energy / watts(rim, 1.0)
     facts["status"] = op(bpy.ops.sdf.status)
     facts["status_lines"] = sb.last_status()
     facts["publish_after_update"] = op(bpy.ops.sdf.publish, message="rim")

@@ -1,0 +1,91 @@
+"""What a renderer needs from the shot's MaterialX materials: a Principled-style surface per material.
+
+The texture/shader department's libraries hold ``standard_surface`` shaders behind
+``surfacematerial`` nodes; a leaf names one as ``library.mtlx#material``. A host turns the
+parameters below into its own surface shader (Blender: the Principled BSDF), so a render and
+a DCC session show the same materials. Only what a physically based surface needs is read:
+base colour and weight, metalness, specular roughness, emission and opacity, with
+``standard_surface``'s own defaults where the library leaves an input out.
+"""
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+#: standard_surface defaults (MaterialX 1.38) for the inputs read here.
+DEFAULTS = {"base": 1.0, "base_color": (0.8, 0.8, 0.8), "metalness": 0.0, "specular_roughness": 0.2,
+            "emission": 0.0, "emission_color": (1.0, 1.0, 1.0), "opacity": (1.0, 1.0, 1.0)}
+
+
+def _value(text: str | None, default):
+    try:
+        parts = [float(x) for x in (text or "").split(",")]
+    except ValueError:
+        return default
+    if isinstance(default, tuple):
+        return tuple(parts) if len(parts) == len(default) else default
+    return parts[0] if len(parts) == 1 else default
+
+
+def read_library(path: str) -> dict[str, dict]:
+    """Material name -> surface parameters (``base_color`` already times ``base``), from one MaterialX file."""
+    root = ET.parse(path).getroot()
+    shaders = {}
+    for node in root:
+        if node.tag != "standard_surface":
+            continue
+        values = dict(DEFAULTS)
+        for i in node.findall("input"):
+            name = i.get("name")
+            if name in DEFAULTS:
+                values[name] = _value(i.get("value"), DEFAULTS[name])
+        shaders[node.get("name")] = {
+            "base_color": tuple(values["base"] * c for c in values["base_color"]),
+            "metalness": values["metalness"], "roughness": values["specular_roughness"],
+            "emission_color": values["emission_color"], "emission": values["emission"],
+            "opacity": sum(values["opacity"]) / 3.0}
+    out = {}
+    for node in root.findall("surfacematerial"):
+        for i in node.findall("input"):
+            if i.get("name") == "surfaceshader" and i.get("nodename") in shaders:
+                out[node.get("name")] = shaders[i.get("nodename")]
+    return out
+
+
+def material_shading(shot) -> tuple[dict[str, dict], list[str]]:
+    """(material reference -> surface parameters, problems) for every material the shot's leaves use.
+
+    A reference whose library cannot be found or read, or that names no ``standard_surface``
+    material, is a problem (one line each) and gets no parameters: the host keeps its default."""
+    if "materials" in shot.parts and shot.access("materials") == "ignore":
+        return {}, []
+    libraries: dict[str, dict] = {}
+    out: dict[str, dict] = {}
+    problems: list[str] = []
+    for node in shot.model_tree.leaves():
+        ref = node.material
+        if not ref or ref in out:
+            continue
+        lib, _, name = str(ref).partition("#")
+        doc = getattr(node, "_doc", None)
+        path = None
+        for base in [os.path.dirname(p) for p in (getattr(doc, "path", None), shot.file) if p]:
+            try:
+                path = shot.resolve(lib, base)
+                break
+            except Exception:  # noqa: BLE001 - tried against the next base; reported below
+                continue
+        if path is None:
+            problems.append(f"{node.path}: material library '{lib}' not found")
+            continue
+        if path not in libraries:
+            try:
+                libraries[path] = read_library(path)
+            except (OSError, ET.ParseError) as exc:
+                libraries[path] = {}
+                problems.append(f"{path}: cannot read the material library ({exc})")
+        if name in libraries[path]:
+            out[ref] = libraries[path][name]
+        else:
+            problems.append(f"{node.path}: no standard_surface material '{name}' in {os.path.basename(path)}")
+    return out, problems

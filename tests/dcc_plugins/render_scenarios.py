@@ -1,0 +1,126 @@
+"""Render checks that need ``bpy`` itself, one per process: ``python render_scenarios.py NAME WORKDIR``.
+
+Prints one JSON line of facts prefixed ``RESULT``; ``test_render.py`` asserts on them.
+"""
+import json
+import math
+import os
+import sys
+
+import bpy
+import numpy as np
+
+bpy.ops.wm.read_factory_settings(use_empty=True)
+
+from sdf.dcc_plugins.blender import lights  # noqa: E402
+from sdf.dcc_plugins.light_units import irradiance  # noqa: E402
+
+DISTANCE = 3.0
+LIGHTS = [
+    {"name": "sun", "type": "distant", "intensity": 2.0e4, "angle": 0.53},
+    {"name": "bulb", "type": "sphere", "intensity": 40.0, "radius": 0.5},
+    {"name": "dot", "type": "point", "intensity": 5.0},
+    {"name": "cone", "type": "spot", "intensity": 40.0, "radius": 0.3, "cone_angle": 30.0, "cone_softness": 0.0},
+    {"name": "panel", "type": "rect", "intensity": 3.0, "width": 2.0, "height": 1.0, "exposure": 1.0},
+    {"name": "puck", "type": "disk", "intensity": 6.0, "radius": 0.6},
+    {"name": "sky", "type": "dome", "intensity": 0.5},
+]
+
+
+def _scene():
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = 256
+    scene.cycles.use_denoising = False
+    scene.cycles.seed = 1
+    scene.render.resolution_x = scene.render.resolution_y = 4
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = 2
+    st = scene.render.image_settings
+    st.media_type = "MULTI_LAYER_IMAGE"
+    st.file_format = "OPEN_EXR_MULTILAYER"
+    st.color_depth = "32"
+    me = bpy.data.meshes.new("plane")
+    me.from_pydata([(-0.05, -0.05, 0), (0.05, -0.05, 0), (0.05, 0.05, 0), (-0.05, 0.05, 0)], [], [(0, 1, 2, 3)])
+    plane = bpy.data.objects.new("plane", me)
+    scene.collection.objects.link(plane)
+    mat = bpy.data.materials.new("white")
+    mat.use_nodes = True
+    nt = mat.node_tree
+    nt.nodes.clear()
+    diffuse = nt.nodes.new("ShaderNodeBsdfDiffuse")
+    diffuse.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    out = nt.nodes.new("ShaderNodeOutputMaterial")
+    nt.links.new(diffuse.outputs["BSDF"], out.inputs["Surface"])
+    me.materials.append(mat)
+    cam = bpy.data.cameras.new("cam")
+    cam.type = "ORTHO"
+    cam.ortho_scale = 0.05
+    cam_obj = bpy.data.objects.new("cam", cam)
+    cam_obj.location = (0.0, 0.0, 1.0)
+    scene.collection.objects.link(cam_obj)
+    scene.camera = cam_obj
+    return scene
+
+
+def _measure(scene, path) -> float:
+    import OpenEXR
+
+    scene.render.filepath = path
+    bpy.ops.render.render(write_still=True)
+    with OpenEXR.File(path, separate_channels=True) as f:
+        for part in f.parts:
+            for name, ch in part.channels.items():
+                if name.endswith("Combined.R"):
+                    return float(np.asarray(ch.pixels, float).mean())
+    raise RuntimeError("no Combined pass")
+
+
+def light_units(work):
+    scene = _scene()
+    rows = []
+    for data in LIGHTS:
+        data = dict(data, color=[1.0, 1.0, 1.0])
+        for obj in [o for o in scene.objects if o.type == "LIGHT"]:
+            bpy.data.objects.remove(obj, do_unlink=True)
+        scene.world = None
+        if data["type"] == "dome":
+            lights.build_dome(scene, {"data": data, "path": "/lights/sky"})
+        else:
+            obj = bpy.data.objects.new(data["name"], lights.light_data(data))
+            obj.location = (0.0, 0.0, 0.0 if data["type"] == "distant" else DISTANCE)
+            obj.visible_camera = False
+            scene.collection.objects.link(obj)
+        value = _measure(scene, os.path.join(work, f"{data['name']}.exr"))
+        rows.append({"type": data["type"], "cycles": value * math.pi, "usdlux": irradiance(data, DISTANCE)})
+    return rows
+
+
+def session_f12(work):
+    """A lighting session opened on the render test shot (``render_shot.py``, already under WORK): its
+    view layers, and F12 of the ``matte`` layer at 64x36, 4 samples, frame 1, written as an EXR."""
+    import sdf.dcc_plugins.blender as sb
+
+    sb.register()
+    shot = os.path.join(work, "shots", "rt", "rt.sdf")
+    result = bpy.ops.sdf.open_shot(filepath=shot, department="lighting")
+    scene = bpy.context.scene
+    scene.frame_set(1)
+    sb.session().show(1)
+    facts = {"open": list(result), "view_layers": sorted(vl.name for vl in scene.view_layers if vl.use),
+             "engine": scene.render.engine, "camera": scene.camera.get("sdf_path") if scene.camera else None}
+    scene.cycles.samples = 4
+    scene.render.resolution_x, scene.render.resolution_y = 64, 36
+    for vl in scene.view_layers:
+        vl.use = vl.name == "matte"
+    scene.render.filepath = os.path.join(work, "f12.exr")
+    bpy.ops.render.render(write_still=True)
+    facts["file"] = scene.render.filepath
+    facts["status"] = bpy.ops.sdf.status() and sb.last_status()
+    return facts
+
+
+if __name__ == "__main__":
+    name, work = sys.argv[1], sys.argv[2]
+    print("RESULT " + json.dumps(globals()[name](work)))
