@@ -33,13 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import alembic_io
+from . import alembic_schemas as abc_schemas
 from .errors import AlembicError
 from .topology import (MAX_ELEMENTS, Topology, _check_polygons, _fan, _is_identity, _placed, _PlacedArray,  # noqa: F401
                        _topology_key, _unique_rows, draw_topology, gather_draw, line_segments)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
 LAYOUTS = ("draw", "points", "stored")
-GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
 
 
 @dataclass
@@ -95,23 +95,21 @@ class _Object:
     """What the reader knows about one Alembic object: its typed schema, samples and topology cache."""
 
     def __init__(self, archive_path: str, obj):
-        from alembic3d import Abc, AbcGeom
+        from alembic3d import Abc
 
         self.path = obj.getFullName()
         self.obj = obj
         self.schema_name = alembic_io.object_schema(obj)
         wrap = Abc.WrapExistingFlag.kWrapExisting
-        typed = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD,
-                 "AbcGeom_Curve": AbcGeom.ICurves, "AbcGeom_Points": AbcGeom.IPoints,
-                 "AbcGeom_Xform": AbcGeom.IXform, "AbcGeom_Camera": AbcGeom.ICamera}.get(self.schema_name)
+        typed = abc_schemas.reader_class(self.schema_name) if self.schema_name in abc_schemas.FRAME_READER else None
         if typed is None:
             raise AlembicError(f"object '{self.path}' is {self.schema_name or 'untyped'}; the reader handles "
-                               "PolyMesh, SubD, Curves, Points, Xform and Camera", archive_path)
+                               f"{abc_schemas.labels(abc_schemas.FRAME_READER)}", archive_path)
         self.schema = typed(obj, wrap).getSchema()
         self.num_samples = self.schema.getNumSamples()
         self.time_sampling = self.schema.getTimeSampling()
         self.variance = None
-        if self.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+        if self.schema_name in abc_schemas.MESHES:
             self.variance = str(self.schema.getTopologyVariance()).rsplit(".", 1)[-1]
         self.topologies: dict = {}
         self.lock = threading.Lock()
@@ -121,9 +119,9 @@ class _Object:
         from alembic3d import Abc, AbcGeom
 
         chain = []
-        node = self.obj if self.schema_name == "AbcGeom_Xform" else self.obj.getParent()
+        node = self.obj if self.schema_name == abc_schemas.XFORM else self.obj.getParent()
         while node is not None and node.valid() and node.getFullName() != "/":
-            if alembic_io.object_schema(node) == "AbcGeom_Xform":
+            if alembic_io.object_schema(node) == abc_schemas.XFORM:
                 chain.append(AbcGeom.IXform(node, Abc.WrapExistingFlag.kWrapExisting).getSchema())
             node = node.getParent()
         return chain
@@ -213,7 +211,7 @@ class AlembicReader:
 
     def objects(self) -> list[str]:
         return [p for p, o in alembic_io.walk_objects(self.archive)
-                if alembic_io.object_schema(o) in GEOMETRY + ("AbcGeom_Xform", "AbcGeom_Camera")]
+                if alembic_io.object_schema(o) in abc_schemas.FRAME_READER]
 
     def num_samples(self, object_path: str) -> int:
         return self.object(object_path).num_samples
@@ -232,7 +230,7 @@ class AlembicReader:
         """The object's stored bounds (min, max in its own space) at ``frame``, without reading its points;
         None when the archive stores none (some writers do not) or the box is empty."""
         o = self.object(object_path)
-        if o.schema_name not in GEOMETRY or o.num_samples == 0:
+        if o.schema_name not in abc_schemas.GEOMETRY or o.num_samples == 0:
             return None
         try:
             prop = o.schema.getSelfBoundsProperty()
@@ -295,13 +293,14 @@ class AlembicReader:
         o = self.object(object_path)
         time = frame / fps
         world = o.world_at(time)
-        if o.schema_name in ("AbcGeom_Xform", "AbcGeom_Camera"):
-            kind = "xform" if o.schema_name == "AbcGeom_Xform" else "camera"
+        if o.schema_name in (abc_schemas.XFORM, abc_schemas.CAMERA):
+            kind = "xform" if o.schema_name == abc_schemas.XFORM else "camera"
             return FrameData(o.path, frame, 0, kind, np.zeros((0, 3), np.float32), None, None, world)
         if o.num_samples == 0:  # some real archives have objects with no samples at all
-            return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
+            return FrameData(o.path, frame, 0, abc_schemas.DRAWS_AS[o.schema_name], np.zeros((0, 3), np.float32),
+                             None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
-        if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+        if o.schema_name in abc_schemas.MESHES:
             mesh = self._mesh_points if layout == "points" else self._mesh
             gather = layout == "draw"
             data = mesh(o, lo, allocator if w == 0.0 else None, gather)
@@ -311,7 +310,7 @@ class AlembicReader:
                     data.positions = _lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None:
                         data.normals = _lerp(data.normals, other.normals, w)
-        elif o.schema_name == "AbcGeom_Curve":
+        elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo)
         else:
             data = self._points(o, lo)
@@ -377,7 +376,7 @@ class AlembicReader:
 
     @staticmethod
     def _normals_param(o: _Object):
-        if o.schema_name == "AbcGeom_PolyMesh":
+        if o.schema_name == abc_schemas.POLYMESH:
             p = o.schema.getNormalsParam()
             return p if p.valid() else None
         arb = o.schema.getArbGeomParams()  # SubD: normals travel as an arbitrary "N"
@@ -420,7 +419,7 @@ class AlembicReader:
                 o.topologies[index] = shared
                 return shared
             face_sets = {}
-            for name in o.schema.getFaceSetNames() if o.schema_name == "AbcGeom_PolyMesh" else ():
+            for name in o.schema.getFaceSetNames() if o.schema_name == abc_schemas.POLYMESH else ():
                 fs = o.schema.getFaceSet(name).getSchema()
                 if fs.getNumSamples():
                     face_sets[name] = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1)))
@@ -470,7 +469,7 @@ class AlembicReader:
         """Lens and film back of a camera object at ``frame`` (millimetres), with its world matrix."""
 
         o = self.object(object_path)
-        if o.schema_name != "AbcGeom_Camera":
+        if o.schema_name != abc_schemas.CAMERA:
             raise AlembicError(f"object '{object_path}' is not a camera", self.path)
         time = frame / fps
         index = o.time_sampling.getNearIndex(time, o.num_samples) if o.num_samples > 1 else 0
@@ -479,9 +478,6 @@ class AlembicReader:
                 "vertical_aperture": s.getVerticalAperture() * 10.0, "near_clip": s.getNearClippingPlane(),
                 "far_clip": s.getFarClippingPlane(), "f_stop": s.getFStop(), "focus_distance": s.getFocusDistance(),
                 "world": o.world_at(time)}
-
-
-_KIND = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves", "AbcGeom_Points": "points"}
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:

@@ -22,13 +22,13 @@ import threading
 import numpy as np
 
 from .errors import AlembicError
-from .frames import GEOMETRY, INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
+from . import alembic_schemas as abc_schemas
+from .frames import INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
 from .topology import Topology, _check_polygons, draw_topology, gather_draw, line_segments
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
 _F4 = np.dtype(np.float32)
-_KIND = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves", "AbcGeom_Points": "points"}
 _STATIC_TOPOLOGY = ("kConstantTopology", "kHomogenousTopology", "kHomogeneousTopology")
 #: Time comparisons allow this much (seconds), as the Alembic library does for sample times.
 EPSILON = 1e-9
@@ -136,13 +136,13 @@ class PlaybackReader:
         o = self._objects.get(object_path) or self._objects.get("/" + object_path.strip("/"))
         if o is None:
             raise AlembicError(f"no object '{object_path}' in {os.path.basename(self.path)}", self.path)
-        if o.schema_name not in GEOMETRY + ("AbcGeom_Xform",):
-            raise AlembicError(f"object '{o.path}' is {o.schema_name or 'untyped'}; playback draws PolyMesh, SubD, "
-                               "Curves, Points and Xform", self.path)
+        if o.schema_name not in abc_schemas.PLAYBACK:
+            raise AlembicError(f"object '{o.path}' is {o.schema_name or 'untyped'}; playback draws "
+                               f"{abc_schemas.labels(abc_schemas.PLAYBACK)}", self.path)
         return o
 
     def objects(self) -> list[str]:
-        return [p for p, o in self._objects.items() if o.schema_name in GEOMETRY + ("AbcGeom_Xform",)]
+        return [p for p, o in self._objects.items() if o.schema_name in abc_schemas.PLAYBACK]
 
     def num_samples(self, object_path: str) -> int:
         return self.object(object_path).num_samples
@@ -187,12 +187,13 @@ class PlaybackReader:
     def _read(self, o: IndexedObject, frame, fps, interpolation, allocator, layout) -> FrameData:
         time = frame / fps
         world = o.world_at(time)
-        if o.schema_name == "AbcGeom_Xform":
+        if o.schema_name == abc_schemas.XFORM:
             return FrameData(o.path, frame, 0, "xform", np.zeros((0, 3), np.float32), None, None, world)
         if o.num_samples == 0:
-            return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
+            return FrameData(o.path, frame, 0, abc_schemas.DRAWS_AS[o.schema_name], np.zeros((0, 3), np.float32),
+                             None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
-        if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+        if o.schema_name in abc_schemas.MESHES:
             data = self._mesh(o, lo, allocator, layout)
             if w > 0.0:
                 other = self._mesh(o, hi, None, layout)
@@ -202,7 +203,7 @@ class PlaybackReader:
                             data.normals.shape == other.normals.shape:
                         data.normals = _lerp(data.normals, other.normals, w)
                     data.shared = ()
-        elif o.schema_name == "AbcGeom_Curve":
+        elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo, allocator)
         else:
             data = self._points(o, lo, allocator)

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import alembic_schemas as abc_schemas
 from .errors import AlembicError
 from .isolation import Worker, WorkerDied
 
 #: Address space a worker may use (``SDF_INDEX_MB``).
 DEFAULT_LIMIT_MB = 4096
-GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
 
 
 @dataclass
@@ -88,8 +88,7 @@ def _index_object(obj) -> ObjectIndex | None:
     from . import alembic_io
 
     schema_name = alembic_io.object_schema(obj)
-    typed = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD, "AbcGeom_Curve": AbcGeom.ICurves,
-             "AbcGeom_Points": AbcGeom.IPoints, "AbcGeom_Xform": AbcGeom.IXform}.get(schema_name)
+    typed = abc_schemas.reader_class(schema_name) if schema_name in abc_schemas.PLAYBACK else None
     if typed is None:
         return None
     wrap = Abc.WrapExistingFlag.kWrapExisting
@@ -97,9 +96,9 @@ def _index_object(obj) -> ObjectIndex | None:
     n = schema.getNumSamples()
     ts = schema.getTimeSampling()
     out = ObjectIndex(obj.getFullName(), schema_name, [ts.getSampleTime(i) for i in range(n)])
-    node = obj if schema_name == "AbcGeom_Xform" else obj.getParent()
+    node = obj if schema_name == abc_schemas.XFORM else obj.getParent()
     while node is not None and node.valid() and node.getFullName() != "/":
-        if alembic_io.object_schema(node) == "AbcGeom_Xform":
+        if alembic_io.object_schema(node) == abc_schemas.XFORM:
             xs = AbcGeom.IXform(node, wrap).getSchema()
             k = xs.getNumSamples()
             xts = xs.getTimeSampling()
@@ -111,15 +110,15 @@ def _index_object(obj) -> ObjectIndex | None:
                 inherits.append(bool(s.getInheritsXforms()))
             out.parents.append(ParentIndex([xts.getSampleTime(i) for i in range(k)], mats, inherits))
         node = node.getParent()
-    if schema_name == "AbcGeom_Xform" or n == 0:
+    if schema_name == abc_schemas.XFORM or n == 0:
         return out
     out.arrays["P"] = _digests(schema.getPositionsProperty(), n)
-    if schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+    if schema_name in abc_schemas.MESHES:
         out.variance = str(schema.getTopologyVariance()).rsplit(".", 1)[-1]
         for name, prop in (("counts", schema.getFaceCountsProperty()), ("indices", schema.getFaceIndicesProperty())):
             out.arrays[name] = _digests(prop, prop.getNumSamples())
         _param(out, "uv", schema.getUVsParam())
-        if schema_name == "AbcGeom_PolyMesh":
+        if schema_name == abc_schemas.POLYMESH:
             _param(out, "N", schema.getNormalsParam())
             for name in schema.getFaceSetNames():
                 out.face_sets[name] = _face_set_digests(schema.getFaceSet(name).getSchema())
@@ -127,7 +126,7 @@ def _index_object(obj) -> ObjectIndex | None:
             arb = schema.getArbGeomParams()
             if arb.valid() and arb.getPropertyHeader("N") is not None:
                 _param(out, "N", AbcGeom.IN3fGeomParam(arb, "N"))
-    elif schema_name == "AbcGeom_Curve":
+    elif schema_name == abc_schemas.CURVES:
         nv = schema.getNumVerticesProperty()
         out.arrays["nverts"] = _digests(nv, nv.getNumSamples())
         _param(out, "widths", schema.getWidthsParam())
@@ -139,7 +138,7 @@ def _index_object(obj) -> ObjectIndex | None:
         if vel.valid() and vel.getNumSamples():
             out.arrays["v"] = _digests(vel, vel.getNumSamples())
         _param(out, "widths", schema.getWidthsParam())
-    if schema_name in GEOMETRY:
+    if schema_name in abc_schemas.GEOMETRY:
         prop = schema.getSelfBoundsProperty()
         if prop.valid() and prop.getNumSamples() == n:
             boxes = np.zeros((n, 2, 3))

@@ -11,11 +11,9 @@ import os
 from dataclasses import dataclass, field
 
 from . import alembic_io
+from .alembic_schemas import SOURCES as GEOMETRY_SCHEMAS
 from .errors import SdfError
 from .shot import IgnoredError, Shot, open_shot
-
-GEOMETRY_SCHEMAS = {"AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_Xform",
-                    "AbcGeom_NuPatch"}
 
 
 @dataclass
