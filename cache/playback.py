@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.frames import FrameData
+from sdf.frames import PLAYER_LAYOUT, FrameData, FrameLayout
 from sdf.shot import Shot
 
 from .frame_cache import FrameCache
@@ -127,10 +127,11 @@ def parse_frames(spec: str | None, shot: Shot) -> list[int]:
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
          interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,
-         layout: str = "stored", problems: list[str] | None = None) -> list[PassResult]:
+         layout: FrameLayout | str = PLAYER_LAYOUT,
+         problems: list[str] | None = None) -> list[PassResult]:
     """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
 
-    Frames are asked for as stored (``layout="stored"``): the cache holds each distinct sample
+    Frames are asked for as a player does, as stored (:data:`sdf.frames.PLAYER_LAYOUT`): the cache holds each distinct sample
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
     vertices is the GPU's (see :mod:`sdf.viewer.render`).
 

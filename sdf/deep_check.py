@@ -61,7 +61,7 @@ def read_all_samples(items: list[tuple[str, str]], fps: float) -> list[SdfError]
 def read_samples(items: list[list], fps: float) -> None:
     """In the worker: read every sample of each [index, file, object], reporting ("start", index, None)
     before and ("done", index, error message or None) after each."""
-    from .frames import AlembicReader
+    from .frames import AlembicReader, FrameLayout
 
     readers: dict[str, AlembicReader] = {}
     for i, path, obj in items:
@@ -73,7 +73,7 @@ def read_samples(items: list[list], fps: float) -> None:
             for k in range(o.num_samples):
                 frame = ts.getSampleTime(k) * fps
                 reader.read(obj, frame, fps)
-                reader.read(obj, frame, fps, layout="points")
+                reader.read(obj, frame, fps, layout=FrameLayout.POINTS)
             report(("done", i, None))
         except SdfError as exc:
             report(("done", i, exc.message))

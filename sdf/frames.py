@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -39,7 +40,38 @@ from .topology import (MAX_ELEMENTS, Topology, _check_polygons, _fan, _is_identi
                        _topology_key, _unique_rows, draw_topology, gather_draw, line_segments)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
-LAYOUTS = ("draw", "points", "stored")
+
+
+class FrameLayout(str, Enum):
+    """How a frame's mesh arrays are laid out; every reader, the cache, its prefetcher and the DCC feed
+    take one. A ``str`` enum: ``"draw"`` and ``FrameLayout.DRAW`` are the same argument, the same
+    cache key (equal, with the same hash) and print the same.
+
+    - ``DRAW``: triangles with seams split, positions and normals gathered per draw vertex:
+      GPU-ready as they are (Maya's Viewport 2.0 proxies). The default, :data:`DEFAULT_LAYOUT`.
+    - ``POINTS``: Alembic's own points and polygons, for hosts whose meshes are points plus
+      polygons (Blender, Houdini): no gather, no triangulation, no seam split.
+    - ``STORED``: positions and normals as the file stores them (equal samples shared, zero-copy
+      when mapped) with the draw topology that says how to gather them: what a player reads
+      (:data:`PLAYER_LAYOUT`), the gather being the GPU's.
+    """
+
+    DRAW = "draw"
+    POINTS = "points"
+    STORED = "stored"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+#: The layout of every ``layout`` argument left out: the readers, the frame cache, the prefetcher,
+#: the DCC feed and a host that does not choose.
+DEFAULT_LAYOUT = FrameLayout.DRAW
+#: What a player reads (the viewer, ``sdf play``): samples shared between frames, gathered on the GPU.
+#: It asks for it by name, its prefetcher too, so the two spell the same cache keys.
+PLAYER_LAYOUT = FrameLayout.STORED
+LAYOUTS = tuple(FrameLayout)
 
 
 @dataclass
@@ -250,7 +282,7 @@ class AlembicReader:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-             allocator=None, layout: str = "draw") -> FrameData:
+             allocator=None, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
         """One object at one frame. ``allocator`` (an object with ``copy(a)`` and ``take(a, index)``)
         places the per-frame arrays in memory of the caller's choosing, e.g. a cache's arena;
         without it they are numpy arrays (or views of what alembic3d read).
@@ -289,7 +321,7 @@ class AlembicReader:
                     setattr(data, name, allocator.copy(a))
         return data
 
-    def _read(self, object_path, frame, fps, interpolation, allocator, layout="draw") -> FrameData:
+    def _read(self, object_path, frame, fps, interpolation, allocator, layout=DEFAULT_LAYOUT) -> FrameData:
         o = self.object(object_path)
         time = frame / fps
         world = o.world_at(time)
@@ -301,8 +333,8 @@ class AlembicReader:
                              None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
         if o.schema_name in abc_schemas.MESHES:
-            mesh = self._mesh_points if layout == "points" else self._mesh
-            gather = layout == "draw"
+            mesh = self._mesh_points if layout == FrameLayout.POINTS else self._mesh
+            gather = layout == FrameLayout.DRAW
             data = mesh(o, lo, allocator if w == 0.0 else None, gather)
             if w > 0.0:
                 other = mesh(o, hi, None, gather)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import AlembicError
 from . import alembic_schemas as abc_schemas
-from .frames import INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
+from .frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, _lerp, _reason
 from .topology import Topology, _check_polygons, draw_topology, gather_draw, line_segments
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
@@ -167,7 +167,7 @@ class PlaybackReader:
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-             allocator=None, layout: str = "draw") -> FrameData:
+             allocator=None, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
         """As :meth:`sdf.frames.AlembicReader.read`. ``layout="stored"`` hands out positions and normals
         as the file stores them (shared between frames with equal samples, zero-copy when mapped)
         with the draw topology that says how to gather them (:func:`sdf.frames.gather_draw`)."""
@@ -266,15 +266,15 @@ class PlaybackReader:
                 event.set()
 
     # -- meshes ------------------------------------------------------------------------------------
-    def _mesh(self, o: IndexedObject, index: int, allocator, layout: str) -> FrameData:
+    def _mesh(self, o: IndexedObject, index: int, allocator, layout: FrameLayout | str) -> FrameData:
         shared: list = []
         positions = self._array(o, "P", index, _F4, 3, allocator, shared)
         tindex = 0 if o.index.variance in _STATIC_TOPOLOGY else index
-        if layout == "points":
+        if layout == FrameLayout.POINTS:
             topology = self._polygons(o, tindex, len(positions))
             return FrameData(o.path, 0, index, "mesh", positions, None, topology, np.identity(4),
                              shared=tuple(shared))
-        topology = self._triangles(o, tindex, len(positions), per_corner=layout == "stored")
+        topology = self._triangles(o, tindex, len(positions), per_corner=layout == FrameLayout.STORED)
         if len(positions) != topology.source_point_count:
             raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
                                f"{topology.source_point_count}", self.path)
@@ -285,7 +285,7 @@ class PlaybackReader:
                 normals = raw
             elif raw is not None:
                 shared.pop()
-        if layout == "draw":
+        if layout == FrameLayout.DRAW:
             positions, normals = gather_draw(positions, normals, topology, allocator)
             shared = []
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4), shared=tuple(shared))
