@@ -106,24 +106,6 @@ class PassResult:
                 "median_frame_ms": 1000 * float(np.median(self.frame_seconds)) if self.frame_seconds else 0.0}
 
 
-def parse_frames(spec: str | None, shot: Shot) -> list[int]:
-    """'A-B' (inclusive), 'A' or None for the shot's range; refuses frames outside the shot."""
-    start, end = shot.frame_range.start, shot.frame_range.end
-    if spec:
-        try:
-            parts = spec.split("-", 1) if not spec.startswith("-") else [spec]
-            a = int(parts[0])
-            b = int(parts[1]) if len(parts) > 1 else a
-        except ValueError:
-            raise SdfError(f"--frames expects A-B, got '{spec}'") from None
-        if b < a:
-            raise SdfError(f"--frames {spec}: end is before start")
-        if a < start or b > end:
-            raise SdfError(f"--frames {spec} is outside the shot's range {start}-{end}", shot.file, "frame_range")
-        start, end = a, b
-    return list(range(start, end + 1))
-
-
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
          interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,

@@ -52,7 +52,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
       sdf view shots/sh010/sh010.sdf --playblast pb/ --frames 1001-1048 --format exr
     """
     from sdf.cache.frame_cache import FrameCache
-    from sdf.cache.playback import parse_frames
+    from sdf.frame_range import shot_frames
     from sdf.shot import open_shot
 
     from .scene import build_scene
@@ -105,7 +105,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             run_snapshot(scene, cache, snapshot, f, cam, (w, h), gate=gate, other=other, mode=compare_mode)
             click.echo(display_path(snapshot))
         if playblast:
-            frames = parse_frames(frame_spec, shot)
+            frames = shot_frames(frame_spec, shot)
             if not os.path.isdir(playblast):
                 os.makedirs(playblast)
             bar = progress_bar(len(frames), "playblast")
