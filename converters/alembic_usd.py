@@ -192,7 +192,7 @@ def _scope(param) -> str:
     return _SCOPE.get(str(param.getScope()).rsplit(".", 1)[-1], "vertex")
 
 
-class _Writer:
+class StageWriter:
     def __init__(self, stage, fps: float, mpu: float, options: ConvertOptions):
         self.stage = stage
         self.fps = fps
@@ -534,7 +534,7 @@ class _Writer:
 
 
 def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,
-                             writer_class=_Writer) -> dict:
+                             writer_class=StageWriter) -> dict:
     """Translate ``src`` into a new stage saved at ``usd_path`` (no staging: the caller stages)."""
     from pxr import Sdf, Usd, UsdGeom
 

@@ -36,8 +36,8 @@ import numpy as np
 from . import alembic_io
 from . import alembic_schemas as abc_schemas
 from .errors import AlembicError
-from .topology import (MAX_ELEMENTS, Topology, _check_polygons, _fan, _is_identity, _placed, _PlacedArray,  # noqa: F401
-                       _topology_key, _unique_rows, draw_topology, gather_draw, line_segments)
+from .topology import (MAX_ELEMENTS, Topology, check_polygons, draw_topology, gather_draw,  # noqa: F401
+                       line_segments, placed, topology_key)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
 
@@ -210,7 +210,7 @@ def _expanded(param, index: int) -> np.ndarray | None:
     return _np(param.getExpandedValue(sel).getVals(), np.float32)
 
 
-def _reason(exc: BaseException) -> str:
+def exception_reason(exc: BaseException) -> str:
     """The first line of a library exception, or its type when it carries no message."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -236,7 +236,7 @@ class AlembicReader:
                 except AlembicError:
                     raise
                 except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError) as exc:
-                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({_reason(exc)})",
+                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({exception_reason(exc)})",
                                        self.path) from None
                 self._objects[object_path] = o
             return o
@@ -310,14 +310,14 @@ class AlembicReader:
             # The library's own errors, or data that broke an assumption the checks above did not
             # cover: one error naming the file and the object, never a raw exception.
             raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data "
-                               f"({_reason(exc)})",
+                               f"({exception_reason(exc)})",
                                self.path) from None
         if allocator is not None:
             # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
             # alembic3d's transient memory is freed and reused for the next read.
             for name in ("positions", "normals", "widths", "ids", "velocities"):
                 a = getattr(data, name)
-                if a is not None and not getattr(a, "_placed", False) and a.size:
+                if a is not None and not getattr(a, "placed", False) and a.size:
                     setattr(data, name, allocator.copy(a))
         return data
 
@@ -339,9 +339,9 @@ class AlembicReader:
             if w > 0.0:
                 other = mesh(o, hi, None, gather)
                 if other.topology is data.topology:
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None:
-                        data.normals = _lerp(data.normals, other.normals, w)
+                        data.normals = lerp(data.normals, other.normals, w)
         elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo)
         else:
@@ -349,7 +349,7 @@ class AlembicReader:
             if w > 0.0:
                 other = self._points(o, hi)
                 if len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
         data.frame, data.world = frame, world
         return data
 
@@ -386,7 +386,7 @@ class AlembicReader:
             sel = alembic_io.select(o.schema, topo_index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(sel), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(sel), np.int32)
-            _check_polygons(counts, corners, len(positions), o.path, topo_index, self.path)
+            check_polygons(counts, corners, len(positions), o.path, topo_index, self.path)
             uvs = None
             uvp = o.schema.getUVsParam()
             vals = _expanded(uvp, min(topo_index, uvp.getNumSamples() - 1)) \
@@ -396,7 +396,7 @@ class AlembicReader:
                     uvs = vals
                 elif len(vals) == len(positions):
                     uvs = vals[corners]
-            key = "points:" + _topology_key(counts, corners)
+            key = "points:" + topology_key(counts, corners)
             topo = Topology(key, "polygons", corners, uvs, None, None, None, None, {}, len(positions),
                             len(positions), face_counts=counts)
             with o.lock:
@@ -426,7 +426,7 @@ class AlembicReader:
             ss = alembic_io.select(o.schema, index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(ss), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(ss), np.int32).astype(np.int64)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uv = None
             uvp = o.schema.getUVsParam()
             if uvp.valid() and uvp.getNumSamples():
@@ -445,7 +445,7 @@ class AlembicReader:
                     ind = _np(iv.getIndices()).astype(np.int64)
                 normals = (ind, _scope_name(nparam))
             scopes = np.frombuffer(f"{uv[2] if uv else ''}/{normals[1] if normals else ''}".encode(), np.uint8)
-            key = _topology_key(counts, corners, uv[1] if uv else None, normals[0] if normals else None, scopes)
+            key = topology_key(counts, corners, uv[1] if uv else None, normals[0] if normals else None, scopes)
             shared = next((t for t in o.topologies.values() if t.key == key), None)
             if shared is not None:
                 o.topologies[index] = shared
@@ -469,7 +469,7 @@ class AlembicReader:
         if len(nverts) and (int(nverts.min()) < 0 or int(nverts.sum(dtype=np.int64)) != len(positions)):
             raise AlembicError(f"object '{o.path}' sample {index}: curve vertex counts add up to "
                                f"{int(nverts.sum(dtype=np.int64))}, but it has {len(positions)} points", self.path)
-        key = _topology_key(nverts)
+        key = topology_key(nverts)
         with o.lock:
             topo = next((t for t in o.topologies.values() if t.key == key), None)
             if topo is None:
@@ -512,7 +512,7 @@ class AlembicReader:
                 "world": o.world_at(time)}
 
 
-def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+def lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
     out = np.empty_like(a)
     np.multiply(a, 1.0 - w, out=out)
     out += b * w

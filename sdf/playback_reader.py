@@ -23,8 +23,8 @@ import numpy as np
 
 from .errors import AlembicError
 from . import alembic_schemas as abc_schemas
-from .frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, _lerp, _reason
-from .topology import Topology, _check_polygons, draw_topology, gather_draw, line_segments
+from .frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, lerp, exception_reason
+from .topology import Topology, check_polygons, draw_topology, gather_draw, line_segments
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
@@ -182,7 +182,7 @@ class PlaybackReader:
             raise
         except (IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
             raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data "
-                               f"({_reason(exc)})", self.path) from None
+                               f"({exception_reason(exc)})", self.path) from None
 
     def _read(self, o: IndexedObject, frame, fps, interpolation, allocator, layout) -> FrameData:
         time = frame / fps
@@ -198,10 +198,10 @@ class PlaybackReader:
             if w > 0.0:
                 other = self._mesh(o, hi, None, layout)
                 if other.topology is data.topology and len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None and \
                             data.normals.shape == other.normals.shape:
-                        data.normals = _lerp(data.normals, other.normals, w)
+                        data.normals = lerp(data.normals, other.normals, w)
                     data.shared = ()
         elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo, allocator)
@@ -210,7 +210,7 @@ class PlaybackReader:
             if w > 0.0:
                 other = self._points(o, hi, None)
                 if len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     data.shared = tuple(s for s in data.shared if s[0] != "P")
         data.frame, data.world = frame, world
         return data
@@ -301,7 +301,7 @@ class PlaybackReader:
         def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
             corners = self._array(o, "indices", index, np.int32)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uv = None
             if "uv" in o.index.arrays:
                 uv = (self._array(o, "uv", index, _F4, 2), self._indices(o, "uv.i", index), o.index.scopes["uv"])
@@ -325,7 +325,7 @@ class PlaybackReader:
         def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
             corners = self._array(o, "indices", index, np.int32)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uvs = None
             if "uv" in o.index.arrays:
                 vals = self._array(o, "uv", index, _F4, 2)

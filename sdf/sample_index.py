@@ -245,14 +245,14 @@ def warm_up() -> None:
 
 def _cache_path(identity: tuple) -> str | None:
     """Where the index of one version of a file is kept: the per-user private cache directory (see
-    :func:`sdf.schema._cache_dir`), keyed by the file's identity and this module's code."""
+    :func:`sdf.schema.cache_dir`), keyed by the file's identity and this module's code."""
     import hashlib
 
-    from .schema import _cache_dir
+    from .schema import cache_dir
 
     if os.environ.get("SDF_NO_INDEX_CACHE"):
         return None
-    base = _cache_dir()
+    base = cache_dir()
     if base is None:
         return None
     key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
