@@ -45,6 +45,7 @@ import sdf  # noqa: E402
 from sdf.alembic_io import select  # noqa: E402
 from sdf.cache.frame_cache import FrameCache  # noqa: E402
 from sdf.cache.playback import UploadBuffer, play, playable_items  # noqa: E402
+from sdf.frames import PLAYER_LAYOUT  # noqa: E402
 
 
 def raw_pass(items, frames, fps, buffer: UploadBuffer, topology_every_frame: bool = True) -> float:
@@ -145,22 +146,22 @@ def main() -> None:
         assert res[1].hit_rate == 1.0, "second pass must be served from the cache"
         sources = []
         for frame in frames:
-            data = [cache.get(i.file, i.object, frame, shot.fps, layout="stored") for i in items]
+            data = [cache.get(i.file, i.object, frame, shot.fps, layout=PLAYER_LAYOUT) for i in items]
             sources.append([a for d in data for a in (d.positions, d.normals) if a is not None])
         runs["bound"].append(bound_pass(sources, buffer))
         stats = cache.snapshot()
         modes = sorted({cache.reader(i.file).mode for i in items})
         # What the goal allows: each distinct sample once, plus topology once, plus what is per frame alone.
         own = sum(d.own_nbytes for frame in frames for d in (cache.get(i.file, i.object, frame, shot.fps,
-                                                                       layout="stored") for i in items))
+                                                                       layout=PLAYER_LAYOUT) for i in items))
         distinct = {}
         for frame in frames:
             for i in items:
-                for _, digest, nbytes in cache.get(i.file, i.object, frame, shot.fps, layout="stored").shared:
+                for _, digest, nbytes in cache.get(i.file, i.object, frame, shot.fps, layout=PLAYER_LAYOUT).shared:
                     distinct[(i.file, digest)] = nbytes
         held, allowed = stats.bytes_held, sum(distinct.values()) + stats.topology_bytes + own
         every_frame = sum(d.nbytes for frame in frames for d in (cache.get(i.file, i.object, frame, shot.fps,
-                                                                             layout="stored") for i in items))
+                                                                             layout=PLAYER_LAYOUT) for i in items))
         del cache, sources
         gc.collect()
         os.environ["SDF_NO_INDEX_CACHE"] = "1"  # as on a file's very first open: the worker indexes it

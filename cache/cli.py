@@ -48,14 +48,15 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     Example:
       sdf play shots/sh010/sh010.sdf --department animation --passes 2 --cache-mb 2048
     """
+    from sdf.frame_range import shot_frames
     from sdf.validate import open_checked
 
     from .frame_cache import FrameCache
-    from .playback import parse_frames, play as run, playable_items
+    from .playback import play as run, playable_items
 
     shot = open_checked(shot_path, department, config=config, allow_outside_root=allow_outside_root)
     cache = FrameCache(_budget(cache_mb))
-    frames = parse_frames(frame_spec, shot)
+    frames = shot_frames(frame_spec, shot)
     items, problems = playable_items(shot, cache)
     for p in problems:
         click.echo(f"warning: {p}", err=True)
@@ -125,10 +126,11 @@ def stats(shot_path, department, frame_spec, cache_mb, fresh, as_json):
       sdf play shots/sh010/sh010.sdf && sdf cache stats shots/sh010/sh010.sdf
       sdf cache stats shots/sh010/sh010.sdf --fresh --frames 1001-1024 --json
     """
+    from sdf.frame_range import shot_frames
     from sdf.validate import open_checked
 
     from .frame_cache import CacheStats, FrameCache
-    from .playback import parse_frames, play as run, playable_items
+    from .playback import play as run, playable_items
 
     shot = open_checked(shot_path, department)
     record = None if fresh or frame_spec or cache_mb is not None else play_record.load(shot.file)
@@ -144,7 +146,7 @@ def stats(shot_path, department, frame_spec, cache_mb, fresh, as_json):
                    f"{record['frames'][1]}, {len(source['passes'])} passes)")
     else:
         cache_obj = FrameCache(_budget(cache_mb))
-        frames = parse_frames(frame_spec, shot)
+        frames = shot_frames(frame_spec, shot)
         items, problems = playable_items(shot, cache_obj)
         run(shot, cache_obj, frames, passes=1, prefetch=False, items=items)
         s = cache_obj.snapshot()

@@ -44,7 +44,7 @@ import lru
 
 from sdf import alembic_io
 from sdf.errors import SdfError
-from sdf.frames import FrameData
+from sdf.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
 from sdf.playback_reader import PlaybackReader
 
 from .arena import Arena
@@ -108,7 +108,7 @@ def _freeze(data: FrameData) -> FrameData:
 
 
 def frame_key(identity: tuple, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-              layout: str = "draw") -> tuple:
+              layout: FrameLayout | str = DEFAULT_LAYOUT) -> tuple:
     """What one cached frame is keyed by: the file's identity (so a rewritten file misses), the object,
     the frame and how it was read. The cache and its prefetcher must spell it the same way."""
     return (identity, object_path, float(frame), float(fps), interpolation, layout)
@@ -242,19 +242,19 @@ class FrameCache:
 
     # -- get -----------------------------------------------------------------------------------
     def key(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-            layout: str = "draw"):
+            layout: FrameLayout | str = DEFAULT_LAYOUT):
         return frame_key(self.reader(path).identity, object_path, frame, fps, interpolation, layout)
 
     def contains(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-                 layout: str = "draw") -> bool:
+                 layout: FrameLayout | str = DEFAULT_LAYOUT) -> bool:
         key = self.key(path, object_path, frame, fps, interpolation, layout)  # never under the lock: may open
         with self._lock:
             return self._lru.has_key(key)
 
     def get(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-            *, count: bool = True, layout: str = "draw") -> FrameData:
-        """One frame through the cache; ``layout`` as :meth:`sdf.frames.AlembicReader.read` (a DCC asks for
-        "points", the viewer draws "draw")."""
+            *, count: bool = True, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
+        """One frame through the cache; ``layout`` as :meth:`sdf.frames.AlembicReader.read` (a Blender or
+        Houdini session asks for POINTS, a player for STORED)."""
         reader = self.reader(path)
         key = frame_key(reader.identity, object_path, frame, fps, interpolation, layout)
         while True:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.frames import FrameData
+from sdf.frames import PLAYER_LAYOUT, FrameData, FrameLayout
 from sdf.shot import Shot
 
 from .frame_cache import FrameCache
@@ -106,31 +106,14 @@ class PassResult:
                 "median_frame_ms": 1000 * float(np.median(self.frame_seconds)) if self.frame_seconds else 0.0}
 
 
-def parse_frames(spec: str | None, shot: Shot) -> list[int]:
-    """'A-B' (inclusive), 'A' or None for the shot's range; refuses frames outside the shot."""
-    start, end = shot.frame_range.start, shot.frame_range.end
-    if spec:
-        try:
-            parts = spec.split("-", 1) if not spec.startswith("-") else [spec]
-            a = int(parts[0])
-            b = int(parts[1]) if len(parts) > 1 else a
-        except ValueError:
-            raise SdfError(f"--frames expects A-B, got '{spec}'") from None
-        if b < a:
-            raise SdfError(f"--frames {spec}: end is before start")
-        if a < start or b > end:
-            raise SdfError(f"--frames {spec} is outside the shot's range {start}-{end}", shot.file, "frame_range")
-        start, end = a, b
-    return list(range(start, end + 1))
-
-
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
          interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,
-         layout: str = "stored", problems: list[str] | None = None) -> list[PassResult]:
+         layout: FrameLayout | str = PLAYER_LAYOUT,
+         problems: list[str] | None = None) -> list[PassResult]:
     """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
 
-    Frames are asked for as stored (``layout="stored"``): the cache holds each distinct sample
+    Frames are asked for as a player does, as stored (:data:`sdf.frames.PLAYER_LAYOUT`): the cache holds each distinct sample
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
     vertices is the GPU's (see :mod:`sdf.viewer.render`).
 

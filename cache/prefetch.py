@@ -12,13 +12,16 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from sdf.frames import DEFAULT_LAYOUT, FrameLayout
+
 from .frame_cache import FrameCache, frame_key
 
 
 class Prefetcher:
-    def __init__(self, cache: FrameCache, workers: int = 2, ahead: int = 24, layout: str = "stored"):
+    def __init__(self, cache: FrameCache, workers: int = 2, ahead: int = 24,
+                 layout: FrameLayout | str = DEFAULT_LAYOUT):
         self.cache = cache
-        self.layout = layout  # as the player asks for frames: the keys must match
+        self.layout = layout  # as the player asks for frames (a player: PLAYER_LAYOUT): the keys must match
         self.ahead = ahead
         self._queue: deque = deque()
         self._cond = threading.Condition()

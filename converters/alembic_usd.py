@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sdf import alembic_io
+from sdf import alembic_schemas as abc_schemas
 
 from . import alembic_usd_lights as lights
 from . import alembic_usd_shading as shading
@@ -33,8 +34,6 @@ from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_m
 if TYPE_CHECKING:
     from pxr import Gf
 
-SUPPORTED = ("AbcGeom_Xform", "AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points",
-             "AbcGeom_Camera")
 _SCOPE = {"kVertexScope": "vertex", "kVaryingScope": "varying", "kFacevaryingScope": "faceVarying",
           "kUniformScope": "uniform", "kConstantScope": "constant"}
 _SUBD_SCHEME = {"catmull-clark": "catmullClark", "catmullclark": "catmullClark", "loop": "loop",
@@ -193,7 +192,7 @@ def _scope(param) -> str:
     return _SCOPE.get(str(param.getScope()).rsplit(".", 1)[-1], "vertex")
 
 
-class _Writer:
+class StageWriter:
     def __init__(self, stage, fps: float, mpu: float, options: ConvertOptions):
         self.stage = stage
         self.fps = fps
@@ -239,37 +238,36 @@ class _Writer:
 
         schema_name = alembic_io.object_schema(obj)
         wrap = Abc.WrapExistingFlag.kWrapExisting
-        if schema_name == "AbcGeom_Xform":
+        if schema_name == abc_schemas.XFORM:
             prim = UsdGeom.Xform.Define(self.stage, path)
             self.xform(AbcGeom.IXform(obj, wrap).getSchema(), prim)
-        elif schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
-            cls = AbcGeom.IPolyMesh if schema_name == "AbcGeom_PolyMesh" else AbcGeom.ISubD
+        elif schema_name in abc_schemas.MESHES:
+            cls = abc_schemas.reader_class(schema_name)
             self.mesh(cls(obj, wrap).getSchema(), UsdGeom.Mesh.Define(self.stage, path), schema_name)
-        elif schema_name == "AbcGeom_Curve":
+        elif schema_name == abc_schemas.CURVES:
             self.curves(AbcGeom.ICurves(obj, wrap).getSchema(), UsdGeom.BasisCurves.Define(self.stage, path))
-        elif schema_name == "AbcGeom_Points":
+        elif schema_name == abc_schemas.POINTS:
             self.points(AbcGeom.IPoints(obj, wrap).getSchema(), UsdGeom.Points.Define(self.stage, path))
-        elif schema_name == "AbcGeom_Camera":
+        elif schema_name == abc_schemas.CAMERA:
             self.camera(AbcGeom.ICamera(obj, wrap).getSchema(), UsdGeom.Camera.Define(self.stage, path))
-        elif schema_name == "AbcGeom_FaceSet":
+        elif schema_name == abc_schemas.FACESET:
             return  # written with its mesh
-        elif schema_name == "AbcGeom_NuPatch":
+        elif schema_name == abc_schemas.NUPATCH:
             shading.nupatch(self, AbcGeom.INuPatch(obj, wrap).getSchema(), UsdGeom.NurbsPatch.Define(self.stage, path))
-        elif schema_name == "AbcGeom_Light":
+        elif schema_name == abc_schemas.LIGHT:
             lights.light(self, obj, path)
-        elif schema_name == "AbcMaterial_Material":
+        elif schema_name == abc_schemas.MATERIAL:
             shading.material(self, obj, path)
         else:
             self.options.warn(f"skipped {obj.getFullName()}: unsupported Alembic schema "
                               f"'{schema_name or 'untyped'}' (children kept under an Xform)")
             UsdGeom.Xform.Define(self.stage, path)
         self.visibility(obj, path)
-        if schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_NuPatch",
-                           "AbcGeom_Xform"):
+        if schema_name in abc_schemas.SOURCES:
             shading.bind(self, obj, self.stage.GetPrimAtPath(path))
         for i in range(obj.getNumChildren()):
             child = obj.getChild(i)
-            if alembic_io.object_schema(child) == "AbcGeom_FaceSet":
+            if alembic_io.object_schema(child) == abc_schemas.FACESET:
                 continue
             self.object(child, f"{path}/{usd_safe_name(child.getName())}")
 
@@ -306,7 +304,7 @@ class _Writer:
         from pxr import UsdGeom
 
         mesh.CreateOrientationAttr().Set(UsdGeom.Tokens.leftHanded)
-        subd = schema_name == "AbcGeom_SubD"
+        subd = schema_name == abc_schemas.SUBD
         points, counts, indices = mesh.CreatePointsAttr(), mesh.CreateFaceVertexCountsAttr(), \
             mesh.CreateFaceVertexIndicesAttr()
         extent = mesh.CreateExtentAttr()
@@ -536,7 +534,7 @@ class _Writer:
 
 
 def write_stage_from_alembic(src: str, usd_path: str, options: ConvertOptions, root_name: str | None = None,
-                             writer_class=_Writer) -> dict:
+                             writer_class=StageWriter) -> dict:
     """Translate ``src`` into a new stage saved at ``usd_path`` (no staging: the caller stages)."""
     from pxr import Sdf, Usd, UsdGeom
 

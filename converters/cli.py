@@ -7,19 +7,7 @@ import click
 
 from sdf.cli import CONTEXT, emit_json, progress_bar
 from sdf.errors import SdfError, display_path
-
-
-def _frames(spec):
-    if not spec:
-        return None
-    try:
-        a, _, b = spec.partition("-")
-        start, end = int(a), int(b or a)
-    except ValueError:
-        raise SdfError(f"--frames expects A-B, got '{spec}'") from None
-    if end < start:
-        raise SdfError(f"--frames {spec}: end is before start")
-    return start, end
+from sdf.frame_range import parse as parse_frames
 
 
 def _clip_frames(ctx, param, value):
@@ -106,7 +94,8 @@ def convert(src, dst, list_, frame_spec, fps, up_axis, meters_per_unit, flatten,
         bar.set_postfix_str(what)
         bar.refresh()
 
-    options = ConvertOptions(frames=_frames(frame_spec), fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
+    frames = parse_frames(frame_spec) if frame_spec else None
+    options = ConvertOptions(frames=frames, fps=fps, up_axis=up_axis, meters_per_unit=meters_per_unit,
                              flatten=flatten, force=force, department=department, progress=progress,
                              allow_empty=allow_empty, clip_frames=clip_frames, jobs=jobs, instances=instances,
                              every_frame=every_frame, purpose=purpose)

@@ -30,7 +30,7 @@ from sdf.alembic_write import (bool_array, color_array, double_array, float_arra
                                put, string_array, uint_array, v2f, v3f, write_archive)
 
 from .usd_alembic_lights import CameraLightMixin
-from .usd_alembic_shapes import (IMPLICIT, ImplicitMixin, InstancingMixin, _corner_reversal, _np,  # noqa: F401
+from .usd_alembic_shapes import (IMPLICIT, ImplicitMixin, InstancingMixin, as_array, corner_reversal,  # noqa: F401
                                  geom_param, normals_sample, tessellate)
 from .options import ConvertError, ConvertOptions, Staging, axis_matrix, units_matrix
 
@@ -102,7 +102,7 @@ def _bake_skinning(stage, options: ConvertOptions | None) -> None:
                      "those meshes are written at their rest points")
 
 
-class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
+class Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
     def __init__(self, stage, options: ConvertOptions):
         from pxr import UsdGeom
 
@@ -324,12 +324,12 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
         attrs = [mesh.GetPointsAttr(), mesh.GetFaceVertexCountsAttr(), mesh.GetFaceVertexIndicesAttr()]
         times = self.times_for(*attrs, normals_attr)
         for tc in times:
-            points = _np(mesh.GetPointsAttr().Get(tc), np.float32)
-            counts = _np(mesh.GetFaceVertexCountsAttr().Get(tc), np.int32)
-            indices = _np(mesh.GetFaceVertexIndicesAttr().Get(tc), np.int32)
+            points = as_array(mesh.GetPointsAttr().Get(tc), np.float32)
+            counts = as_array(mesh.GetFaceVertexCountsAttr().Get(tc), np.int32)
+            indices = as_array(mesh.GetFaceVertexIndicesAttr().Get(tc), np.int32)
             if points is None or counts is None or indices is None:
                 continue
-            order = np.arange(len(indices)) if left else _corner_reversal(counts)
+            order = np.arange(len(indices)) if left else corner_reversal(counts)
             if subd:
                 sample = AbcGeom.OSubDSchemaSample(v3f(points), int_array(indices[order]), int_array(counts))
                 sample.setSubdivisionScheme({"catmullClark": "catmull-clark", "loop": "loop",
@@ -358,13 +358,13 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
             put(schema, sample)
         self.arb_params(prim, schema, times, order_of=lambda tc: (
             np.arange(len(mesh.GetFaceVertexIndicesAttr().Get(tc) or [])) if left else
-            _corner_reversal(np.asarray(mesh.GetFaceVertexCountsAttr().Get(tc) or [], np.int32))),
+            corner_reversal(np.asarray(mesh.GetFaceVertexCountsAttr().Get(tc) or [], np.int32))),
             skip={st.GetPrimvarName() if st else "st"})
         if not subd:
             for subset in UsdGeom.Subset.GetAllGeomSubsets(mesh):
                 if subset.GetElementTypeAttr().Get() != UsdGeom.Tokens.face:
                     continue
-                faces = _np(subset.GetIndicesAttr().Get(), np.int32)
+                faces = as_array(subset.GetIndicesAttr().Get(), np.int32)
                 if faces is not None:
                     fs = schema.createFaceSet(subset.GetPrim().GetName())
                     put(fs.getSchema(), AbcGeom.OFaceSetSchemaSample(int_array(faces)))
@@ -430,8 +430,8 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
         basis = {"bezier": AbcGeom.BasisType.kBezierBasis, "catmullRom": AbcGeom.BasisType.kCatmullromBasis}.get(
             c.GetBasisAttr().Get(), AbcGeom.BasisType.kBsplineBasis)
         for tc in self.times_for(c.GetPointsAttr(), c.GetCurveVertexCountsAttr(), c.GetWidthsAttr()):
-            points = _np(c.GetPointsAttr().Get(tc), np.float32)
-            counts = _np(c.GetCurveVertexCountsAttr().Get(tc), np.int32)
+            points = as_array(c.GetPointsAttr().Get(tc), np.float32)
+            counts = as_array(c.GetCurveVertexCountsAttr().Get(tc), np.int32)
             if points is None or counts is None:
                 continue
             widths = c.GetWidthsAttr().Get(tc)
@@ -451,7 +451,7 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
         p = UsdGeom.Points(prim)
         schema = AbcGeom.OPoints(oxf, prim.GetName() + "Shape", self.ts).getSchema()
         for tc in self.times_for(p.GetPointsAttr(), p.GetIdsAttr(), p.GetVelocitiesAttr(), p.GetWidthsAttr()):
-            pts = _np(p.GetPointsAttr().Get(tc), np.float32)
+            pts = as_array(p.GetPointsAttr().Get(tc), np.float32)
             if pts is None:
                 continue
             vel = p.GetVelocitiesAttr().Get(tc)
@@ -471,7 +471,7 @@ class _Converter(InstancingMixin, ImplicitMixin, CameraLightMixin):
 
 def usd_to_alembic(src: str, dst: str, options: ConvertOptions) -> dict:
     stage = open_stage(src, options)
-    conv = _Converter(stage, options)
+    conv = Converter(stage, options)
     with Staging(dst, options.force) as staging:
         staging.check_targets([dst])
         target = staging.path(dst)

@@ -15,7 +15,7 @@ from sdf.alembic_write import float_array, int_array, m44d, put, uint_array, v2f
 IMPLICIT = ("Cube", "Sphere", "Cylinder", "Cone", "Capsule")
 
 
-def _corner_reversal(counts: np.ndarray) -> np.ndarray:
+def corner_reversal(counts: np.ndarray) -> np.ndarray:
     counts = np.asarray(counts, np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
     face = np.repeat(np.arange(len(counts)), counts)
@@ -23,7 +23,7 @@ def _corner_reversal(counts: np.ndarray) -> np.ndarray:
     return np.where(k == 0, starts[face], starts[face] + counts[face] - k)
 
 
-def _np(value, dtype=None):
+def as_array(value, dtype=None):
     if value is None:
         return None
     a = np.asarray(value)
@@ -109,17 +109,17 @@ class InstancingMixin:
         scale = AbcGeom.OV3fGeomParam(arb, "scale", False, GS.kVaryingScope, 1, self.ts)
         index = AbcGeom.OInt32GeomParam(arb, "protoIndex", False, GS.kVaryingScope, 1, self.ts)
         for tc in self.times_for(*attrs):
-            positions = _np(pi.GetPositionsAttr().Get(tc), np.float32)
+            positions = as_array(pi.GetPositionsAttr().Get(tc), np.float32)
             positions = np.zeros((0, 3), np.float32) if positions is None else positions.reshape(-1, 3)
             n = len(positions)
-            ids = _np(pi.GetIdsAttr().Get(tc), np.int64)
+            ids = as_array(pi.GetIdsAttr().Get(tc), np.int64)
             ids = np.arange(n, dtype=np.int64) if ids is None or len(ids) != n else ids
             quats = pi.GetOrientationsAttr().Get(tc)
             q = np.array([[x.GetReal(), *x.GetImaginary()] for x in quats], np.float32) \
                 if quats is not None and len(quats) == n else np.tile(np.array([1, 0, 0, 0], np.float32), (n, 1))
-            scales = _np(pi.GetScalesAttr().Get(tc), np.float32)
+            scales = as_array(pi.GetScalesAttr().Get(tc), np.float32)
             scales = scales.reshape(-1, 3) if scales is not None and len(scales) == n else np.ones((n, 3), np.float32)
-            protos = _np(pi.GetProtoIndicesAttr().Get(tc), np.int32)
+            protos = as_array(pi.GetProtoIndicesAttr().Get(tc), np.int32)
             protos = protos if protos is not None and len(protos) == n else np.zeros(n, np.int32)
             sample = AbcGeom.OPointsSchemaSample(v3f(positions))
             sample.setIds(int_array(ids.astype(np.int32)))  # stored as uint64; the binding takes int32 arrays
@@ -155,7 +155,7 @@ class ImplicitMixin:
                 return default if v is None else v
             points, counts, indices = tessellate(type_name, float(get("size", 2.0)), float(get("radius", 1.0)),
                                                  float(get("height", 2.0)), str(get("axis", "Z")))
-            order = _corner_reversal(counts)  # tessellated counter-clockwise; Alembic is clockwise
+            order = corner_reversal(counts)  # tessellated counter-clockwise; Alembic is clockwise
             put(schema, AbcGeom.OPolyMeshSchemaSample(v3f(points), int_array(indices[order]), int_array(counts)))
 
 

@@ -40,7 +40,7 @@ import os
 from sdf import alembic_io
 from sdf.errors import AlembicError
 
-from .alembic_usd import (_Writer, alembic_to_one_layer, archive_fps, archive_units, snap_code,
+from .alembic_usd import (StageWriter, alembic_to_one_layer, archive_fps, archive_units, snap_code,
                           write_stage_from_alembic)
 from .options import ConvertOptions, Staging, usd_safe_name
 
@@ -107,7 +107,7 @@ def chunk_starts(codes: list[float], per_clip: int) -> list[float]:
     return sorted({first + per_clip * math.floor((c - first) / per_clip) for c in codes})
 
 
-class _ChunkWriter(_Writer):
+class _ChunkWriter(StageWriter):
     """Writes the samples of one chunk ``[lo, hi)`` (``hi`` None: no end) and those that bracket it."""
 
     window: tuple[float, float | None] = (-math.inf, None)

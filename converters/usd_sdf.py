@@ -88,9 +88,9 @@ class _Reader:
             # Every purpose: the model tree below names every gprim's shape in the archive.
             sub = ConvertOptions(frames=self.options.frames, fps=self.fps, up_axis="Y", force=True, purpose="all")
             tmp_abc = staging.path(abc_final)
-            from .usd_alembic import _Converter
+            from .usd_alembic import Converter
             from sdf.alembic_write import write_archive
-            conv = _Converter(self.stage, sub)
+            conv = Converter(self.stage, sub)
             write_archive(tmp_abc, conv.run, description=f"converted from {os.path.basename(self.src)}")
             self.options.warnings.extend(sub.warnings)
         children = []

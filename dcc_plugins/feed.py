@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from sdf.errors import SdfError
-from sdf.frames import FrameData
+from sdf.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
 from sdf.shot import open_shot
 
 _lock = threading.Lock()
@@ -62,7 +62,7 @@ def forget(shot_file: str | None = None) -> None:
 
 
 def frame(shot_file: str, department: str, element_path: str, frame_number: float,
-          layout: str = "draw") -> FrameData:
+          layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
     """One element at one frame, through the shared cache."""
     path, obj, fps = resolve(shot_file, department, element_path)
     return frame_cache().get(path, obj, frame_number, fps, layout=layout)

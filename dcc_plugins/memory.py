@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from sdf.frames import FrameData
+from sdf.frames import FrameData, FrameLayout
 
 from .host import BakedFrame, HostAdapter, ProxyState
 from .plan import GeometryItem, SceneSettings
@@ -36,7 +36,7 @@ def read_alembic_mesh(path: str, object_path: str, frame: float, fps: float):
     the process-wide frame cache's reader: the Alembic library never runs in the host's process."""
     from .feed import frame_cache
 
-    return mesh_arrays(frame_cache().reader(path).read(object_path, frame, fps, layout="points"))
+    return mesh_arrays(frame_cache().reader(path).read(object_path, frame, fps, layout=FrameLayout.POINTS))
 
 
 class MemoryHost(HostAdapter):
@@ -104,7 +104,7 @@ class MemoryHost(HostAdapter):
 
         reader = AlembicReader(item.file)
         for f in frames:
-            data = reader.read(item.object, f, fps, layout="points")
+            data = reader.read(item.object, f, fps, layout=FrameLayout.POINTS)
             pos, counts, idx = mesh_arrays(data)
             world = data.world  # the object's own Alembic transforms
             pos = (pos @ world[:3, :3] + world[3, :3]).astype(np.float32)

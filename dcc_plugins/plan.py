@@ -17,13 +17,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sdf import jsonio
+from sdf.alembic_schemas import DRAWS_AS
 from sdf.errors import SdfError
 from sdf.shot import KINDS, Shot
 
 from . import records as rec
 
-_GEOMETRY_KINDS = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves",
-                   "AbcGeom_Points": "points"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def _geometry(shot: Shot, cache) -> tuple[list[GeometryItem], list[str]]:
             path = shot.geometry_path(node)
             reader = _reader(cache, path)
             obj = reader.object(geo.object)
-            kind = _GEOMETRY_KINDS.get(obj.schema_name)
+            kind = DRAWS_AS.get(obj.schema_name)
             if kind is None:
                 raise SdfError(f"object '{geo.object}' is not geometry ({obj.schema_name})", path)
             animated = reader.is_animated(geo.object)

@@ -24,6 +24,7 @@ import os
 import re
 
 from sdf.errors import SdfError
+from sdf.frame_range import shot_frames
 from sdf.shot import Shot, open_shot
 
 STATES = ("beauty", "matte", "catcher", "indirect")
@@ -71,23 +72,6 @@ def aov_recipe(aov) -> tuple[dict | None, str | None]:
 def lightgroup_name(group: str) -> str:
     """A light group's name as Cycles accepts it (letters, digits and underscores)."""
     return re.sub(r"[^A-Za-z0-9_]", "_", group.strip("/").rsplit("/", 1)[-1]) or "group"
-
-
-def parse_frames(text: str | None, shot: Shot) -> tuple[int, int]:
-    """``A-B`` (or ``A``) inside the shot's range; none given is the whole range."""
-    lo, hi = shot.frame_range.start, shot.frame_range.end
-    if not text:
-        return lo, hi
-    m = re.fullmatch(r"\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*)?", str(text))
-    if not m:
-        raise SdfError(f"--frames: {text!r} is not A-B (for example {lo}-{min(hi, lo + 3)})", shot.file)
-    a = int(m.group(1))
-    b = int(m.group(2)) if m.group(2) is not None else a
-    if a > b:
-        raise SdfError(f"--frames: {a}-{b} runs backwards", shot.file)
-    if a < lo or b > hi:
-        raise SdfError(f"--frames: {a}-{b} is outside the shot's frame range {lo}-{hi}", shot.file, "frame_range")
-    return a, b
 
 
 def _ancestors(path: str) -> list[str]:
@@ -235,7 +219,8 @@ def plan_render(shot_file: str, layers: list[str] | None, frames: str | None, *,
         raise SdfError(f"--samples: {samples} is not a positive number of samples", shot_file)
     if resolution is not None and (len(resolution) != 2 or min(resolution) < 1):
         raise SdfError(f"--resolution: {resolution} is not WxH", shot_file)
-    a, b = parse_frames(frames, shot)
+    span = shot_frames(frames, shot)
+    a, b = span[0], span[-1]
     out_dir = os.path.abspath(out) if out else os.path.dirname(shot_file)
     return {"shot": shot_file, "name": shot.name, "department": department, "config": config,
             "frames": [a, b], "samples": int(samples or 64), "denoise": bool(denoise), "threads": int(threads),

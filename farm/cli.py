@@ -9,6 +9,7 @@ import click
 
 from sdf.errors import SdfError
 
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
@@ -214,13 +215,9 @@ def task(step, shot, out, frames, command, name, label, layer, resolution, sampl
     """
     from .steps import run as run_step
 
-    span = None
-    if frames:
-        try:
-            a, b = (int(x) for x in frames.split("-", 1))
-        except ValueError:
-            raise SdfError(f"--frames is A-B, got '{frames}'") from None
-        span = (a, b)
+    from sdf.frame_range import parse as parse_frames
+
+    span = parse_frames(frames) if frames else None
     options = _render_options(resolution, samples, denoise, threads) if step == "render" else ()
     result = run_step(step, shot, os.path.abspath(out), span, command, name, label, layer, options)
     click.echo(f"{step} {os.path.basename(shot)}: {len(result['outputs'])} output(s) in {result['seconds']:.1f} s")

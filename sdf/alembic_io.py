@@ -53,7 +53,7 @@ def sniff(path: str) -> str:
     return "unknown"
 
 
-def _check_ogawa_complete(path: str) -> None:
+def check_ogawa_complete(path: str) -> None:
     """An Ogawa file stores the offset of its root group at bytes 8..16; a truncated file's points past the end."""
     with _open_regular(path) as fh:
         _check_header(fh.read(16), os.fstat(fh.fileno()).st_size, path)
@@ -85,7 +85,7 @@ MAX_OGAWA_NODES = 50_000_000
 
 
 def check_ogawa_structure(path: str) -> None:
-    """Check the header as :func:`_check_ogawa_complete` does, then walk the group tree and check
+    """Check the header as :func:`check_ogawa_complete` does, then walk the group tree and check
     every offset and size against the file.
 
     alembic3d trusts these numbers: a corrupted size makes it allocate without bound (the

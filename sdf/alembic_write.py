@@ -117,7 +117,7 @@ def write_archive(path: str, body, *, application: str = "sdf", description: str
     """
     from alembic3d import Abc
 
-    from .alembic_io import _check_ogawa_complete
+    from .alembic_io import check_ogawa_complete
     from .errors import AlembicError
 
     directory = os.path.dirname(os.path.abspath(path))
@@ -132,7 +132,7 @@ def write_archive(path: str, body, *, application: str = "sdf", description: str
         _alive.arrays = []
         gc.collect()  # objects in reference cycles keep the archive open
         try:
-            _check_ogawa_complete(tmp)
+            check_ogawa_complete(tmp)
         except AlembicError:
             raise RuntimeError(f"{path}: the archive is still referenced after writing (an object outlived "
                                "the body function), so it was not finished; nothing was written") from None

@@ -29,17 +29,49 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
 from . import alembic_io
+from . import alembic_schemas as abc_schemas
 from .errors import AlembicError
-from .topology import (MAX_ELEMENTS, Topology, _check_polygons, _fan, _is_identity, _placed, _PlacedArray,  # noqa: F401
-                       _topology_key, _unique_rows, draw_topology, gather_draw, line_segments)
+from .topology import (MAX_ELEMENTS, Topology, check_polygons, draw_topology, gather_draw,  # noqa: F401
+                       line_segments, placed, topology_key)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
-LAYOUTS = ("draw", "points", "stored")
-GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
+
+
+class FrameLayout(str, Enum):
+    """How a frame's mesh arrays are laid out; every reader, the cache, its prefetcher and the DCC feed
+    take one. A ``str`` enum: ``"draw"`` and ``FrameLayout.DRAW`` are the same argument, the same
+    cache key (equal, with the same hash) and print the same.
+
+    - ``DRAW``: triangles with seams split, positions and normals gathered per draw vertex:
+      GPU-ready as they are (Maya's Viewport 2.0 proxies). The default, :data:`DEFAULT_LAYOUT`.
+    - ``POINTS``: Alembic's own points and polygons, for hosts whose meshes are points plus
+      polygons (Blender, Houdini): no gather, no triangulation, no seam split.
+    - ``STORED``: positions and normals as the file stores them (equal samples shared, zero-copy
+      when mapped) with the draw topology that says how to gather them: what a player reads
+      (:data:`PLAYER_LAYOUT`), the gather being the GPU's.
+    """
+
+    DRAW = "draw"
+    POINTS = "points"
+    STORED = "stored"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+#: The layout of every ``layout`` argument left out: the readers, the frame cache, the prefetcher,
+#: the DCC feed and a host that does not choose.
+DEFAULT_LAYOUT = FrameLayout.DRAW
+#: What a player reads (the viewer, ``sdf play``): samples shared between frames, gathered on the GPU.
+#: It asks for it by name, its prefetcher too, so the two spell the same cache keys.
+PLAYER_LAYOUT = FrameLayout.STORED
+LAYOUTS = tuple(FrameLayout)
 
 
 @dataclass
@@ -95,23 +127,21 @@ class _Object:
     """What the reader knows about one Alembic object: its typed schema, samples and topology cache."""
 
     def __init__(self, archive_path: str, obj):
-        from alembic3d import Abc, AbcGeom
+        from alembic3d import Abc
 
         self.path = obj.getFullName()
         self.obj = obj
         self.schema_name = alembic_io.object_schema(obj)
         wrap = Abc.WrapExistingFlag.kWrapExisting
-        typed = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD,
-                 "AbcGeom_Curve": AbcGeom.ICurves, "AbcGeom_Points": AbcGeom.IPoints,
-                 "AbcGeom_Xform": AbcGeom.IXform, "AbcGeom_Camera": AbcGeom.ICamera}.get(self.schema_name)
+        typed = abc_schemas.reader_class(self.schema_name) if self.schema_name in abc_schemas.FRAME_READER else None
         if typed is None:
             raise AlembicError(f"object '{self.path}' is {self.schema_name or 'untyped'}; the reader handles "
-                               "PolyMesh, SubD, Curves, Points, Xform and Camera", archive_path)
+                               f"{abc_schemas.labels(abc_schemas.FRAME_READER)}", archive_path)
         self.schema = typed(obj, wrap).getSchema()
         self.num_samples = self.schema.getNumSamples()
         self.time_sampling = self.schema.getTimeSampling()
         self.variance = None
-        if self.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+        if self.schema_name in abc_schemas.MESHES:
             self.variance = str(self.schema.getTopologyVariance()).rsplit(".", 1)[-1]
         self.topologies: dict = {}
         self.lock = threading.Lock()
@@ -121,9 +151,9 @@ class _Object:
         from alembic3d import Abc, AbcGeom
 
         chain = []
-        node = self.obj if self.schema_name == "AbcGeom_Xform" else self.obj.getParent()
+        node = self.obj if self.schema_name == abc_schemas.XFORM else self.obj.getParent()
         while node is not None and node.valid() and node.getFullName() != "/":
-            if alembic_io.object_schema(node) == "AbcGeom_Xform":
+            if alembic_io.object_schema(node) == abc_schemas.XFORM:
                 chain.append(AbcGeom.IXform(node, Abc.WrapExistingFlag.kWrapExisting).getSchema())
             node = node.getParent()
         return chain
@@ -180,7 +210,7 @@ def _expanded(param, index: int) -> np.ndarray | None:
     return _np(param.getExpandedValue(sel).getVals(), np.float32)
 
 
-def _reason(exc: BaseException) -> str:
+def exception_reason(exc: BaseException) -> str:
     """The first line of a library exception, or its type when it carries no message."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -206,14 +236,14 @@ class AlembicReader:
                 except AlembicError:
                     raise
                 except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError) as exc:
-                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({_reason(exc)})",
+                    raise AlembicError(f"object '{object_path}': corrupt or unreadable header ({exception_reason(exc)})",
                                        self.path) from None
                 self._objects[object_path] = o
             return o
 
     def objects(self) -> list[str]:
         return [p for p, o in alembic_io.walk_objects(self.archive)
-                if alembic_io.object_schema(o) in GEOMETRY + ("AbcGeom_Xform", "AbcGeom_Camera")]
+                if alembic_io.object_schema(o) in abc_schemas.FRAME_READER]
 
     def num_samples(self, object_path: str) -> int:
         return self.object(object_path).num_samples
@@ -232,7 +262,7 @@ class AlembicReader:
         """The object's stored bounds (min, max in its own space) at ``frame``, without reading its points;
         None when the archive stores none (some writers do not) or the box is empty."""
         o = self.object(object_path)
-        if o.schema_name not in GEOMETRY or o.num_samples == 0:
+        if o.schema_name not in abc_schemas.GEOMETRY or o.num_samples == 0:
             return None
         try:
             prop = o.schema.getSelfBoundsProperty()
@@ -252,7 +282,7 @@ class AlembicReader:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-             allocator=None, layout: str = "draw") -> FrameData:
+             allocator=None, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
         """One object at one frame. ``allocator`` (an object with ``copy(a)`` and ``take(a, index)``)
         places the per-frame arrays in memory of the caller's choosing, e.g. a cache's arena;
         without it they are numpy arrays (or views of what alembic3d read).
@@ -280,45 +310,46 @@ class AlembicReader:
             # The library's own errors, or data that broke an assumption the checks above did not
             # cover: one error naming the file and the object, never a raw exception.
             raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data "
-                               f"({_reason(exc)})",
+                               f"({exception_reason(exc)})",
                                self.path) from None
         if allocator is not None:
             # Arrays the reader did not already place (views of alembic3d's buffers) move now, so
             # alembic3d's transient memory is freed and reused for the next read.
             for name in ("positions", "normals", "widths", "ids", "velocities"):
                 a = getattr(data, name)
-                if a is not None and not getattr(a, "_placed", False) and a.size:
+                if a is not None and not getattr(a, "placed", False) and a.size:
                     setattr(data, name, allocator.copy(a))
         return data
 
-    def _read(self, object_path, frame, fps, interpolation, allocator, layout="draw") -> FrameData:
+    def _read(self, object_path, frame, fps, interpolation, allocator, layout=DEFAULT_LAYOUT) -> FrameData:
         o = self.object(object_path)
         time = frame / fps
         world = o.world_at(time)
-        if o.schema_name in ("AbcGeom_Xform", "AbcGeom_Camera"):
-            kind = "xform" if o.schema_name == "AbcGeom_Xform" else "camera"
+        if o.schema_name in (abc_schemas.XFORM, abc_schemas.CAMERA):
+            kind = "xform" if o.schema_name == abc_schemas.XFORM else "camera"
             return FrameData(o.path, frame, 0, kind, np.zeros((0, 3), np.float32), None, None, world)
         if o.num_samples == 0:  # some real archives have objects with no samples at all
-            return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
+            return FrameData(o.path, frame, 0, abc_schemas.DRAWS_AS[o.schema_name], np.zeros((0, 3), np.float32),
+                             None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
-        if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
-            mesh = self._mesh_points if layout == "points" else self._mesh
-            gather = layout == "draw"
+        if o.schema_name in abc_schemas.MESHES:
+            mesh = self._mesh_points if layout == FrameLayout.POINTS else self._mesh
+            gather = layout == FrameLayout.DRAW
             data = mesh(o, lo, allocator if w == 0.0 else None, gather)
             if w > 0.0:
                 other = mesh(o, hi, None, gather)
                 if other.topology is data.topology:
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None:
-                        data.normals = _lerp(data.normals, other.normals, w)
-        elif o.schema_name == "AbcGeom_Curve":
+                        data.normals = lerp(data.normals, other.normals, w)
+        elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo)
         else:
             data = self._points(o, lo)
             if w > 0.0:
                 other = self._points(o, hi)
                 if len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
         data.frame, data.world = frame, world
         return data
 
@@ -355,7 +386,7 @@ class AlembicReader:
             sel = alembic_io.select(o.schema, topo_index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(sel), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(sel), np.int32)
-            _check_polygons(counts, corners, len(positions), o.path, topo_index, self.path)
+            check_polygons(counts, corners, len(positions), o.path, topo_index, self.path)
             uvs = None
             uvp = o.schema.getUVsParam()
             vals = _expanded(uvp, min(topo_index, uvp.getNumSamples() - 1)) \
@@ -365,7 +396,7 @@ class AlembicReader:
                     uvs = vals
                 elif len(vals) == len(positions):
                     uvs = vals[corners]
-            key = "points:" + _topology_key(counts, corners)
+            key = "points:" + topology_key(counts, corners)
             topo = Topology(key, "polygons", corners, uvs, None, None, None, None, {}, len(positions),
                             len(positions), face_counts=counts).freeze()
             with o.lock:
@@ -377,7 +408,7 @@ class AlembicReader:
 
     @staticmethod
     def _normals_param(o: _Object):
-        if o.schema_name == "AbcGeom_PolyMesh":
+        if o.schema_name == abc_schemas.POLYMESH:
             p = o.schema.getNormalsParam()
             return p if p.valid() else None
         arb = o.schema.getArbGeomParams()  # SubD: normals travel as an arbitrary "N"
@@ -395,7 +426,7 @@ class AlembicReader:
             ss = alembic_io.select(o.schema, index)
             counts = _np(o.schema.getFaceCountsProperty().getValue(ss), np.int32)
             corners = _np(o.schema.getFaceIndicesProperty().getValue(ss), np.int32).astype(np.int64)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uv = None
             uvp = o.schema.getUVsParam()
             if uvp.valid() and uvp.getNumSamples():
@@ -414,13 +445,13 @@ class AlembicReader:
                     ind = _np(iv.getIndices()).astype(np.int64)
                 normals = (ind, _scope_name(nparam))
             scopes = np.frombuffer(f"{uv[2] if uv else ''}/{normals[1] if normals else ''}".encode(), np.uint8)
-            key = _topology_key(counts, corners, uv[1] if uv else None, normals[0] if normals else None, scopes)
+            key = topology_key(counts, corners, uv[1] if uv else None, normals[0] if normals else None, scopes)
             shared = next((t for t in o.topologies.values() if t.key == key), None)
             if shared is not None:
                 o.topologies[index] = shared
                 return shared
             face_sets = {}
-            for name in o.schema.getFaceSetNames() if o.schema_name == "AbcGeom_PolyMesh" else ():
+            for name in o.schema.getFaceSetNames() if o.schema_name == abc_schemas.POLYMESH else ():
                 fs = o.schema.getFaceSet(name).getSchema()
                 if fs.getNumSamples():
                     face_sets[name] = _np(fs.getValue(alembic_io.select(fs, min(index, fs.getNumSamples() - 1)))
@@ -438,7 +469,7 @@ class AlembicReader:
         if len(nverts) and (int(nverts.min()) < 0 or int(nverts.sum(dtype=np.int64)) != len(positions)):
             raise AlembicError(f"object '{o.path}' sample {index}: curve vertex counts add up to "
                                f"{int(nverts.sum(dtype=np.int64))}, but it has {len(positions)} points", self.path)
-        key = _topology_key(nverts)
+        key = topology_key(nverts)
         with o.lock:
             topo = next((t for t in o.topologies.values() if t.key == key), None)
             if topo is None:
@@ -471,7 +502,7 @@ class AlembicReader:
         """Lens and film back of a camera object at ``frame`` (millimetres), with its world matrix."""
 
         o = self.object(object_path)
-        if o.schema_name != "AbcGeom_Camera":
+        if o.schema_name != abc_schemas.CAMERA:
             raise AlembicError(f"object '{object_path}' is not a camera", self.path)
         time = frame / fps
         index = o.time_sampling.getNearIndex(time, o.num_samples) if o.num_samples > 1 else 0
@@ -482,10 +513,7 @@ class AlembicReader:
                 "world": o.world_at(time)}
 
 
-_KIND = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves", "AbcGeom_Points": "points"}
-
-
-def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+def lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
     out = np.empty_like(a)
     np.multiply(a, 1.0 - w, out=out)
     out += b * w

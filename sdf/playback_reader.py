@@ -22,13 +22,13 @@ import threading
 import numpy as np
 
 from .errors import AlembicError
-from .frames import GEOMETRY, INTERPOLATIONS, LAYOUTS, FrameData, _lerp, _reason
-from .topology import Topology, _check_polygons, draw_topology, gather_draw, line_segments
+from . import alembic_schemas as abc_schemas
+from .frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, lerp, exception_reason
+from .topology import Topology, check_polygons, draw_topology, gather_draw, line_segments
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
 _F4 = np.dtype(np.float32)
-_KIND = {"AbcGeom_PolyMesh": "mesh", "AbcGeom_SubD": "mesh", "AbcGeom_Curve": "curves", "AbcGeom_Points": "points"}
 _STATIC_TOPOLOGY = ("kConstantTopology", "kHomogenousTopology", "kHomogeneousTopology")
 #: Time comparisons allow this much (seconds), as the Alembic library does for sample times.
 EPSILON = 1e-9
@@ -143,13 +143,13 @@ class PlaybackReader:
         o = self._objects.get(object_path) or self._objects.get("/" + object_path.strip("/"))
         if o is None:
             raise AlembicError(f"no object '{object_path}' in {os.path.basename(self.path)}", self.path)
-        if o.schema_name not in GEOMETRY + ("AbcGeom_Xform",):
-            raise AlembicError(f"object '{o.path}' is {o.schema_name or 'untyped'}; playback draws PolyMesh, SubD, "
-                               "Curves, Points and Xform", self.path)
+        if o.schema_name not in abc_schemas.PLAYBACK:
+            raise AlembicError(f"object '{o.path}' is {o.schema_name or 'untyped'}; playback draws "
+                               f"{abc_schemas.labels(abc_schemas.PLAYBACK)}", self.path)
         return o
 
     def objects(self) -> list[str]:
-        return [p for p, o in self._objects.items() if o.schema_name in GEOMETRY + ("AbcGeom_Xform",)]
+        return [p for p, o in self._objects.items() if o.schema_name in abc_schemas.PLAYBACK]
 
     def num_samples(self, object_path: str) -> int:
         return self.object(object_path).num_samples
@@ -174,7 +174,7 @@ class PlaybackReader:
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
-             allocator=None, layout: str = "draw") -> FrameData:
+             allocator=None, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
         """As :meth:`sdf.frames.AlembicReader.read`. ``layout="stored"`` hands out positions and normals
         as the file stores them (shared between frames with equal samples, zero-copy when mapped)
         with the draw topology that says how to gather them (:func:`sdf.frames.gather_draw`)."""
@@ -189,34 +189,35 @@ class PlaybackReader:
             raise
         except (IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
             raise AlembicError(f"object '{object_path}' at frame {frame:g}: corrupt or unreadable data "
-                               f"({_reason(exc)})", self.path) from None
+                               f"({exception_reason(exc)})", self.path) from None
 
     def _read(self, o: IndexedObject, frame, fps, interpolation, allocator, layout) -> FrameData:
         time = frame / fps
         world = o.world_at(time)
-        if o.schema_name == "AbcGeom_Xform":
+        if o.schema_name == abc_schemas.XFORM:
             return FrameData(o.path, frame, 0, "xform", np.zeros((0, 3), np.float32), None, None, world)
         if o.num_samples == 0:
-            return FrameData(o.path, frame, 0, _KIND[o.schema_name], np.zeros((0, 3), np.float32), None, None, world)
+            return FrameData(o.path, frame, 0, abc_schemas.DRAWS_AS[o.schema_name], np.zeros((0, 3), np.float32),
+                             None, None, world)
         lo, hi, w = o.sample_for(time, interpolation)
-        if o.schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+        if o.schema_name in abc_schemas.MESHES:
             data = self._mesh(o, lo, allocator, layout)
             if w > 0.0:
                 other = self._mesh(o, hi, None, layout)
                 if other.topology is data.topology and len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     if data.normals is not None and other.normals is not None and \
                             data.normals.shape == other.normals.shape:
-                        data.normals = _lerp(data.normals, other.normals, w)
+                        data.normals = lerp(data.normals, other.normals, w)
                     data.shared = ()
-        elif o.schema_name == "AbcGeom_Curve":
+        elif o.schema_name == abc_schemas.CURVES:
             data = self._curves(o, lo, allocator)
         else:
             data = self._points(o, lo, allocator)
             if w > 0.0:
                 other = self._points(o, hi, None)
                 if len(other.positions) == len(data.positions):
-                    data.positions = _lerp(data.positions, other.positions, w)
+                    data.positions = lerp(data.positions, other.positions, w)
                     data.shared = tuple(s for s in data.shared if s[0] != "P")
         data.frame, data.world = frame, world
         return data
@@ -272,15 +273,15 @@ class PlaybackReader:
                 event.set()
 
     # -- meshes ------------------------------------------------------------------------------------
-    def _mesh(self, o: IndexedObject, index: int, allocator, layout: str) -> FrameData:
+    def _mesh(self, o: IndexedObject, index: int, allocator, layout: FrameLayout | str) -> FrameData:
         shared: list = []
         positions = self._array(o, "P", index, _F4, 3, allocator, shared)
         tindex = 0 if o.index.variance in _STATIC_TOPOLOGY else index
-        if layout == "points":
+        if layout == FrameLayout.POINTS:
             topology = self._polygons(o, tindex, len(positions))
             return FrameData(o.path, 0, index, "mesh", positions, None, topology, np.identity(4),
                              shared=tuple(shared))
-        topology = self._triangles(o, tindex, len(positions), per_corner=layout == "stored")
+        topology = self._triangles(o, tindex, len(positions), per_corner=layout == FrameLayout.STORED)
         if len(positions) != topology.source_point_count:
             raise AlembicError(f"object '{o.path}' sample {index}: {len(positions)} points, but its topology has "
                                f"{topology.source_point_count}", self.path)
@@ -291,7 +292,7 @@ class PlaybackReader:
                 normals = raw
             elif raw is not None:
                 shared.pop()
-        if layout == "draw":
+        if layout == FrameLayout.DRAW:
             positions, normals = gather_draw(positions, normals, topology, allocator)
             shared = []
         return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4), shared=tuple(shared))
@@ -307,7 +308,7 @@ class PlaybackReader:
         def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
             corners = self._array(o, "indices", index, np.int32)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uv = None
             if "uv" in o.index.arrays:
                 uv = (self._array(o, "uv", index, _F4, 2), self._indices(o, "uv.i", index), o.index.scopes["uv"])
@@ -331,7 +332,7 @@ class PlaybackReader:
         def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
             corners = self._array(o, "indices", index, np.int32)
-            _check_polygons(counts, corners, point_count, o.path, index, self.path)
+            check_polygons(counts, corners, point_count, o.path, index, self.path)
             uvs = None
             if "uv" in o.index.arrays:
                 vals = self._array(o, "uv", index, _F4, 2)

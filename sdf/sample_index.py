@@ -2,7 +2,8 @@
 
 The playback reader (:mod:`sdf.playback_reader`) never calls alembic3d itself: the library
 decodes some corrupted data without bounds checks and dies by SIGSEGV, and it maps the file,
-so a file truncated under it kills the process with SIGBUS. Instead a worker process asks
+so a file truncated under it kills the process with SIGBUS. Instead a worker process (the one
+protocol of every worker, :mod:`sdf.isolation`) asks
 the library, once per file, for the *index*: every object's schema and sample times, the
 digest of every array sample (positions, normals, face counts and indices, UVs, widths, ids,
 velocities, face sets), parents' matrices and stored bounds. Arrays are then read by digest
@@ -18,20 +19,18 @@ from __future__ import annotations
 import functools
 import os
 import pickle
-import signal
-import struct
-import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import alembic_schemas as abc_schemas
 from .errors import AlembicError, SdfError
+from .isolation import Worker, WorkerDied
 
 #: Address space a worker may use (``SDF_INDEX_MB``).
 DEFAULT_LIMIT_MB = 4096
-GEOMETRY = ("AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points")
 
 
 @dataclass
@@ -90,8 +89,7 @@ def _index_object(obj) -> ObjectIndex | None:
     from . import alembic_io
 
     schema_name = alembic_io.object_schema(obj)
-    typed = {"AbcGeom_PolyMesh": AbcGeom.IPolyMesh, "AbcGeom_SubD": AbcGeom.ISubD, "AbcGeom_Curve": AbcGeom.ICurves,
-             "AbcGeom_Points": AbcGeom.IPoints, "AbcGeom_Xform": AbcGeom.IXform}.get(schema_name)
+    typed = abc_schemas.reader_class(schema_name) if schema_name in abc_schemas.PLAYBACK else None
     if typed is None:
         return None
     wrap = Abc.WrapExistingFlag.kWrapExisting
@@ -99,9 +97,9 @@ def _index_object(obj) -> ObjectIndex | None:
     n = schema.getNumSamples()
     ts = schema.getTimeSampling()
     out = ObjectIndex(obj.getFullName(), schema_name, [ts.getSampleTime(i) for i in range(n)])
-    node = obj if schema_name == "AbcGeom_Xform" else obj.getParent()
+    node = obj if schema_name == abc_schemas.XFORM else obj.getParent()
     while node is not None and node.valid() and node.getFullName() != "/":
-        if alembic_io.object_schema(node) == "AbcGeom_Xform":
+        if alembic_io.object_schema(node) == abc_schemas.XFORM:
             xs = AbcGeom.IXform(node, wrap).getSchema()
             k = xs.getNumSamples()
             xts = xs.getTimeSampling()
@@ -113,15 +111,15 @@ def _index_object(obj) -> ObjectIndex | None:
                 inherits.append(bool(s.getInheritsXforms()))
             out.parents.append(ParentIndex([xts.getSampleTime(i) for i in range(k)], mats, inherits))
         node = node.getParent()
-    if schema_name == "AbcGeom_Xform" or n == 0:
+    if schema_name == abc_schemas.XFORM or n == 0:
         return out
     out.arrays["P"] = _digests(schema.getPositionsProperty(), n)
-    if schema_name in ("AbcGeom_PolyMesh", "AbcGeom_SubD"):
+    if schema_name in abc_schemas.MESHES:
         out.variance = str(schema.getTopologyVariance()).rsplit(".", 1)[-1]
         for name, prop in (("counts", schema.getFaceCountsProperty()), ("indices", schema.getFaceIndicesProperty())):
             out.arrays[name] = _digests(prop, prop.getNumSamples())
         _param(out, "uv", schema.getUVsParam())
-        if schema_name == "AbcGeom_PolyMesh":
+        if schema_name == abc_schemas.POLYMESH:
             _param(out, "N", schema.getNormalsParam())
             for name in schema.getFaceSetNames():
                 out.face_sets[name] = _face_set_digests(schema.getFaceSet(name).getSchema())
@@ -129,7 +127,7 @@ def _index_object(obj) -> ObjectIndex | None:
             arb = schema.getArbGeomParams()
             if arb.valid() and arb.getPropertyHeader("N") is not None:
                 _param(out, "N", AbcGeom.IN3fGeomParam(arb, "N"))
-    elif schema_name == "AbcGeom_Curve":
+    elif schema_name == abc_schemas.CURVES:
         nv = schema.getNumVerticesProperty()
         out.arrays["nverts"] = _digests(nv, nv.getNumSamples())
         _param(out, "widths", schema.getWidthsParam())
@@ -141,7 +139,7 @@ def _index_object(obj) -> ObjectIndex | None:
         if vel.valid() and vel.getNumSamples():
             out.arrays["v"] = _digests(vel, vel.getNumSamples())
         _param(out, "widths", schema.getWidthsParam())
-    if schema_name in GEOMETRY:
+    if schema_name in abc_schemas.GEOMETRY:
         prop = schema.getSelfBoundsProperty()
         if prop.valid() and prop.getNumSamples() == n:
             boxes = np.zeros((n, 2, 3))
@@ -172,97 +170,55 @@ def build_index(path: str) -> FileIndex:
     return FileIndex(path, alembic_io.file_identity(path), objects, schemas=schemas)
 
 
-def _worker() -> None:
-    import resource
-
-    limit = int(float(os.environ.get("SDF_INDEX_MB") or DEFAULT_LIMIT_MB)) << 20
+def index_in_worker(path: str) -> FileIndex:
+    """In the worker: the index of ``path``, or a FileIndex carrying why the library could not make it."""
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass
-    out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
-        path = line.decode("utf-8", "surrogateescape").rstrip("\n")
-        try:
-            result = build_index(path)
-        except SdfError as exc:  # AlembicError, and a file that is not a regular file (a FIFO, a device)
-            result = FileIndex(path, (), {}, exc.message)
-        except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
-            text = str(exc).strip().splitlines()
-            result = FileIndex(path, (), {}, f"corrupt or unreadable data ({text[0] if text else type(exc).__name__})")
-        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(struct.pack("<Q", len(blob)) + blob)
-        out.flush()
+        return build_index(path)
+    except SdfError as exc:  # AlembicError, and a file that is not a regular file (a FIFO, a device)
+        return FileIndex(path, (), {}, exc.message)
+    except (RuntimeError, IndexError, ValueError, MemoryError, OverflowError, TypeError) as exc:
+        text = str(exc).strip().splitlines()
+        return FileIndex(path, (), {}, f"corrupt or unreadable data ({text[0] if text else type(exc).__name__})")
 
 
 # -- the player side -------------------------------------------------------------------------------
 class Indexer:
-    """A worker process that indexes files on request; restarted after a crash (thread-safe)."""
+    """A worker process (:mod:`sdf.isolation`) that indexes files on request; restarted after a crash
+    (thread-safe). ``command`` starts it (by default ``python -m sdf.isolation``)."""
 
     def __init__(self, command: list[str] | None = None):
-        self.command = command or [python_executable(), "-m", "sdf.sample_index"]
-        self._proc: subprocess.Popen | None = None
+        self.command = command
+        self._worker: Worker | None = None
         self._lock = threading.Lock()
 
-    def _start(self) -> subprocess.Popen:
-        if self._proc is None or self._proc.poll() is not None:
-            env = dict(os.environ)
-            # The worker must import this very package, wherever it was imported from.
-            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-            self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                          start_new_session=True)
-        return self._proc
+    def _start(self) -> Worker:
+        if self._worker is None or not self._worker.alive():
+            if self._worker is not None:
+                self._worker.close()
+            limit = float(os.environ.get("SDF_INDEX_MB") or DEFAULT_LIMIT_MB)
+            self._worker = Worker(self.command, limit_mb=limit, detached=True)
+            self._worker.start()
+        return self._worker
 
     def index(self, path: str) -> FileIndex:
         with self._lock:
-            proc = self._start()
-            assert proc.stdin is not None and proc.stdout is not None
+            worker = self._start()
             try:
-                proc.stdin.write(path.encode("utf-8", "surrogateescape") + b"\n")
-                proc.stdin.flush()
-                head = proc.stdout.read(8)
-                blob = proc.stdout.read(struct.unpack("<Q", head)[0]) if len(head) == 8 else b""
-            except (BrokenPipeError, struct.error):
-                head, blob = b"", b""
-            if len(head) != 8 or not blob:
-                code = proc.wait()
-                self._proc = None
-                why = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-                raise AlembicError(f"the Alembic library failed on corrupt data while indexing this file ({why})",
-                                   path)
-        result: FileIndex = pickle.loads(blob)
+                result: FileIndex = worker.call("sdf.sample_index:index_in_worker", [path])
+            except WorkerDied as died:
+                worker.close()
+                self._worker = None
+                raise AlembicError("the Alembic library failed on corrupt data while indexing this file "
+                                   f"({died.why})", path) from None
         if result.error:
             raise AlembicError(result.error, path)
         return result
 
     def close(self) -> None:
         with self._lock:
-            if self._proc is not None:
-                try:
-                    self._proc.stdin.close()  # type: ignore[union-attr]
-                    self._proc.wait(timeout=5)
-                except (OSError, subprocess.TimeoutExpired):
-                    self._proc.kill()
-                self._proc = None
-
-
-def python_executable() -> str:
-    """A Python interpreter to run the worker with. Inside a DCC ``sys.executable`` may be the
-    application itself (Maya's GUI binary, Houdini), so its own Python is looked for beside it
-    (mayapy, hython); ``$SDF_PYTHON`` overrides."""
-    if os.environ.get("SDF_PYTHON"):
-        return os.environ["SDF_PYTHON"]
-    exe = sys.executable or "python3"
-    if os.path.basename(exe).lower().startswith(("python", "pypy")):
-        return exe
-    folder = os.path.dirname(exe)
-    for name in ("mayapy", "hython", "python3", "python"):
-        for candidate in (os.path.join(folder, name), os.path.join(folder, name + ".exe")):
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
-    return exe
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
 
 
 _shared: Indexer | None = None
@@ -291,14 +247,14 @@ def warm_up() -> None:
 
 def _cache_path(identity: tuple) -> str | None:
     """Where the index of one version of a file is kept: the per-user private cache directory (see
-    :func:`sdf.schema._cache_dir`), keyed by the file's identity and this module's code."""
+    :func:`sdf.schema.cache_dir`), keyed by the file's identity and this module's code."""
     import hashlib
 
-    from .schema import _cache_dir
+    from .schema import cache_dir
 
     if os.environ.get("SDF_NO_INDEX_CACHE"):
         return None
-    base = _cache_dir()
+    base = cache_dir()
     if base is None:
         return None
     key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
@@ -376,7 +332,8 @@ def _prune(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    # Run the worker from the imported module, so what it pickles names sdf.sample_index, not __main__.
-    from sdf.sample_index import _worker as worker
+    # This module can be a worker's command too (``python -m sdf.sample_index``): it serves the one
+    # protocol of sdf.isolation, whose functions import sdf.sample_index itself, never __main__.
+    from sdf.isolation import serve
 
-    worker()
+    sys.exit(serve())

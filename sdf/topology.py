@@ -7,7 +7,7 @@ vertices* (a point splits where its face corners disagree on UV or normal), with
 from draw vertices back to stored points and normals; :func:`gather_draw` applies those
 maps on the CPU, the viewer applies them on the GPU. Both readers (:mod:`sdf.frames`, the
 library-backed one, and :mod:`sdf.playback_reader`) build topology here, from plain arrays
-that :func:`_check_polygons` has checked first.
+that :func:`check_polygons` has checked first.
 """
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "To
 
 
 def _gather(rows: np.ndarray, index: np.ndarray, allocator=None) -> np.ndarray:
-    return _placed(allocator.take(rows, index)) if allocator is not None else np.take(rows, index, axis=0)
+    return placed(allocator.take(rows, index)) if allocator is not None else np.take(rows, index, axis=0)
 
 
 def draw_uvs(topology: "Topology") -> np.ndarray | None:
@@ -87,7 +87,7 @@ def draw_uvs(topology: "Topology") -> np.ndarray | None:
     return topology.uv_rows[topology.uv_of_vertex]
 
 
-def _topology_key(*arrays) -> str:
+def topology_key(*arrays) -> str:
     h = hashlib.blake2b(digest_size=16)
     for a in arrays:
         if a is None:
@@ -122,7 +122,7 @@ def _unique_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 MAX_ELEMENTS = 1 << 31
 
 
-def _check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, obj: str, index: int,
+def check_polygons(counts: np.ndarray, corners: np.ndarray, point_count: int, obj: str, index: int,
                     path: str) -> None:
     """Everything the topology code relies on, checked before it allocates or indexes anything."""
     where = f"object '{obj}' sample {index}"
@@ -202,7 +202,7 @@ def _triangles(counts: np.ndarray, table: np.ndarray | None, want_face: bool = T
 def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count: int,
                   uv: tuple | None = None, normals: tuple | None = None,
                   face_sets: dict[str, np.ndarray] | None = None, per_corner: bool = False) -> Topology:
-    """A mesh's draw topology from its arrays (already checked with :func:`_check_polygons`).
+    """A mesh's draw topology from its arrays (already checked with :func:`check_polygons`).
 
     ``uv``: (values, indices or None, scope); ``normals``: (indices or None, scope); their values
     are per frame, only their indexing shapes the topology. ``face_sets``: name -> face numbers.
@@ -289,10 +289,10 @@ def draw_topology(key: str, counts: np.ndarray, corners: np.ndarray, point_count
 class _PlacedArray(np.ndarray):
     """Marks an array already in the caller's memory (so ``read`` does not copy it again)."""
 
-    _placed = True
+    placed = True
 
 
-def _placed(a: np.ndarray) -> np.ndarray:
+def placed(a: np.ndarray) -> np.ndarray:
     return a.view(_PlacedArray)
 
 

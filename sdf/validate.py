@@ -16,11 +16,9 @@ import os
 from dataclasses import dataclass, field
 
 from . import sample_index
+from .alembic_schemas import SOURCES as GEOMETRY_SCHEMAS
 from .errors import AlembicError, ResolveError, SdfError
 from .shot import IgnoredError, Shot, open_shot
-
-GEOMETRY_SCHEMAS = {"AbcGeom_PolyMesh", "AbcGeom_SubD", "AbcGeom_Curve", "AbcGeom_Points", "AbcGeom_Xform",
-                    "AbcGeom_NuPatch"}
 
 
 @dataclass

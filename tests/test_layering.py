@@ -1,4 +1,5 @@
-"""Dependencies point one way: the core `sdf` package imports none of the packages built on it."""
+"""Dependencies point one way: the core `sdf` package imports none of the packages built on it; and no
+module reads another module's private (underscore) names."""
 import ast
 import os
 
@@ -41,3 +42,66 @@ def test_dcc_core_imports_no_host():
         if f.endswith(".py"):
             mods = list(_imports(os.path.join(core, f)))
             assert not [m for m in mods if m.split(".")[0] in hosts or m in hosts], f
+
+
+# -- private names --------------------------------------------------------------------------------
+PACKAGES = {"sdf": "sdf", "cache": "sdf.cache", "converters": "sdf.converters", "viewer": "sdf.viewer",
+            "farm": "sdf.farm", "dcc_plugins": "sdf.dcc_plugins"}
+#: Reads of another module's private names not fixed yet, each with its reason. Keep it shrinking.
+PRIVATE_EXCEPTIONS = {
+    # sdf/shot.py is being split by the lead (issue 21); its schema helpers get public names there.
+    ("sdf/shot.py", "sdf.schema._cache_dir"),
+    ("sdf/shot.py", "sdf.schema._field_path"),
+    # Blender's host and its record nodes share one lock; those modules are being reworked on other
+    # branches (bproxy, render), which give it a public home.
+    ("dcc_plugins/blender/host.py", "sdf.dcc_plugins.blender.record_nodes._lock"),
+}
+
+
+def _module_of(path):
+    rel = os.path.relpath(path, ROOT)[:-3].split(os.sep)
+    parts = PACKAGES[rel[0]].split(".") + rel[1:]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _private_reads(path):
+    """(line, "module.name") for each private name of another module that ``path`` imports or reads as
+    ``module._name``. Attributes of objects (``shot._docs``) are not seen: only modules' names."""
+    me = _module_of(path)
+    package = me if path.endswith("__init__.py") else me.rpartition(".")[0]
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    modules = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                base = ".".join(up + ([node.module] if node.module else []))
+            for a in node.names:
+                full = f"{base}.{a.name}"
+                if a.name.startswith("_") and not a.name.startswith("__") and base != me:
+                    yield node.lineno, full
+                modules[a.asname or a.name] = full
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                modules[a.asname or a.name.partition(".")[0]] = a.name if a.asname else a.name.partition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules \
+                and node.attr.startswith("_") and not node.attr.startswith("__") and modules[node.value.id] != me:
+            yield node.lineno, f"{modules[node.value.id]}.{node.attr}"
+
+
+def test_no_module_reads_another_modules_private_names():
+    """What a module shares it names publicly; its underscore names are its own, so it can change them
+    without breaking another module (tests may still reach in)."""
+    offenders = []
+    for top in PACKAGES:
+        for d, _, files in os.walk(os.path.join(ROOT, top)):
+            for f in files:
+                if not f.endswith(".py"):
+                    continue
+                path = os.path.join(d, f)
+                rel = os.path.relpath(path, ROOT)
+                offenders += [f"{rel}:{line}: {name}" for line, name in _private_reads(path)
+                              if (rel, name) not in PRIVATE_EXCEPTIONS]
+    assert offenders == []

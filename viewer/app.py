@@ -77,7 +77,8 @@ def make_window_class():
             self.orbit = OrbitCamera(np.zeros(3))
             self.orbit.frame(*scene_bounds(self.scene, cache, self.frame))
             from sdf.cache.prefetch import Prefetcher
-            self.prefetcher = Prefetcher(cache)
+            from sdf.frames import PLAYER_LAYOUT
+            self.prefetcher = Prefetcher(cache, layout=PLAYER_LAYOUT)
             self.setWindowTitle(f"sdf view - {shot.name}" + (f" [{shot.department}]" if shot.department else ""))
             self._build()
             self.timer = QtCore.QTimer(self)

@@ -68,7 +68,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     scene-linear (their header names the colour space).
     """
     from sdf.cache.frame_cache import FrameCache
-    from sdf.cache.playback import parse_frames
+    from sdf.frame_range import shot_frames
     from sdf.shot import open_shot
     from sdf.validate import check, open_checked
 
@@ -139,7 +139,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
             from .burnin import BurnIn
             from .review import write_manifest
 
-            frames = parse_frames(frame_spec, shot)
+            frames = shot_frames(frame_spec, shot)
             if playblast and not os.path.isdir(playblast):
                 os.makedirs(playblast)
             info = BurnIn.for_shot(shot, frames, cam, fields)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sdf.errors import SdfError
+from sdf.frames import PLAYER_LAYOUT
 
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
 from .view_camera import shot_camera_matrices
@@ -237,7 +238,7 @@ class Renderer:
                 continue
             try:
                 data.append((item, cache.get(item.file, item.object, frame, scene.shot.fps, interpolation,
-                                             layout="stored")))
+                                             layout=PLAYER_LAYOUT)))
             except SdfError as exc:  # a file broken or changed mid-play: the rest of the shot is drawn
                 if str(exc) not in self.problems:
                     self.problems.append(str(exc))
@@ -543,7 +544,7 @@ def light_gizmo(light, frame: float, size: float = 0.25) -> list:
 def scene_bounds(scene: Scene, cache, frame: float) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
     for item in scene.items:
-        d = cache.get(item.file, item.object, frame, scene.shot.fps, layout="stored")
+        d = cache.get(item.file, item.object, frame, scene.shot.fps, layout=PLAYER_LAYOUT)
         if d.empty:
             continue
         p = _xf(np.array([d.positions.min(0), d.positions.max(0)], np.float64), d.world @ item.node_matrix)

@@ -35,7 +35,7 @@ from mathutils import Matrix
 
 from sdf.dcc_plugins.host import BakedFrame, HostAdapter, ProxyState
 from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
-from sdf.frames import FrameData
+from sdf.frames import FrameData, FrameLayout
 
 from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, rna_signature, to_blender
 from .meshes import fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, reverse_winding, \
@@ -51,7 +51,7 @@ class BlenderHost(RecordNodes, HostAdapter):
     """The session's nodes in one Blender scene."""
 
     name = "blender"
-    layout = "points"  # Blender meshes are points and polygons: no seam split, positions straight in
+    layout = FrameLayout.POINTS  # Blender meshes are points and polygons: no seam split, positions straight in
 
     def __init__(self, scene=None, *, bounds_first: bool = False):
         self.scene = scene or bpy.context.scene

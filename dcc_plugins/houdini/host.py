@@ -29,7 +29,7 @@ import numpy as np
 from ..bake import winding_order
 from ..host import BakedFrame, HostAdapter, ProxyState
 from ..plan import GeometryItem, SceneSettings
-from sdf.frames import FrameData
+from sdf.frames import FrameData, FrameLayout
 
 RECORD_KEY = "sdf_session"
 _LIGHT_TYPES = {"distant": "distant", "point": "point", "sphere": "sphere", "spot": "point", "rect": "grid",
@@ -103,7 +103,7 @@ class HoudiniHost(HostAdapter):
     """The session's nodes in the open Houdini scene."""
 
     name = "houdini"
-    layout = "points"  # packed Alembic primitives read the archive themselves; checks use point layout
+    layout = FrameLayout.POINTS  # packed Alembic primitives read the archive themselves; checks use point layout
 
     def __init__(self) -> None:
         self.settings: SceneSettings | None = None
@@ -486,7 +486,7 @@ class HoudiniHost(HostAdapter):
         record = self.load_record() or {}
         frame = self.current_frame()
         data = feed.frame(record.get("shot_file", ""), record.get("department", ""), item.path, frame,
-                          layout="points")
+                          layout=FrameLayout.POINTS)
         local = np.asarray(node.parmTransform().asTupleOfTuples(), dtype=np.float64)
         combined = np.asarray(data.world, dtype=np.float64) @ local
         return ProxyState(tuple(float(v) for v in combined.reshape(-1)), None, frame)

@@ -33,7 +33,7 @@ import numpy as np
 from ..bake import winding_order
 from ..host import BakedFrame, HostAdapter, ProxyState
 from ..plan import GeometryItem, SceneSettings
-from sdf.frames import FrameData
+from sdf.frames import FrameData, FrameLayout
 
 RECORD_NODE = "sdfSession"
 _TIME_UNITS = {24.0: "film", 25.0: "pal", 30.0: "ntsc", 48.0: "show", 50.0: "palf", 60.0: "ntscf",
@@ -119,7 +119,7 @@ class MayaHost(HostAdapter):
     """The session's nodes in the open Maya scene."""
 
     name = "maya"
-    layout = "draw"  # sdfProxy hands Viewport 2.0 the cache's GPU-ready buffers as they are
+    layout = FrameLayout.DRAW  # sdfProxy hands Viewport 2.0 the cache's GPU-ready buffers as they are
 
     def __init__(self) -> None:
         self.settings: SceneSettings | None = None

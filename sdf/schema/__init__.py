@@ -145,7 +145,7 @@ def _validator(name: str):
     return cls(root)
 
 
-def _cache_dir() -> str | None:
+def cache_dir() -> str | None:
     """The per-user cache directory, or None when it is not safe to use.
 
     It holds compiled validators that are executed on load and markers that let checks be
@@ -168,7 +168,11 @@ def _cache_dir() -> str | None:
 def user_cache_dir() -> str | None:
     """This user's private cache directory (``$SDF_CACHE_DIR``, else ``~/.cache/sdf``), or None when it
     is not safe to use: what other packages keep between runs (indexes, play records) goes there."""
-    return _cache_dir()
+    return cache_dir()
+
+
+#: The old private name, still read by sdf.shot (being split, issue 21) and a test.
+_cache_dir = cache_dir
 
 
 @functools.lru_cache(maxsize=1)
@@ -191,7 +195,7 @@ def _fast_validators() -> dict[str, Callable[[dict], Any]]:
 
     with open(SCHEMA_FILE, "rb") as fh:
         key = hashlib.sha256(fh.read() + fastjsonschema.VERSION.encode()).hexdigest()[:16]
-    cache = _cache_dir()
+    cache = cache_dir()
     path = os.path.join(cache, f"validators-{key}.{sys.implementation.cache_tag}.marshal") if cache else ""
     try:
         if not path:
