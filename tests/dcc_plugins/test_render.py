@@ -226,7 +226,7 @@ def test_bad_requests_are_one_line_and_exit_2(rendered, run):
     res = run("render", shot, "--layer", "nosuch", "--frames", "1")
     assert res.exit_code == 2 and "no render layer 'nosuch'" in res.output and len(res.output.strip().splitlines()) == 1
     res = run("render", shot, "--layer", "all", "--frames", "1-9")
-    assert res.exit_code == 2 and "outside the shot's frame range 1-3" in res.output
+    assert res.exit_code == 2 and "outside the shot's range 1-3" in res.output
     res = run("render", shot, "--layer", "all", "--frames", "1", "--blender", "/nonexistent/blender")
     assert res.exit_code == 2 and "no Blender at /nonexistent/blender" in res.output
     assert "scripts/dev" in res.output and len(res.output.strip().splitlines()) == 1
