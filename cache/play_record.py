@@ -15,13 +15,13 @@ import time
 
 from sdf import jsonio
 from sdf.errors import SdfError
-from sdf.schema import user_cache_dir
+from sdf.schema import cache_dir
 
 FOLDER = "plays"
 
 
 def record_path(shot_file: str) -> str | None:
-    base = user_cache_dir()
+    base = cache_dir()
     if base is None:
         return None
     key = hashlib.sha256(os.path.realpath(shot_file).encode("utf-8", "surrogateescape")).hexdigest()[:32]

@@ -63,7 +63,7 @@ class _CheckedCache:
                     with open(source, "rb") as fh:
                         h.update(fh.read())
                 key = h.hexdigest()[:16]
-                base = schema._cache_dir()
+                base = schema.cache_dir()
                 if base is None:
                     raise OSError("no private cache directory")
                 self._dir = os.path.join(base, f"checked-{key}")
@@ -112,13 +112,13 @@ def check_document(name: str, doc: dict, file: str | None, prefix: str = "", tex
     """
     bad = _first_nonfinite(doc, []) if text is None or jsonio.has_nonfinite(text) else None
     if bad is not None:
-        field = schema._field_path(doc, bad)
+        field = schema.field_path(doc, bad)
         raise FormatError("NaN or infinite number", file, f"{prefix}/{field}" if prefix else field)
     schema.check_structure(name, doc, file, prefix)
     if text is None or _CONTROL_ESCAPES.search(text):
         bad = _first_control_name(doc)
         if bad is not None:
-            field = schema._field_path(doc, bad)
+            field = schema.field_path(doc, bad)
             raise FormatError("a name or path cannot hold control characters (a newline, a tab...)", file,
                               f"{prefix}/{field}" if prefix else field)
 

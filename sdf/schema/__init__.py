@@ -165,14 +165,6 @@ def cache_dir() -> str | None:
     return base
 
 
-def user_cache_dir() -> str | None:
-    """This user's private cache directory (``$SDF_CACHE_DIR``, else ``~/.cache/sdf``), or None when it
-    is not safe to use: what other packages keep between runs (indexes, play records) goes there."""
-    return cache_dir()
-
-
-#: The old private name, still read by sdf.shot (being split, issue 21) and a test.
-_cache_dir = cache_dir
 
 
 @functools.lru_cache(maxsize=1)
@@ -226,7 +218,7 @@ def _fast_validators() -> dict[str, Callable[[dict], Any]]:
     return out
 
 
-def _field_path(doc: Any, path) -> str:
+def field_path(doc: Any, path) -> str:
     """A slash path for an error location, naming list items by their ``name`` where they have one."""
     parts = []
     node = doc
@@ -260,7 +252,7 @@ def check_structure(name: str, doc: dict, file: str | None, prefix: str = "") ->
     if err.context:
         deepest = max(len(e.absolute_path) for e in err.context)
         err = _unknown_field_first([e for e in err.context if len(e.absolute_path) == deepest])
-    field = _field_path(doc, err.absolute_path)
+    field = field_path(doc, err.absolute_path)
     if prefix:
         field = f"{prefix}/{field}" if field else prefix
     message = err.message
