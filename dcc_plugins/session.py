@@ -39,6 +39,7 @@ from sdf.shot import PART_SCHEMAS, Shot, check_document, open_shot
 from . import bake
 from . import records as rec
 from .apply import STRUCTURAL, apply_changes
+from .feed import cache_held, format_cache
 from .host import HostAdapter
 from .plan import GeometryItem, SceneSettings, document_digest, plan_session
 
@@ -457,7 +458,8 @@ class Session:
                 "changes": [c.describe() for c in ch.own] + [f"{g.path}: geometry edited" for g in ch.geometry],
                 "refused": [r.line() for r in ch.refused], "notes": ch.notes,
                 "proxies": len(self.proxies), "native_geometry": len(self.native_geometry),
-                "problems": list(self.problems)}
+                "cache": cache_held(self.cache), "problems": list(self.problems)}
+
 
 
 def _field_label(change: rec.Change) -> str:
@@ -480,6 +482,8 @@ def format_status(status: dict) -> list[str]:
         flag = "  OUTDATED" if (r["outdated"] or r.get("changed_since_open")) and r["access"] == "read" else ""
         lines.append(f"  {r['kind']:<14} {r['access']:<5} {pin:>8} latest {latest}{flag}")
     lines.append(f"  {status['proxies']} proxies, {status['native_geometry']} native geometry")
+    if status.get("cache"):
+        lines.append("  " + format_cache(status["cache"]))
     for c in status["changes"]:
         lines.append(f"  changed: {c}")
     for r in status["refused"]:

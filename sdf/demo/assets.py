@@ -31,6 +31,8 @@ def _schema_sample_mesh(pos, counts, idx, uv_vals=None, uv_idx=None, normals=Non
             sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), GS.kVertexScope))
     if normals is not None:
         scope = GS.kVertexScope if normals_scope == "vertex" else GS.kFacevaryingScope
+        if normals_scope != "vertex":  # per corner: the corners' own order
+            normals = np.asarray(normals)[order]
         sample.setNormals(AbcGeom.ON3fGeomParamSample(v3f(normals), scope))
     return sample
 
