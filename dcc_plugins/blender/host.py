@@ -46,8 +46,6 @@ from .record_nodes import RecordNodes, _lock
 RECORD_KEY = "sdf_session"
 #: What Blender's Alembic reader does to every point and matrix it reads: Y up becomes Z up.
 _ABC_TO_BLENDER = Matrix.Rotation(math.radians(90.0), 4, "X")
-#: The Blender object type of a proxy of each kind of geometry.
-_PROXY_TYPE = {"mesh": "MESH", "curves": "CURVES", "points": "MESH"}
 # -- the host -------------------------------------------------------------------------------------
 
 class BlenderHost(RecordNodes, HostAdapter):
@@ -159,8 +157,8 @@ class BlenderHost(RecordNodes, HostAdapter):
                 if obj is not None and (obj.get("sdf_file") != item.file or obj.get("sdf_object") != item.object):
                     self._remove(obj)
                     obj = None
-                if obj is not None and obj.type != _PROXY_TYPE.get(item.kind, "MESH"):
-                    self._remove(obj)  # the element is now another kind of geometry
+                if obj is not None and obj.get("sdf_kind") != item.kind:
+                    self._remove(obj)  # another kind of geometry now (or a proxy saved before kinds were drawn)
                     obj = None
                 if obj is None:
                     name = item.path.rsplit("/", 1)[-1]
@@ -168,6 +166,7 @@ class BlenderHost(RecordNodes, HostAdapter):
                     data = (bpy.data.hair_curves if item.kind == "curves" else bpy.data.meshes).new(f"{name}_proxy")
                     obj = self._new_object(f"{name}_proxy", data, "proxy", item.path)
                     obj.data.materials.append(None)
+                    obj["sdf_kind"] = item.kind
                     if item.kind == "points":
                         points_modifier(obj, False)
                 obj["sdf_file"], obj["sdf_object"], obj["sdf_owner"] = item.file, item.object, item.owner

@@ -84,6 +84,9 @@ def test_lighting_session(tmp_path, run):
     assert f["rim_energy_after_update"] == pytest.approx(7.5)
     assert any("model_tree" in ln and "v001" in ln for ln in f["status_lines"])
     assert any("rim" in ln for ln in f["status_lines"] if "changed" in ln)
+    # Status says what the session's frame cache holds, within the DCC budget.
+    cache_line = [ln.strip() for ln in f["status_lines"] if ln.strip().startswith("frame cache:")]
+    assert cache_line and "of 128 MB budget" in cache_line[0], f["status_lines"]
     assert f["publish_after_update"][0] == ["FINISHED"] and f["rim_intensity"] == pytest.approx(7.5)
     _validates(run, tmp_path)  # what Blender published passes sdf validate
 
