@@ -40,6 +40,7 @@ from sdf.shot import PART_SCHEMAS, Shot, open_shot
 from . import bake
 from . import records as rec
 from .apply import STRUCTURAL, apply_changes
+from .feed import cache_held, format_cache
 from .host import HostAdapter
 from .plan import GeometryItem, SceneSettings, document_digest, plan_session
 
@@ -469,7 +470,8 @@ class Session:
                 "changes": [c.describe() for c in ch.own] + [f"{g.path}: geometry edited" for g in ch.geometry],
                 "refused": [r.line() for r in ch.refused], "notes": ch.notes,
                 "proxies": len(self.proxies), "native_geometry": len(self.native_geometry),
-                "problems": list(self.problems)}
+                "cache": cache_held(self.cache), "problems": list(self.problems)}
+
 
 
 def _field_label(change: rec.Change) -> str:
@@ -495,6 +497,8 @@ def format_status(status: dict) -> list[str]:
         lines.append(f"  {r['kind']:<14} {r['access']:<5} {pin:>8} latest {latest}{flag}")
         lines.extend(f"      {c}" for c in r.get("changes", ()))
     lines.append(f"  {status['proxies']} proxies, {status['native_geometry']} native geometry")
+    if status.get("cache"):
+        lines.append("  " + format_cache(status["cache"]))
     for c in status["changes"]:
         lines.append(f"  changed: {c}")
     for r in status["refused"]:

@@ -36,8 +36,9 @@ import numpy as np
 from . import alembic_io
 from . import alembic_schemas as abc_schemas
 from .errors import AlembicError
+from .sample_index import curve_kind
 from .topology import (MAX_ELEMENTS, Topology, check_polygons, draw_topology, gather_draw,  # noqa: F401
-                       line_segments, placed, topology_key)
+                       line_segments, placed, point_layout_normals, topology_key)
 
 INTERPOLATIONS = ("nearest", "floor", "linear")
 
@@ -396,15 +397,30 @@ class AlembicReader:
                     uvs = vals
                 elif len(vals) == len(positions):
                     uvs = vals[corners]
-            key = "points:" + topology_key(counts, corners)
-            topo = Topology(key, "polygons", corners, uvs, None, None, None, None, {}, len(positions),
-                            len(positions), face_counts=counts).freeze()
+            applies, ind = None, None
+            nparam = self._normals_param(o) if o.schema_name == "AbcGeom_PolyMesh" else None  # SubD: smooth
+            if nparam is not None and nparam.getNumSamples():
+                if nparam.isIndexed():
+                    nsel = alembic_io.select(nparam, min(topo_index, nparam.getNumSamples() - 1))
+                    ind = _np(nparam.getIndexedValue(nsel).getIndices()).astype(np.int64)
+                applies = point_layout_normals(_scope_name(nparam), ind, len(corners), len(positions))
+            scope, rows, need = applies or (None, None, 0)
+            key = "points:" + topology_key(counts, corners, *(() if ind is None else (ind,))) + (scope or "")
+            topo = Topology(key, "polygons", corners, uvs, None, rows, scope, None, {}, len(positions),
+                            len(positions), normals_need=need, face_counts=counts).freeze()
             with o.lock:
                 topo = o.topologies.setdefault(("points", topo_index), topo)
         elif topo.source_point_count != len(positions):
             raise AlembicError(f"object '{o.path}': sample {index} has {len(positions)} points, its topology "
                                f"{topo.source_point_count}", self.path)
-        return FrameData(o.path, 0, index, "mesh", positions, None, topo, np.identity(4))
+        normals = None
+        if topo.normals_scope is not None:  # the stored normals, as stored: the host applies them
+            nparam = self._normals_param(o)
+            nsel = alembic_io.select(nparam, min(index, nparam.getNumSamples() - 1))
+            raw = _np(nparam.getValueProperty().getValue(nsel), np.float32) \
+                if nparam.isIndexed() else _np(nparam.getExpandedValue(nsel).getVals(), np.float32)
+            normals = raw if len(raw) >= topo.normals_need else None
+        return FrameData(o.path, 0, index, "mesh", positions, normals, topo, np.identity(4))
 
     @staticmethod
     def _normals_param(o: _Object):
@@ -475,7 +491,7 @@ class AlembicReader:
             if topo is None:
                 # Each curve drawn as the polyline through its control points (a playback preview).
                 topo = Topology(key, "lines", line_segments(nverts), None, None, None, None, None, {}, len(positions),
-                                len(positions)).freeze()
+                                len(positions), face_counts=nverts, curve=curve_kind(sample)).freeze()
             o.topologies[index] = topo
         widths = None
         wp = o.schema.getWidthsParam()

@@ -24,7 +24,7 @@ import numpy as np
 from .errors import AlembicError
 from . import alembic_schemas as abc_schemas
 from .frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, lerp, exception_reason
-from .topology import Topology, check_polygons, draw_topology, gather_draw, line_segments
+from .topology import Topology, check_polygons, draw_topology, gather_draw, line_segments, point_layout_normals
 from .ogawa import SampleStore
 from .sample_index import ObjectIndex, index_file
 
@@ -279,7 +279,13 @@ class PlaybackReader:
         tindex = 0 if o.index.variance in _STATIC_TOPOLOGY else index
         if layout == FrameLayout.POINTS:
             topology = self._polygons(o, tindex, len(positions))
-            return FrameData(o.path, 0, index, "mesh", positions, None, topology, np.identity(4),
+            normals = None
+            if topology.normals_scope is not None:  # the stored normals, as stored: the host applies them
+                normals = self._array(o, "N", index, _F4, 3, allocator, shared)
+                if normals is not None and len(normals) < topology.normals_need:
+                    normals = None
+                    shared.pop()
+            return FrameData(o.path, 0, index, "mesh", positions, normals, topology, np.identity(4),
                              shared=tuple(shared))
         topology = self._triangles(o, tindex, len(positions), per_corner=layout == FrameLayout.STORED)
         if len(positions) != topology.source_point_count:
@@ -326,8 +332,12 @@ class PlaybackReader:
         return self._once(o, key, build)
 
     def _polygons(self, o: IndexedObject, index: int, point_count: int) -> Topology:
+        # Normals in the point layout: a polygon mesh's own (a SubD is shaded from its limit surface,
+        # smooth, as Blender's importer does: its "N" is for renderers that do not subdivide).
+        with_normals = o.schema_name == "AbcGeom_PolyMesh" and "N" in o.index.arrays
         key = ("points",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i") + \
-            (o.index.scopes.get("uv"),)
+            (o.index.scopes.get("uv"),) + \
+            ((self._digest(o, "N.i", index), o.index.scopes.get("N")) if with_normals else ())
 
         def build() -> Topology:
             counts = self._array(o, "counts", index, np.int32)
@@ -344,8 +354,11 @@ class PlaybackReader:
                         uvs = vals
                     elif len(vals) == point_count:
                         uvs = vals[corners]
-            return Topology("p:" + _key_text(key), "polygons", corners, uvs, None, None, None, None, {}, point_count,
-                            point_count, face_counts=counts)
+            applies = point_layout_normals(o.index.scopes.get("N"), self._indices(o, "N.i", index), len(corners),
+                                           point_count) if with_normals else None
+            scope, rows, need = applies or (None, None, 0)
+            return Topology("p:" + _key_text(key), "polygons", corners, uvs, None, rows, scope, None, {}, point_count,
+                            point_count, normals_need=need, face_counts=counts)
 
         topo = self._once(o, key, build)
         if topo.source_point_count != point_count:
@@ -372,7 +385,8 @@ class PlaybackReader:
                                f"{int(nverts.sum(dtype=np.int64))}, but it has {len(positions)} points", self.path)
         key = ("curves", self._digest(o, "nverts", index))
         topo = self._once(o, key, lambda: Topology("c:" + key[1].hex(), "lines", line_segments(nverts), None, None,
-                                                   None, None, None, {}, len(positions), len(positions)))
+                                                   None, None, None, {}, len(positions), len(positions),
+                                                   face_counts=nverts, curve=o.index.curve))
         return FrameData(o.path, 0, index, "curves", positions, None, topo, np.identity(4),
                          widths=self._widths(o, index, allocator), shared=tuple(shared))
 

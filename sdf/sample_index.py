@@ -53,6 +53,7 @@ class ObjectIndex:
     scopes: dict[str, str] = field(default_factory=dict)           # "N", "uv", "widths" -> facevarying, vertex...
     face_sets: dict[str, list[bytes]] = field(default_factory=dict)
     bounds: np.ndarray | None = None  # float64 (n, 2, 3) stored self bounds, or None
+    curve: tuple[str, str, str] | None = None  # curves: (type, wrap, basis) of the first sample, e.g. cubic
 
 
 @dataclass
@@ -81,6 +82,16 @@ def _param(out: ObjectIndex, name: str, param) -> None:
         ind = param.getIndexProperty()
         out.arrays[name + ".i"] = _digests(ind, ind.getNumSamples())
     out.scopes[name] = str(param.getScope()).rsplit(".", 1)[-1].replace("k", "", 1).replace("Scope", "").lower()
+
+
+def curve_kind(sample) -> tuple[str, str, str]:
+    """A curves sample's (type, wrap, basis) in Alembic's words without the k: ("cubic", "nonperiodic",
+    "bspline")."""
+    def word(v, suffix=""):
+        w = str(v).rsplit(".", 1)[-1]
+        return (w[1:] if w.startswith("k") else w).removesuffix(suffix).lower()
+
+    return word(sample.getType()), word(sample.getWrap()), word(sample.getBasis(), "Basis")
 
 
 def _index_object(obj) -> ObjectIndex | None:
@@ -130,6 +141,7 @@ def _index_object(obj) -> ObjectIndex | None:
     elif schema_name == abc_schemas.CURVES:
         nv = schema.getNumVerticesProperty()
         out.arrays["nverts"] = _digests(nv, nv.getNumSamples())
+        out.curve = curve_kind(schema.getValue(alembic_io.select(schema, 0)))
         _param(out, "widths", schema.getWidthsParam())
     else:
         ids = schema.getIdsProperty()

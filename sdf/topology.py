@@ -35,11 +35,14 @@ class Topology:
     source_point_count: int = 0
     normals_need: int = 0            # normals a frame must have for normal_of_vertex to apply
     normals_identity: bool = False   # normal_of_vertex is 0..n-1: per-frame normals used as read
-    face_counts: np.ndarray | None = None  # int32 per polygon, "polygons" kind (point layout) only
+    face_counts: np.ndarray | None = None  # int32 per polygon ("polygons", the point layout) or per curve ("lines")
     # Per-corner topology (the stored layout): UVs as stored, and each draw vertex's row in them
     # (``uvs`` is then None; :func:`gather_draw` and the GPU index them like positions).
     uv_rows: np.ndarray | None = None
     uv_of_vertex: np.ndarray | None = None
+    #: Curves: how the file says to interpolate them, in Alembic's words: (type, wrap, basis), e.g.
+    #: ("cubic", "nonperiodic", "bspline"). A host draws the curve the file describes, not its polyline.
+    curve: tuple[str, str, str] | None = None
 
     def arrays(self) -> list[np.ndarray]:
         return [a for a in (self.indices, self.uvs, self.point_of_vertex, self.normal_of_vertex,
@@ -58,6 +61,26 @@ class Topology:
             if a.flags.writeable:
                 a.flags.writeable = False
         return self
+
+def point_layout_normals(scope: str | None, indices: np.ndarray | None, corner_count: int,
+                         point_count: int) -> tuple[str, np.ndarray | None, int] | None:
+    """How a mesh's stored normals apply in the point layout (points plus polygons, Alembic's corner
+    order): ``(scope, rows, need)`` where ``scope`` is "facevarying" (one normal per face corner: hard
+    edges, as Maya and Houdini write them) or "vertex" (one per point), ``rows`` the stored normal of
+    each corner or point (None: the normals in order) and ``need`` how many normals a sample must have.
+    None when the normals cannot apply (a scope without a per-corner or per-point meaning, indices of
+    the wrong length): the host then shades as a file without normals."""
+    per = {"facevarying": corner_count, "vertex": point_count, "varying": point_count}.get(scope or "")
+    if per is None:
+        return None
+    scope = "facevarying" if scope == "facevarying" else "vertex"
+    if indices is None:
+        return scope, None, per
+    if len(indices) != per or (len(indices) and int(indices.min()) < 0):
+        return None
+    rows = np.asarray(indices, np.int64)
+    return scope, rows, int(rows.max()) + 1 if len(rows) else 0
+
 
 def gather_draw(positions: np.ndarray, normals: np.ndarray | None, topology: "Topology", allocator=None):
     """Positions and normals as stored (``layout="stored"``) gathered into draw layout: one row per

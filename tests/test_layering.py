@@ -49,9 +49,6 @@ PACKAGES = {"sdf": "sdf", "cache": "sdf.cache", "converters": "sdf.converters", 
             "farm": "sdf.farm", "dcc_plugins": "sdf.dcc_plugins"}
 #: Reads of another module's private names not fixed yet, each with its reason. Keep it shrinking.
 PRIVATE_EXCEPTIONS = {
-    # Blender's host and its record nodes share one lock; those modules are being reworked on other
-    # branches (bproxy, render), which give it a public home.
-    ("dcc_plugins/blender/host.py", "sdf.dcc_plugins.blender.record_nodes._lock"),
 }
 
 

@@ -7,9 +7,10 @@ session builds in the scene, all in one collection ``SDF <shot>``:
   degrees about X, as Blender's own Alembic importer does); everything hangs below it, so
   values inside stay in shot units and axes, and ``unit_settings.scale_length`` says how
   big a unit is;
-- one empty per model-tree node (placement), a mesh per leaf below it: a **proxy** (mesh
-  filled every frame from the frame cache's buffers by a ``frame_change_post`` handler,
-  transforms locked, not selectable) or **native geometry** (a mesh with Blender's own
+- one empty per model-tree node (placement), a mesh per leaf below it: a **proxy** (filled
+  every frame from the frame cache's buffers by a ``frame_change_post`` handler, transforms
+  locked, not selectable: a mesh with the file's normals, Blender curves with the file's
+  widths, or a point cloud; see :mod:`.meshes`) or **native geometry** (a mesh with Blender's own
   ``MESH_SEQUENCE_CACHE`` modifier on the department's cache, which the artist deforms);
 - lights and light groups as Blender lights and empties, a dome light as the World;
   cameras as cameras, keyed per frame; layout proxies as box meshes.
@@ -38,9 +39,9 @@ from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
 from sdf.frames import FrameData, FrameLayout
 
 from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, rna_signature, to_blender
-from .meshes import fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, reverse_winding, \
-    set_positions, winding_order
-from .record_nodes import RecordNodes, _lock
+from .meshes import POINTS_GROUP, fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, \
+    points_modifier, reverse_winding, update_frame, winding_order
+from .record_nodes import RecordNodes, lock_object
 
 RECORD_KEY = "sdf_session"
 #: What Blender's Alembic reader does to every point and matrix it reads: Y up becomes Z up.
@@ -96,6 +97,8 @@ class BlenderHost(RecordNodes, HostAdapter):
         if data is not None and data.users == 0:
             if isinstance(data, bpy.types.Mesh):
                 bpy.data.meshes.remove(data)
+            elif isinstance(data, bpy.types.Curves):
+                bpy.data.hair_curves.remove(data)
             elif isinstance(data, bpy.types.Light):
                 bpy.data.lights.remove(data)
             elif isinstance(data, bpy.types.Camera):
@@ -110,7 +113,7 @@ class BlenderHost(RecordNodes, HostAdapter):
         if self.settings is not None:
             root.matrix_basis = Matrix.Rotation(math.radians(90.0), 4, "X") if self.settings.up_axis == "Y" \
                 else Matrix.Identity(4)
-        _lock(root, True)
+        lock_object(root, True)
         return root
 
     def _parent(self, obj, parent) -> None:
@@ -162,14 +165,22 @@ class BlenderHost(RecordNodes, HostAdapter):
                 if obj is not None and (obj.get("sdf_file") != item.file or obj.get("sdf_object") != item.object):
                     self._remove(obj)
                     obj = None
+                if obj is not None and obj.get("sdf_kind") != item.kind:
+                    self._remove(obj)  # another kind of geometry now (or a proxy saved before kinds were drawn)
+                    obj = None
                 if obj is None:
                     name = item.path.rsplit("/", 1)[-1]
-                    obj = self._new_object(f"{name}_proxy", bpy.data.meshes.new(f"{name}_proxy"), "proxy", item.path)
+                    # Curves are Blender curves (hair curves); points a mesh of vertices drawn as a point cloud.
+                    data = (bpy.data.hair_curves if item.kind == "curves" else bpy.data.meshes).new(f"{name}_proxy")
+                    obj = self._new_object(f"{name}_proxy", data, "proxy", item.path)
                     obj.data.materials.append(None)
+                    obj["sdf_kind"] = item.kind
+                    if item.kind == "points":
+                        points_modifier(obj, False)
                 obj["sdf_file"], obj["sdf_object"], obj["sdf_owner"] = item.file, item.object, item.owner
                 obj["sdf_topology"] = obj.get("sdf_topology", "")
                 self._parent(obj, parent)
-                _lock(obj, True)
+                lock_object(obj, True)
             elif item.path not in native:
                 self._build_native(item, parent)
 
@@ -224,18 +235,20 @@ class BlenderHost(RecordNodes, HostAdapter):
         obj = self.nodes("proxy").get(item.path) if not hasattr(self, "_proxy_index") else self._proxy_index.get(item.path)
         if obj is None:
             return
-        me = obj.data
+        d = obj.data
         topo = data.topology
         key = topo.key if topo is not None else f"points:{len(data.positions)}"
-        if data.kind == "bounds" or (self.bounds_first and not obj.get("sdf_topology")):
-            fill_box(me, data.positions)
+        bounds = data.kind == "bounds" or (self.bounds_first and not obj.get("sdf_topology"))
+        if bounds:
+            fill_box(d, data.positions)
             obj["sdf_topology"] = ""  # still to fill with the real geometry
-        elif obj.get("sdf_topology") != key or len(me.vertices) != len(data.positions):
-            fill_from_frame(me, data)
+        elif obj.get("sdf_topology") != key or len(d.attributes["position"].data) != len(data.positions):
+            fill_from_frame(d, data)
             obj["sdf_topology"] = key
         else:
-            set_positions(me, data.positions)
-            me.update()
+            update_frame(d, data)
+        if data.kind == "points" or (bounds and obj.modifiers.get(POINTS_GROUP) is not None):
+            points_modifier(obj, not bounds)
         obj.matrix_basis = to_blender(np.asarray(data.world).reshape(-1))
         obj["sdf_frame"] = float(data.frame)
 

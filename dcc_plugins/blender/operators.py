@@ -14,6 +14,7 @@ import bpy
 from bpy.app.handlers import persistent
 from bpy.props import StringProperty
 
+from sdf.dcc_plugins.feed import cache_held, format_cache
 from sdf.dcc_plugins.session import Session, format_status
 from sdf.errors import SdfError
 
@@ -185,6 +186,8 @@ class SDF_PT_session(bpy.types.Panel):
         box = layout.box()
         for line in last_status(context.scene) or ["Press Status to check versions"]:
             box.label(text=line.strip())
+        # Live, not only at Status: the cache's share of the memory the artist's system monitor shows.
+        layout.label(text=format_cache(cache_held(_frame_cache())), icon="MEMORY")
 
 
 def _fill_next(key: str):

@@ -17,7 +17,7 @@ from .keys import from_blender, key_frames, key_matrix, linear, matrix_at, to_bl
 _LOCK_ATTRS = ("lock_location", "lock_rotation", "lock_scale")
 
 
-def _lock(obj, locked: bool) -> None:
+def lock_object(obj, locked: bool) -> None:
     """Transforms locked and the node unselectable (read-only data), or both released."""
     for attr in _LOCK_ATTRS:
         setattr(obj, attr, (locked,) * 3)
@@ -47,7 +47,7 @@ class RecordNodes:
             obj.hide_render = obj.hide_viewport = not r["visible"]
             obj["sdf_leaf"] = bool(r["leaf"])
             obj["sdf_name"] = r["name"]
-            _lock(obj, not editable)
+            lock_object(obj, not editable)
 
     def _read_placement(self):
         out = []
@@ -140,7 +140,7 @@ class RecordNodes:
             obj["sdf_data"] = json.dumps(data)
             if r.get("texture_file"):
                 obj["texture_file"] = r["texture_file"]
-            _lock(obj, not editable)
+            lock_object(obj, not editable)
             made[r["path"]] = obj
 
 
@@ -201,7 +201,7 @@ class RecordNodes:
                 obj.matrix_basis = to_blender(samples[0] if samples else None)
                 obj["sdf_start"] = start
             obj["sdf_metadata"] = json.dumps(d.get("metadata") or {})
-            _lock(obj, not editable)
+            lock_object(obj, not editable)
         shot_cam = self.nodes("camera").get(f"/cameras/{root.get('sdf_shot_camera')}")
         if shot_cam is not None:
             self.scene.camera = shot_cam
@@ -247,7 +247,7 @@ class RecordNodes:
             self._parent(obj, root)
             obj.matrix_basis = to_blender(d.get("transform"))
             obj["sdf_stands_for"] = d.get("stands_for") or ""
-            _lock(obj, not editable)
+            lock_object(obj, not editable)
 
     def _read_layout(self):
         root = self.root()

@@ -31,6 +31,8 @@ def _schema_sample_mesh(pos, counts, idx, uv_vals=None, uv_idx=None, normals=Non
             sample.setUVs(AbcGeom.OV2fGeomParamSample(v2f(uv_vals), GS.kVertexScope))
     if normals is not None:
         scope = GS.kVertexScope if normals_scope == "vertex" else GS.kFacevaryingScope
+        if normals_scope != "vertex":  # per corner: the corners' own order
+            normals = np.asarray(normals)[order]
         sample.setNormals(AbcGeom.ON3fGeomParamSample(v3f(normals), scope))
     return sample
 
@@ -128,7 +130,8 @@ def write_crystal(path, frames, fps, max_cols):
 
 
 def write_props(path, frames, fps, sphere_res):
-    """Rigid props: a bouncing ball and a spinning crate, static meshes under animated xforms."""
+    """Rigid props: a bouncing ball and a spinning crate, static meshes under animated xforms. The ball's
+    normals are per point (smooth), the crate's per face corner (hard edges)."""
     from alembic3d import AbcGeom
     bp, bc, bi, buv, buvi, bn = geometry.sphere(*sphere_res, radius=0.25)
     cp, cc, ci = geometry.box(0.6)
@@ -145,7 +148,8 @@ def write_props(path, frames, fps, sphere_res):
             xs.setMatrix(m44d(_rot_y(40.0 * t) @ _translate(-1.5, 0.3, 0.8)))
             put(crate.getSchema(), xs)
         put(AbcGeom.OPolyMesh(ball, "ballShape", ts).getSchema(), _schema_sample_mesh(bp, bc, bi, buv, buvi, bn))
-        put(AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema(), _schema_sample_mesh(cp, cc, ci))
+        put(AbcGeom.OPolyMesh(crate, "crateShape", ts).getSchema(),  # a hard-surface crate: flat faces
+            _schema_sample_mesh(cp, cc, ci, normals=geometry.flat_normals(cp, cc, ci), normals_scope="facevarying"))
         return locals().get("n_last")  # the count some writers report
 
     write_archive(path, body, description="demo props")

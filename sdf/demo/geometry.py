@@ -75,6 +75,19 @@ def box(size: float = 1.0):
     return pos, np.full(6, 4, np.int32), idx
 
 
+def flat_normals(pos: np.ndarray, counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Face-varying normals of a hard-surface convex shape: every corner of a face gets the face's
+    outward normal (the direction from the shape's centre to the face's centre, exact for a box),
+    as Maya and Houdini write a model whose edges are hard."""
+    centre = pos.mean(axis=0)
+    face = np.repeat(np.arange(len(counts)), counts)
+    sums = np.zeros((len(counts), 3))
+    np.add.at(sums, face, pos[idx])
+    out = sums / counts[:, None] - centre
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out[face].astype(np.float32)
+
+
 def subdivided_box(level: int, size: float = 1.0, seed: int = 7):
     """A lumpy rock: a cube whose faces are split level x level, pushed out by seeded noise."""
     n = max(1, level)

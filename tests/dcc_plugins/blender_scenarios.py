@@ -66,8 +66,9 @@ def proxy_vs_reader(shot_file, department, frames):
         for item in s.proxies:
             obj = s.host.nodes("proxy")[item.path]
             fd = AlembicReader(item.file).read(item.object, frame, s.settings.fps, layout=s.host.layout)
-            co = np.empty(len(obj.data.vertices) * 3, np.float32)
-            obj.data.vertices.foreach_get("co", co)
+            from sdf.dcc_plugins.blender.meshes import get_positions
+
+            co = get_positions(obj.data)  # mesh vertices, curve points or the point cloud's points
             node = view.model_tree.find(item.path)
             # Expected world: Blender's root (up axis) after the model-tree world after the Alembic world.
             shot_world = np.asarray(fd.world).reshape(4, 4) @ np.asarray(node.world_matrix()).reshape(4, 4)
@@ -356,6 +357,188 @@ def scenario_interchange(work):
     b = np.unique(np.round(theirs, 5), axis=0)
     facts["counts"] = [len(a), len(b)]
     facts["max_error"] = float(np.abs(a - b).max()) if a.shape == b.shape else None
+    return facts
+
+
+def _evaluated_corners(obj, to_space):
+    """Per face: the world corner positions and unit normals of an object's evaluated mesh, in ``to_space``."""
+    from sdf.dcc_plugins.blender.meshes import get_corners, get_positions
+
+    ev = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    me = ev.to_mesh()
+    try:
+        m = to_space @ np.array(ev.matrix_world)
+        pos = get_positions(me).astype(np.float64) @ m[:3, :3].T + m[:3, 3]
+        normals = np.empty(len(me.loops) * 3, np.float32)
+        me.corner_normals.foreach_get("vector", normals)
+        normals = normals.reshape(-1, 3).astype(np.float64) @ np.linalg.inv(m[:3, :3])  # inverse transpose
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        counts = np.empty(len(me.polygons), np.int32)
+        me.polygons.foreach_get("loop_total", counts)
+        return {"pos": pos[get_corners(me)], "normals": normals, "counts": counts,
+                "custom": me.attributes.get("custom_normal") is not None}
+    finally:
+        ev.to_mesh_clear()
+
+
+def _faces_agree(ours, theirs):
+    """Face by face: the same corners (matched by position) with the same normals. Worst errors."""
+    if not np.array_equal(ours["counts"], theirs["counts"]):
+        return {"same_faces": False}
+    starts = np.concatenate([[0], np.cumsum(ours["counts"])])
+    pos_err = normal_err = 0.0
+    for i in range(len(ours["counts"])):
+        a, b = slice(starts[i], starts[i + 1]), slice(starts[i], starts[i + 1])
+        pa, pb = ours["pos"][a], theirs["pos"][b]
+        d = np.linalg.norm(pa[:, None, :] - pb[None, :, :], axis=2)
+        match = d.argmin(axis=1)  # each of our corners: their corner at the same place
+        pos_err = max(pos_err, float(d[np.arange(len(pa)), match].max()))
+        normal_err = max(normal_err, float(np.abs(ours["normals"][a] - theirs["normals"][b][match]).max()))
+    return {"same_faces": True, "position_error": pos_err, "normal_error": normal_err}
+
+
+def _render_pixels(scene, path):
+    bpy.ops.render.render(write_still=False)
+    scene.render.filepath = path
+    bpy.ops.render.render(write_still=True)
+    img = bpy.data.images.load(path)
+    px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
+    img.pixels.foreach_get(px)
+    out = px.reshape(img.size[1], img.size[0], 4)[::-1, :, :3]  # rows top to bottom
+    bpy.data.images.remove(img)
+    return out
+
+
+def _cycles_shows(obj, work, name):
+    """A tiny Cycles render through a camera framing ``obj``, every other object hidden, a sun and a
+    black world: how many pixels are not background, how many of them lie where the object's points
+    project (within 2 pixels), and the same render without the object (must be all background)."""
+    from bpy_extras.object_utils import world_to_camera_view
+
+    scene = bpy.context.scene
+    for o in scene.objects:
+        o.hide_render = o is not obj and o.type != "LIGHT"
+    from sdf.dcc_plugins.blender.meshes import get_positions
+
+    m = np.array(obj.matrix_world)
+    pts = get_positions(obj.data).astype(np.float64) @ m[:3, :3].T + m[:3, 3]  # curve points, or the cloud's
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    cam = bpy.data.objects.new(f"{name}_cam", bpy.data.cameras.new(f"{name}_cam"))
+    scene.collection.objects.link(cam)
+    cam.data.type = "ORTHO"
+    size = max(hi[0] - lo[0], hi[2] - lo[2]) * 1.2
+    cam.data.ortho_scale = size
+    cam.data.clip_end = 1e5
+    centre = (lo + hi) / 2
+    cam.location = (centre[0], lo[1] - size * 2, centre[2])
+    cam.rotation_euler = (np.pi / 2, 0.0, 0.0)  # looking along +Y
+    scene.camera = cam
+    sun = bpy.data.objects.new(f"{name}_sun", bpy.data.lights.new(f"{name}_sun", "SUN"))
+    sun.data.energy = 5.0
+    sun.rotation_euler = (np.pi / 2, 0.0, 0.3)  # from the camera's side
+    scene.collection.objects.link(sun)
+    world = bpy.data.worlds.new("black")
+    world.color = (0.0, 0.0, 0.0)
+    if world.node_tree is not None:
+        for n in world.node_tree.nodes:
+            if n.type == "BACKGROUND":
+                n.inputs["Strength"].default_value = 0.0
+    scene.world = world
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = 4
+    scene.cycles.use_adaptive_sampling = False
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x, scene.render.resolution_y = 128, 128
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.dither_intensity = 0.0  # else 8-bit noise lights up the background
+    bpy.context.view_layer.update()
+    shown = _render_pixels(scene, os.path.join(work, f"{name}.png")).max(axis=2) > 0.0
+    uv = np.array([tuple(world_to_camera_view(scene, cam, __import__("mathutils").Vector(p)))[:2] for p in pts])
+    w, h = scene.render.resolution_x, scene.render.resolution_y
+    near = np.zeros((h, w), bool)
+    cols = np.clip((uv[:, 0] * w).astype(int), 0, w - 1)
+    rows = np.clip(((1.0 - uv[:, 1]) * h).astype(int), 0, h - 1)
+    for dr in range(-2, 3):
+        for dc in range(-2, 3):
+            near[np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)] = True
+    obj.hide_render = True
+    empty = _render_pixels(scene, os.path.join(work, f"{name}_without.png")).max(axis=2) > 0.0
+    obj.hide_render = False
+    bpy.data.objects.remove(cam)
+    bpy.data.objects.remove(sun)
+    return {"pixels": int(shown.sum()), "pixels_near_points": int((shown & near).sum()),
+            "pixels_without": int(empty.sum())}
+
+
+def scenario_proxies_as_stored(work):
+    """Proxies against Blender's own Alembic import of the same files: meshes face by face (corner
+    normals), curves and points by type, count and radius; and curves and points in a Cycles render."""
+    from sdf.dcc_plugins.plan import plan_session
+
+    shot = generate(os.path.join(work, "proj"), "small")
+    # Blender's import first, so its objects keep the names the importer gives them.
+    imported = {}
+    for path in sorted({g.file for g in plan_session(open_shot(shot, "lighting")).geometry}):
+        before = set(bpy.data.objects)
+        bpy.ops.wm.alembic_import(filepath=path, as_background_job=False)
+        for o in bpy.data.objects:
+            if o not in before:
+                imported[(path, o.name)] = o
+    facts = {"open": op(bpy.ops.sdf.open_shot, filepath=shot, department="lighting")}
+    s = sb.session()
+    scene = bpy.context.scene
+    frame = 1010
+    scene.frame_set(frame)
+    root = np.array(scene.objects[f"{s.settings.name}_root"].matrix_world)
+    facts["meshes"], facts["curves"], facts["points"] = {}, {}, {}
+    for item in s.proxies:
+        proxy = s.host.nodes("proxy")[item.path]
+        theirs = imported.get((item.file, item.object.strip("/").split("/")[0]))
+        if theirs is None:
+            facts.setdefault("not_imported", []).append(item.path)
+            continue
+        node = s.host.nodes("node").get(item.path)
+        # The proxy hangs below the shot's root and its placement; Blender's import sits at the origin.
+        placement = (np.array(node.matrix_world) if node else root) @ np.linalg.inv(root)
+        if item.kind == "mesh":
+            ours = _evaluated_corners(proxy, np.linalg.inv(placement))
+            row = _faces_agree(ours, _evaluated_corners(theirs, np.identity(4)))
+            row["custom_normals"] = ours["custom"]
+            facts["meshes"][item.path] = row
+            continue
+        dg = bpy.context.evaluated_depsgraph_get()
+
+        def drawn(obj):
+            """(type, count, radii) of what an object draws: its data, or the instance its modifier makes."""
+            for inst in dg.object_instances:
+                if inst.object.original == obj or inst.object.name == obj.name:
+                    o = inst.object
+                    if o.type in ("CURVES", "POINTCLOUD"):
+                        r = np.empty(len(o.data.attributes["position"].data), np.float32)
+                        o.data.attributes["radius"].data.foreach_get("value", r)
+                        out = {"type": o.type, "count": len(r), "radii": r}
+                        if o.type == "CURVES":
+                            out["curves"] = len(o.data.curves)
+                            for name in ("curve_type", "nurbs_order", "knots_mode"):
+                                v = np.empty(len(o.data.curves), np.int8)
+                                o.data.attributes[name].data.foreach_get("value", v)
+                                out[name] = sorted(set(v.tolist()))
+                        return out
+            return {"type": None}
+
+        a, b = drawn(proxy), drawn(theirs)
+        row = {k: [a.get(k), b.get(k)] for k in ("type", "count", "curves", "curve_type", "nurbs_order", "knots_mode")}
+        row["radius_error"] = float(np.abs(a["radii"] - b["radii"]).max()) if a.get("type") and b.get("type") and \
+            a["count"] == b["count"] else None
+        facts["curves" if item.kind == "curves" else "points"][item.path] = row
+    # Only the proxies in the renders: hide Blender's imports.
+    for o in imported.values():
+        o.hide_render = True
+    facts["render"] = {}
+    for path in ("/env/grass", "/fx/sparks"):
+        facts["render"][path] = _cycles_shows(s.host.nodes("proxy")[path], work, path.rsplit("/", 1)[-1])
     return facts
 
 

@@ -84,6 +84,9 @@ def test_lighting_session(tmp_path, run):
     assert f["rim_energy_after_update"] == pytest.approx(7.5)
     assert any("model_tree" in ln and "v001" in ln for ln in f["status_lines"])
     assert any("rim" in ln for ln in f["status_lines"] if "changed" in ln)
+    # Status says what the session's frame cache holds, within the DCC budget.
+    cache_line = [ln.strip() for ln in f["status_lines"] if ln.strip().startswith("frame cache:")]
+    assert cache_line and "of 128 MB budget" in cache_line[0], f["status_lines"]
     assert f["publish_after_update"][0] == ["FINISHED"] and f["rim_intensity"] == pytest.approx(7.5)
     _validates(run, tmp_path)  # what Blender published passes sdf validate
 
@@ -163,3 +166,35 @@ def test_benchmark_runs_in_blender(demo_master):
                            "--repeat", "1", "--frames", "5"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "summary:" in proc.stdout
+
+
+def test_proxies_drawn_as_stored(tmp_path):
+    """Proxies look as Blender's own Alembic import of the same files does: every mesh face by face
+    (corner positions and normals; the crate's hard edges and the hero's per-frame normals are the
+    file's own, as custom normals), grass as NURBS hair curves and sparks as a point cloud with the
+    file's widths as radii; and a Cycles render shows the curves and points where they are."""
+    f = run_scenario("proxies_as_stored", tmp_path)
+    assert f["open"] == [["FINISHED"], None]
+    assert "not_imported" not in f, f["not_imported"]
+    assert set(f["meshes"]) == {"/chars/hero/body", "/env/rock", "/env/crystal", "/props/ball", "/props/crate",
+                                "/fx/flag"}
+    for path, row in f["meshes"].items():
+        assert row["same_faces"], path
+        assert row["position_error"] < 1e-5, (path, row)
+        # Blender's importer stores custom normals in 16-bit corner spaces; ours are exact floats.
+        assert row["normal_error"] < 2e-3, (path, row)
+    # Files with normals get them as custom normals; the others (no normals, a SubD) are smooth.
+    assert {p for p, r in f["meshes"].items() if r["custom_normals"]} == {"/chars/hero/body", "/props/ball",
+                                                                          "/props/crate"}
+    grass = f["curves"]["/env/grass"]
+    assert grass["type"] == ["CURVES", "CURVES"] and grass["count"] == [750, 750] and grass["curves"] == [150, 150]
+    for k in ("curve_type", "nurbs_order", "knots_mode"):
+        assert grass[k][0] == grass[k][1], (k, grass)
+    assert grass["nurbs_order"][0] == [4] and grass["radius_error"] == 0.0
+    sparks = f["points"]["/fx/sparks"]
+    assert sparks["type"] == ["POINTCLOUD", "POINTCLOUD"] and sparks["count"][0] == sparks["count"][1] > 0
+    assert sparks["radius_error"] == 0.0
+    for path, r in f["render"].items():
+        assert r["pixels"] >= 50, (path, r)
+        assert r["pixels_near_points"] >= 0.95 * r["pixels"], (path, r)  # where the points are
+        assert r["pixels_without"] == 0, (path, r)  # and nothing else drew them

@@ -199,7 +199,14 @@ def _points_layout_matches_draw(path, obj, frame, fps):
         return False
     t = pts.topology
     assert t.kind == "polygons" and t.face_counts.sum() == len(t.indices)
-    assert t.indices.max() < len(pts.positions) and pts.normals is None
+    assert t.indices.max() < len(pts.positions)
+    if pts.normals is not None:  # a PolyMesh's stored normals, per corner or per point, as the file says
+        rows = t.normal_of_vertex if t.normal_of_vertex is not None else np.arange(len(pts.normals))
+        assert len(rows) == (len(t.indices) if t.normals_scope == "facevarying" else len(pts.positions))
+        assert r.object(obj).schema_name == "AbcGeom_PolyMesh" and draw.normals is not None
+        assert set(map(tuple, np.round(pts.normals[rows], 5))) == set(map(tuple, np.round(draw.normals, 5)))
+    else:
+        assert draw.normals is None or r.object(obj).schema_name == "AbcGeom_SubD"
     pov = draw.topology.point_of_vertex
     expected = draw.positions if pov is None else None
     if pov is not None:  # every draw vertex is one of the archive's points

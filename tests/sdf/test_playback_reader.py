@@ -65,6 +65,8 @@ def _compare(path, frames, fps, interpolations=("nearest", "floor", "linear")):
                     elif a.topology is not None:
                         for name in ("indices", "uvs", "point_of_vertex", "normal_of_vertex", "face_counts"):
                             _same(getattr(b.topology, name), getattr(a.topology, name), f"{what} {name}")
+                        for name in ("normals_scope", "normals_need", "curve"):
+                            assert getattr(b.topology, name) == getattr(a.topology, name), f"{what} {name}"
                         assert b.topology.face_sets.keys() == a.topology.face_sets.keys(), what
                         for k in a.topology.face_sets:
                             _same(b.topology.face_sets[k], a.topology.face_sets[k], f"{what} face set {k}")
