@@ -398,7 +398,7 @@ class AlembicReader:
                 elif len(vals) == len(positions):
                     uvs = vals[corners]
             applies, ind = None, None
-            nparam = self._normals_param(o) if o.schema_name == "AbcGeom_PolyMesh" else None  # SubD: smooth
+            nparam = self._normals_param(o) if o.schema_name == abc_schemas.POLYMESH else None  # SubD: smooth
             if nparam is not None and nparam.getNumSamples():
                 if nparam.isIndexed():
                     nsel = alembic_io.select(nparam, min(topo_index, nparam.getNumSamples() - 1))

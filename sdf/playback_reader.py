@@ -334,7 +334,7 @@ class PlaybackReader:
     def _polygons(self, o: IndexedObject, index: int, point_count: int) -> Topology:
         # Normals in the point layout: a polygon mesh's own (a SubD is shaded from its limit surface,
         # smooth, as Blender's importer does: its "N" is for renderers that do not subdivide).
-        with_normals = o.schema_name == "AbcGeom_PolyMesh" and "N" in o.index.arrays
+        with_normals = o.schema_name == abc_schemas.POLYMESH and "N" in o.index.arrays
         key = ("points",) + self._topology_digests(o, index, "counts", "indices", "uv", "uv.i") + \
             (o.index.scopes.get("uv"),) + \
             ((self._digest(o, "N.i", index), o.index.scopes.get("N")) if with_normals else ())

@@ -451,6 +451,7 @@ def _cycles_shows(obj, work, name):
     scene.cycles.use_denoising = False
     scene.render.resolution_x, scene.render.resolution_y = 128, 128
     scene.render.resolution_percentage = 100
+    scene.render.image_settings.media_type = "IMAGE"  # the session set multi-layer EXR up for its renders
     scene.render.image_settings.file_format = "PNG"
     scene.render.dither_intensity = 0.0  # else 8-bit noise lights up the background
     bpy.context.view_layer.update()
