@@ -18,6 +18,7 @@ from sdf.frames import FrameData
 from sdf.shot import Shot
 
 from .frame_cache import FrameCache
+from .player import Player
 from .prefetch import Prefetcher
 
 
@@ -134,6 +135,9 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
     vertices is the GPU's (see :mod:`sdf.viewer.render`).
 
+    Each pass is played by the same :class:`~sdf.cache.player.Player` the viewer window uses, here
+    showing every frame once, in order, as fast as it can.
+
     An object whose file breaks or changes while it plays is left out of the frames it cannot
     give (its error is added to ``problems`` once); the rest of the shot plays on."""
     if items is None:
@@ -147,13 +151,15 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
     prefetcher = Prefetcher(cache, layout=layout) if prefetch and cache.budget > 0 else None
     results = []
     frame_bytes = None
+    player = Player(frames, fps, mode="once", every_frame=True)  # each pass: every frame, in order, once
     try:
         for p in range(passes):
             before = cache.snapshot()
             uploaded = 0
             times = []
+            player.seek(frames[0])
             t_pass = time.perf_counter()
-            for n, frame in enumerate(frames):
+            for n, frame in enumerate(player.run()):
                 t0 = time.perf_counter()
                 if prefetcher is not None:
                     prefetcher.follow(pairs, frame, 1, frames, fps, interpolation, loop=passes > 1,

@@ -9,16 +9,20 @@ and the cache budget.
 
 Playback runs in real time at the shot's fps: the frame shown follows the clock, and frames
 are skipped when drawing cannot keep up. With "every frame", each frame is drawn, as fast as
-possible. The prefetcher reads ahead of the playhead in the direction of play.
+possible. Which frame comes next is decided by :class:`sdf.cache.player.Player` (the one
+``sdf play`` uses); the window shows it. The prefetcher reads ahead of the playhead in the
+direction of play.
 """
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
 from sdf.errors import SdfError
+
+from sdf.cache.player import Player
+from sdf.cache.prefetch import Prefetcher
 
 from .render import scene_bounds, view_for
 from .scene import build_scene
@@ -60,23 +64,17 @@ def make_window_class():
                                shot.file, "cameras")
             self.camera_name = camera
             frames = self.scene.frames
-            self.range = [frames[0], frames[-1]]
-            self.frame = frame if frame is not None else frames[0]
+            # Which frame comes next (loop, ping-pong, pacing) is the player's decision, as in `sdf play`.
+            self.player = Player(frames, shot.fps)
+            self.player.seek(frame if frame is not None else frames[0])
             self.hidden: set[str] = set()
             self.selected: set[str] = set()
-            self.pingpong = False
+            self.loop, self.pingpong = True, False  # the two check boxes; the player's mode follows them
             self.compare_scene = None   # the shot with one part at another published version (see compare)
             self.compare_mode = "wipe"
             self.wireframe = False
-            self.loop = True
-            self.every_frame = False
-            self.playing = False
-            self.direction = 1
-            self.fps_measured = 0.0
-            self._ticks = []
             self.orbit = OrbitCamera(np.zeros(3))
             self.orbit.frame(*scene_bounds(self.scene, cache, self.frame))
-            from sdf.cache.prefetch import Prefetcher
             self.prefetcher = Prefetcher(cache)
             self.setWindowTitle(f"sdf view - {shot.name}" + (f" [{shot.department}]" if shot.department else ""))
             self._build()
@@ -163,7 +161,7 @@ def make_window_class():
             fwd.clicked.connect(lambda: self.step(1))
             self.loop_box = QtWidgets.QCheckBox("loop")
             self.loop_box.setChecked(True)
-            self.loop_box.toggled.connect(lambda on: setattr(self, "loop", on))
+            self.loop_box.toggled.connect(self.set_loop)
             self.pingpong_box = QtWidgets.QCheckBox("ping-pong")
             self.pingpong_box.setToolTip("At either end of the range, play back the other way")
             self.pingpong_box.toggled.connect(self.set_pingpong)
@@ -312,10 +310,41 @@ def make_window_class():
             self.compare_mode = mode
             self.view.update()
 
+        # -- playing: the player decides, the window shows --------------------------------------
+        @property
+        def frame(self) -> int:
+            return self.player.frame
+
+        @property
+        def range(self) -> list[int]:
+            return [self.player.in_frame, self.player.out_frame]
+
+        @property
+        def playing(self) -> bool:
+            return self.player.playing
+
+        @property
+        def direction(self) -> int:
+            return self.player.direction
+
+        @property
+        def every_frame(self) -> bool:
+            return self.player.every_frame
+
+        @property
+        def fps_measured(self) -> float:
+            return self.player.fps_measured
+
+        def set_loop(self, on):
+            self.loop = bool(on)
+            self._sync_mode()
+
         def set_pingpong(self, on):
             self.pingpong = bool(on)
-            if not on:
-                self.direction = 1
+            self._sync_mode()
+
+        def _sync_mode(self):
+            self.player.set_mode("pingpong" if self.pingpong else "loop" if self.loop else "once")
 
         def filter_outliner(self, text):
             """Show the rows whose name contains ``text`` (any case), with the rows above them."""
@@ -419,9 +448,9 @@ def make_window_class():
                     f"  {rate}/{self.shot.fps:g} fps")
 
         def set_every_frame(self, on):
-            self.every_frame = bool(on)
+            self.player.set_every_frame(on)
             if self.playing:
-                self.timer.start(0 if self.every_frame else int(1000 / self.shot.fps))
+                self.timer.start(int(1000 * self.player.interval))
 
         def frame_all(self):
             self.camera_box.setCurrentText("free camera")
@@ -433,11 +462,16 @@ def make_window_class():
             if b < a:
                 b = a
                 self.end_box.setValue(b)
-            self.range = [a, b]
+            self.player.set_range(a, b)
             self.slider.setRange(a, b)
 
         def set_frame(self, frame):
-            self.frame = int(frame)
+            """Go to ``frame`` (the slider, the timeline, keys): playing goes on from there."""
+            self.player.seek(int(frame))
+            self._show()
+
+        def _show(self):
+            """Show the player's frame: slider, labels, read-ahead and the view."""
             if self.slider.value() != self.frame:
                 self.slider.blockSignals(True)
                 self.slider.setValue(self.frame)
@@ -454,69 +488,34 @@ def make_window_class():
             return [(i.file, i.object) for i in self.scene.items if i.animated]
 
         def _play_frames(self):
-            return list(range(self.range[0], self.range[1] + 1))
+            return self.player.range
 
         def step(self, n):
-            frames = self._play_frames()
-            i = frames.index(self.frame) if self.frame in frames else 0
-            j = i + n
-            if self.pingpong and self.playing and not 0 <= j < len(frames) and len(frames) > 1:
-                self.direction = -self.direction  # bounce off the end of the range
-                j = i - n
-            elif self.loop:
-                j %= len(frames)
-            self.set_frame(frames[max(0, min(j, len(frames) - 1))])
+            self.player.step(n)
+            self._show()
 
         def toggle_play(self):
             self.pause() if self.playing else self.play()
 
         def play(self):
-            self.playing = True
+            self.player.play()
             self.play_button.setText("pause")
-            self._ticks = []
-            self._clock = (time.perf_counter(), self.frame)  # real-time pacing reference
-            self.timer.start(0 if self.every_frame else int(1000 / self.shot.fps))
+            self.timer.start(int(1000 * self.player.interval))
 
         def pause(self):
-            self.playing = False
+            self.player.pause()
             self.play_button.setText("play")
             self.timer.stop()
 
         def tick(self):
-            frames = self._play_frames()
-            if self.frame == frames[-1] and not self.loop and not self.pingpong:
-                self.pause()
+            new = self.player.tick()
+            if not self.player.playing:
+                self.pause()  # once, past the out frame
                 return
-            if self.every_frame:
-                self.step(self.direction if self.pingpong else 1)
-            elif self.pingpong and len(frames) > 1:
-                # Real time, back and forth: the clock's position folded over the range.
-                t0, f0 = self._clock
-                i0 = frames.index(f0) if f0 in frames else 0
-                period = 2 * (len(frames) - 1)
-                k = (i0 + int((time.perf_counter() - t0) * self.shot.fps)) % period
-                self.direction = 1 if k < len(frames) - 1 else -1
-                new = frames[k if k < len(frames) else period - k]
-                if new == self.frame:
-                    return
-                self.set_frame(new)
-            else:
-                # Real time: the frame follows the clock, skipping frames when drawing falls behind.
-                t0, f0 = self._clock
-                i0 = frames.index(f0) if f0 in frames else 0
-                target = i0 + int((time.perf_counter() - t0) * self.shot.fps)
-                if not self.loop and target >= len(frames) - 1:
-                    self.set_frame(frames[-1])
-                else:
-                    new = frames[target % len(frames)]
-                    if new == self.frame:
-                        return
-                    self.set_frame(new)
+            if new is None:
+                return  # real time: the next frame is not due yet
+            self._show()
             self.view.repaint()  # draw now: playback time is drawing time
-            now = time.perf_counter()
-            self._ticks = [t for t in self._ticks if now - t < 1.0] + [now]
-            if len(self._ticks) > 1:
-                self.fps_measured = (len(self._ticks) - 1) / (self._ticks[-1] - self._ticks[0])
 
         def update_stats(self):
             s = self.cache.snapshot()
