@@ -30,9 +30,7 @@ from .render import scene_bounds, view_for
 from .scene import build_scene
 from .timeline import Timeline
 from .view_camera import OrbitCamera
-from .widgets import make_widget_classes
-
-GLView, CacheBar, ColourControls = make_widget_classes()
+from .widgets import CacheBar, ColourControls, GLView
 
 
 def _mb(n: float) -> str:
