@@ -41,6 +41,7 @@ class Player:
         self.every_frame = bool(every_frame)
         self.clock, self.sleep = clock, sleep
         self.in_frame, self.out_frame = self.frames[0], self.frames[-1]
+        self._range, self._position = self.frames, {f: i for i, f in enumerate(self.frames)}
         self.frame = self.frames[0]
         self.direction = 1          # +1 forwards, -1 backwards (ping-pong on its way back)
         self.playing = False
@@ -56,7 +57,7 @@ class Player:
     @property
     def range(self) -> list[int]:
         """The frames between the in and out points (inclusive): what plays."""
-        return [f for f in self.frames if self.in_frame <= f <= self.out_frame]
+        return list(self._range)
 
     @property
     def interval(self) -> float:
@@ -69,6 +70,8 @@ class Player:
         a = min(max(int(in_frame), lo), hi)
         b = min(max(int(out_frame), a), hi)
         self.in_frame, self.out_frame = a, b
+        self._range = [f for f in self.frames if a <= f <= b]  # kept: a tick must not walk the frames
+        self._position = {f: i for i, f in enumerate(self._range)}
         if not a <= self.frame <= b:
             self.frame = self._nearest(self.frame)
         self._reanchor()
@@ -96,8 +99,8 @@ class Player:
     def step(self, n: int = 1) -> int:
         """Move ``n`` frames through the range. In loop mode the range wraps; while playing in
         ping-pong mode the playhead turns round at an end; otherwise it stops at the ends."""
-        frames = self.range
-        i = self._index(frames)
+        frames = self._range
+        i = self._index()
         j = i + n
         if self.mode == "pingpong" and self.playing and not 0 <= j < len(frames) and len(frames) > 1:
             self.direction = -self.direction  # bounce off the end of the range
@@ -105,7 +108,8 @@ class Player:
         elif self.mode == "loop":
             j %= len(frames)
         self.frame = frames[max(0, min(j, len(frames) - 1))]
-        self._reanchor()
+        if not self.every_frame:
+            self._reanchor()  # real-time pacing counts on from here (every frame has no clock to follow)
         return self.frame
 
     def play(self) -> None:
@@ -127,7 +131,7 @@ class Player:
         (real time: not yet due) or the player has stopped (once mode, past the out frame)."""
         if not self.playing:
             return None
-        frames = self.range
+        frames = self._range
         if self.mode == "once" and self.frame == frames[-1]:
             self.pause()
             return None
@@ -205,12 +209,13 @@ class Player:
             self._times.popleft()
 
     def _reanchor(self) -> None:
-        self._anchor = (self.clock(), self._index(self.range))
+        self._anchor = (self.clock(), self._index())
         self._steps = 0
 
-    def _index(self, frames: list[int]) -> int:
-        return frames.index(self.frame) if self.frame in frames else 0
+    def _index(self) -> int:
+        return self._position.get(self.frame, 0)
 
     def _nearest(self, frame: int) -> int:
-        frames = self.range
-        return min(frames, key=lambda f: (abs(f - frame), f))
+        if frame in self._position:
+            return frame
+        return min(self._range, key=lambda f: (abs(f - frame), f))
