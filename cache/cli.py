@@ -35,10 +35,13 @@ def _human(n: float) -> str:
 @click.option("--no-prefetch", is_flag=True, help="Read inline only, no read-ahead.")
 @click.option("--interpolation", type=click.Choice(["nearest", "floor", "linear"]), default="nearest",
               show_default=True, help="Which sample a frame between samples gets.")
+@click.option("--real-time", is_flag=True,
+              help="Pace to the shot's fps, as the viewer plays, skipping (and counting) frames it falls behind on; "
+                   "default: every frame as fast as possible.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--allow-outside-root", is_flag=True, help="Accept references outside the project root.")
-def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetch, interpolation, as_json,
-         allow_outside_root):
+def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetch, interpolation, real_time,
+         as_json, allow_outside_root):
     """Run the playback data path (no window) and print frames per second per pass.
 
     Every visible animated object is read through the frame cache and copied into an
@@ -47,6 +50,7 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
     \b
     Example:
       sdf play shots/sh010/sh010.sdf --department animation --passes 2 --cache-mb 2048
+      sdf play shots/sh010/sh010.sdf --real-time --frames 1001-1048
     """
     from sdf.frame_range import shot_frames
     from sdf.validate import open_checked
@@ -64,9 +68,14 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
         raise SdfError("nothing to play: no visible animated objects in this view", shot_path)
     bar = progress_bar(passes * len(frames), "play")
     during: list[str] = []
+    done = [0]
+
+    def progress(n, total):  # n is the position in the passes: paced play skips the frames it drops
+        bar.update(n - done[0])
+        done[0] = n
     try:
         results = run(shot, cache, frames, passes=passes, prefetch=not no_prefetch, items=items,
-                      interpolation=interpolation, progress=lambda n, t: bar.update(1), problems=during)
+                      interpolation=interpolation, progress=progress, problems=during, real_time=real_time)
     finally:
         bar.close()
     for p in during + cache.problems:
@@ -83,7 +92,7 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
                f"cache budget {_human(cache.budget)}")
     for r in results:
         click.echo(f"pass {r.index}: {r.fps:8.1f} fps  hit rate {100 * r.hit_rate:5.1f}%  "
-                   f"{_human(r.bytes_uploaded)} uploaded")
+                   f"{_human(r.bytes_uploaded)} uploaded" + (f"  {r.dropped} dropped" if real_time else ""))
     click.echo(f"cache: {stats.entries} frames, {_human(stats.bytes_held)} held "
                f"({_human(stats.topology_bytes)} topology), {stats.evictions} evictions, "
                f"{_human(stats.bytes_read)} read in {stats.read_seconds:.2f} s")

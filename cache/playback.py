@@ -18,6 +18,7 @@ from sdf.frames import PLAYER_LAYOUT, FrameData, FrameLayout
 from sdf.shot import Shot
 
 from .frame_cache import FrameCache
+from .player import Player
 from .prefetch import Prefetcher
 
 
@@ -89,6 +90,7 @@ class PassResult:
     misses: int
     bytes_uploaded: int
     frame_seconds: list[float] = field(default_factory=list)
+    dropped: int = 0   # frames real-time pacing skipped because reading and drawing fell behind
 
     @property
     def fps(self) -> float:
@@ -102,20 +104,24 @@ class PassResult:
     def as_dict(self) -> dict:
         return {"pass": self.index, "frames": self.frames, "seconds": self.seconds, "fps": self.fps,
                 "hits": self.hits, "misses": self.misses, "hit_rate": self.hit_rate,
-                "bytes_uploaded": self.bytes_uploaded,
+                "bytes_uploaded": self.bytes_uploaded, "dropped": self.dropped,
                 "median_frame_ms": 1000 * float(np.median(self.frame_seconds)) if self.frame_seconds else 0.0}
 
 
 def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, prefetch: bool = True,
          items: list[PlayItem] | None = None, draw: Callable[[int, list[FrameData]], None] | None = None,
          interpolation: str = "nearest", progress: Callable[[int, int], None] | None = None,
-         layout: FrameLayout | str = PLAYER_LAYOUT,
-         problems: list[str] | None = None) -> list[PassResult]:
+         layout: FrameLayout | str = PLAYER_LAYOUT, problems: list[str] | None = None,
+         real_time: bool = False) -> list[PassResult]:
     """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
 
     Frames are asked for as a player does, as stored (:data:`sdf.frames.PLAYER_LAYOUT`): the cache holds each distinct sample
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
     vertices is the GPU's (see :mod:`sdf.viewer.render`).
+
+    Each pass is played by the same :class:`~sdf.cache.player.Player` the viewer window uses, once
+    through: every frame in order as fast as it can, or with ``real_time`` paced to the shot's fps,
+    the frames it fell behind on skipped and counted (``PassResult.dropped``).
 
     An object whose file breaks or changes while it plays is left out of the frames it cannot
     give (its error is added to ``problems`` once); the rest of the shot plays on."""
@@ -130,13 +136,16 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
     prefetcher = Prefetcher(cache, layout=layout) if prefetch and cache.budget > 0 else None
     results = []
     frame_bytes = None
+    player = Player(frames, fps, mode="once", every_frame=not real_time)
+    position = {f: i for i, f in enumerate(frames)}
     try:
         for p in range(passes):
             before = cache.snapshot()
             uploaded = 0
             times = []
+            player.seek(frames[0])
             t_pass = time.perf_counter()
-            for n, frame in enumerate(frames):
+            for frame in player.run():
                 t0 = time.perf_counter()
                 if prefetcher is not None:
                     prefetcher.follow(pairs, frame, 1, frames, fps, interpolation, loop=passes > 1,
@@ -153,11 +162,11 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
                 uploaded += sum(d.positions.nbytes + (d.normals.nbytes if d.normals is not None else 0) for d in data)
                 times.append(time.perf_counter() - t0)
                 if progress:
-                    progress(p * len(frames) + n + 1, passes * len(frames))
+                    progress(p * len(frames) + position[frame] + 1, passes * len(frames))
             seconds = time.perf_counter() - t_pass
             after = cache.snapshot()
-            results.append(PassResult(p + 1, len(frames), seconds, after.hits - before.hits,
-                                      after.misses - before.misses, uploaded, times))
+            results.append(PassResult(p + 1, len(times), seconds, after.hits - before.hits,
+                                      after.misses - before.misses, uploaded, times, player.dropped))
     finally:
         if prefetcher is not None:
             prefetcher.close()

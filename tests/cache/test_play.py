@@ -140,3 +140,19 @@ def test_play_without_a_writable_cache_directory_still_plays(run, demo, tmp_path
     _, shot = demo
     assert run("play", shot, "--frames", "1001-1002").exit_code == 0
     assert json.loads(run("cache", "stats", shot, "--json").stdout)["source"] == "fresh pass"
+
+
+def test_play_real_time_is_paced_by_the_player_and_counts_dropped_frames(run, demo):
+    """--real-time plays as the viewer does (sdf.cache.player.Player): at the shot's 24 fps, never faster,
+    each frame either shown or counted as dropped, and the last frame always shown."""
+    _, shot = demo
+    result = run("play", shot, "--real-time", "--frames", "1001-1013", "--passes", "2", "--json")
+    assert result.exit_code == 0, result.output
+    for p in json.loads(result.stdout)["passes"]:
+        assert p["frames"] + p["dropped"] == 13 and p["frames"] >= 2
+        assert p["seconds"] >= 12 / 24 - 0.01  # twelve frame steps at 24 fps: half a second at least
+        assert p["fps"] <= 24 * 13 / 12 + 0.1
+    text = run("play", shot, "--real-time", "--frames", "1001-1005", "--passes", "1").stdout
+    assert "dropped" in text
+    plain = json.loads(run("play", shot, "--frames", "1001-1005", "--json").stdout)
+    assert [p["dropped"] for p in plain["passes"]] == [0, 0]
