@@ -418,6 +418,8 @@ def _cycles_shows(obj, work, name):
     scene = bpy.context.scene
     for o in scene.objects:
         o.hide_render = o is not obj and o.type != "LIGHT"
+    for vl in scene.view_layers:  # the scene's own view layer sees every object; the render layers' do not
+        vl.use = vl.get("sdf_layer") is None
     from sdf.dcc_plugins.blender.meshes import get_positions
 
     m = np.array(obj.matrix_world)
