@@ -67,14 +67,7 @@ def material_shading(shot) -> tuple[dict[str, dict], list[str]]:
         if not ref or ref in out:
             continue
         lib, _, name = str(ref).partition("#")
-        doc = getattr(node, "_doc", None)
-        path = None
-        for base in [os.path.dirname(p) for p in (getattr(doc, "path", None), shot.file) if p]:
-            try:
-                path = shot.resolve(lib, base)
-                break
-            except Exception:  # noqa: BLE001 - tried against the next base; reported below
-                continue
+        path = shot.material_library(node)
         if path is None:
             problems.append(f"{node.path}: material library '{lib}' not found")
             continue

@@ -185,6 +185,19 @@ class Shot(Element):
                 must_exist: bool = True) -> str:
         return self.resolver.resolve(text, base_dir or self.directory, file or self.file, field, must_exist)
 
+    def material_library(self, node: ModelNode) -> str | None:
+        """Absolute path of the material library a leaf's ``material`` names (the part before ``#``),
+        tried against the folder of the document holding the node, then the shot's; None when it
+        resolves against neither. One rule for every shader (the viewer's looks, a DCC's materials)."""
+        lib = str(node.material).partition("#")[0]
+        doc_path = node._doc.path if node._doc is not None else None
+        for base in [os.path.dirname(p) for p in (doc_path, self.file) if p]:
+            try:
+                return self.resolve(lib, base)
+            except SdfError:
+                continue  # tried against the next folder; the caller reports it
+        return None
+
     def geometry_path(self, node: ModelNode, which: str = "geometry") -> str:
         """Absolute path of a leaf's Alembic file: ``which`` is "source", "animation" or "geometry"
         (what is drawn: the animation cache when there is one). A path is written in, and so

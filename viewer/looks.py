@@ -79,15 +79,7 @@ def material_colours(shot, leaves) -> tuple[dict[str, tuple[float, float, float]
         if not ref:
             continue
         lib, _, name = str(ref).partition("#")
-        doc = getattr(node, "_doc", None)
-        bases = [os.path.dirname(p) for p in (getattr(doc, "path", None), shot.file) if p]
-        key = None
-        for base in bases:
-            try:
-                key = shot.resolve(lib, base)
-                break
-            except Exception:  # noqa: BLE001 - tried against the next base; reported below
-                continue
+        key = shot.material_library(node)
         if key is None:
             problems.append(f"{node.path}: material library '{lib}' not found")
             continue
