@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -69,3 +71,46 @@ def corpus_files(ext: str = ".abc") -> list[str]:
     if not os.path.isdir(d):
         return []
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(ext))
+
+
+def cli_as_nobody(argv: list[str], work: str) -> tuple[int, str]:
+    """``sdf ARGV`` as user 'nobody' in a forked child when running as root (root ignores modes),
+    else in this process: (exit status, stderr)."""
+    import difflib  # noqa: F401  - imported before the child drops root: nobody cannot read root's Python
+    import pprint  # noqa: F401
+    import traceback  # noqa: F401
+
+    import jsonschema  # noqa: F401
+
+    import sdf.cli
+    import sdf.publish  # noqa: F401
+    import sdf.validate  # noqa: F401
+
+    sdf.cli._load_plugin_commands()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(read_fd)
+            os.environ.update(SDF_CACHE_DIR=os.path.join(work, "cache"), HOME=work)
+            if os.getuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            err = io.StringIO()
+            sys.stderr = err
+            try:
+                sdf.cli.main(argv)
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+            os.write(write_fd, err.getvalue().encode())
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    chunks = []
+    while chunk := os.read(read_fd, 65536):
+        chunks.append(chunk)
+    os.close(read_fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()

@@ -2,16 +2,15 @@
 killed save, absurd rates and units, folders given as files, a shot folder the user may not write."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 
 import pytest
 
+from conftest import cli_as_nobody
 from sdf import jsonio
 from sdf.errors import FormatError
 
@@ -116,49 +115,6 @@ def test_temporaries_are_removed_only_when_old(tmp_path):
 
 # -- a shot folder this user may not write -------------------------------------------------------
 
-def _as_another_user(argv: list[str], work: str) -> tuple[int, str]:
-    """``sdf ARGV`` as user 'nobody' in a forked child when running as root (root ignores modes),
-    else in this process: (exit status, stderr)."""
-    import difflib  # noqa: F401  - imported before the child drops root: nobody cannot read root's Python
-    import pprint  # noqa: F401
-    import traceback  # noqa: F401
-
-    import jsonschema  # noqa: F401
-
-    import sdf.cli
-    import sdf.publish  # noqa: F401
-    import sdf.validate  # noqa: F401
-
-    sdf.cli._load_plugin_commands()
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.close(read_fd)
-            os.environ.update(SDF_CACHE_DIR=os.path.join(work, "cache"), HOME=work)
-            if os.getuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            err = io.StringIO()
-            sys.stderr = err
-            try:
-                sdf.cli.main(argv)
-                code = 0
-            except SystemExit as exc:
-                code = int(exc.code or 0)
-            os.write(write_fd, err.getvalue().encode())
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    chunks = []
-    while chunk := os.read(read_fd, 65536):
-        chunks.append(chunk)
-    os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
-
-
 def test_a_read_only_shot_folder_is_reported_as_permission_denied():
     from sdf.demo import generate
     from sdf.validate import validate
@@ -179,7 +135,7 @@ def test_a_read_only_shot_folder_is_reported_as_permission_denied():
             os.chmod(d, 0o755)
         os.chmod(folder, 0o555)
         for argv in (["update", shot], ["publish", shot, "-d", "lighting", "-m", "x"]):
-            code, stderr = _as_another_user(argv, work)
+            code, stderr = cli_as_nobody(argv, work)
             lines = [ln for ln in stderr.splitlines() if ln.strip()]
             assert code == 2 and len(lines) == 1, stderr
             assert "Permission denied" in lines[0] and "not writable" in lines[0], lines[0]

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-from conftest import tree_hashes
+from conftest import cli_as_nobody, tree_hashes
 
 # A publisher whose process may not write files beyond LIMIT bytes: the kernel answers EFBIG
 # ("File too large") to the write that crosses it, as a full disk answers ENOSPC.
@@ -45,46 +45,6 @@ def test_disk_full_publishes_nothing(demo):
     assert all(after[k] == before[k] for k in before)
 
 
-def _publish_as_nobody(shot, work):
-    """``sdf publish`` in a forked child running as user 'nobody' (the interpreter stays loaded: nobody
-    could not start this one, which lives in root's home)."""
-    import io
-
-    import sdf.cli
-    import sdf.publish  # noqa: F401  - everything the child needs is imported before it drops root
-
-    sdf.cli._load_plugin_commands()
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: become nobody, publish, report through the pipe
-        code = 1
-        try:
-            os.close(read_fd)
-            os.environ.update(SDF_CACHE_DIR=os.path.join(work, "cache"), HOME=work)
-            os.setgid(65534)
-            os.setuid(65534)
-            err = io.StringIO()
-            sys.stderr = err
-            try:
-                sdf.cli.main(["publish", shot, "-d", "lighting", "-m", "x"])
-                code = 0
-            except SystemExit as exc:
-                code = int(exc.code or 0)
-            os.write(write_fd, err.getvalue().encode())
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    chunks = []
-    while True:
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
-
-
 def test_read_only_folder_publishes_nothing():
     """A real second user who may write the shot folder but not lighting's: EACCES, nothing left."""
     from sdf.demo import generate
@@ -104,7 +64,7 @@ def test_read_only_folder_publishes_nothing():
         before = tree_hashes(os.path.join(work, "proj"))
 
         if os.getuid() == 0:  # root ignores permissions: publish as another user, for whom they hold
-            code, stderr = _publish_as_nobody(shot, work)
+            code, stderr = cli_as_nobody(["publish", shot, "-d", "lighting", "-m", "x"], work)
             res = subprocess.CompletedProcess([], code, "", stderr)
         else:  # an ordinary user is held to the folder's mode as it is
             res = subprocess.run([sys.executable, "-m", "sdf.cli", "publish", shot, "-d", "lighting", "-m", "x"],
