@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import demo_shot, median, table  # noqa: E402
 
-from sdf import alembic_io  # noqa: E402
+from sdf.alembic import io as alembic_io  # noqa: E402
 from sdf.converters.options import ConvertOptions  # noqa: E402
 from sdf.converters.registry import convert  # noqa: E402
 

@@ -4,7 +4,7 @@
 
 Each measurement runs in a fresh Python process (imports done before the clock starts), so
 no run benefits from another's warm caches in the interpreter; the OS page cache and the
-on-disk cache of documents already checked (by content hash, see ``sdf.shot._CheckedCache``)
+on-disk cache of documents already checked (by content hash, see ``sdf.document.shot._CheckedCache``)
 are warm for all of them alike (every variant runs once untimed first). With
 ``SDF_NO_CHECK_CACHE=1`` every document is checked afresh in every run.
 
@@ -35,9 +35,9 @@ CHILD = r"""
 import json, os, resource, sys, time
 import numpy as np
 import sdf
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from alembic3d import Abc
-import sdf.departments, sdf.validate, sdf.publish, fastjsonschema  # imports are process start-up, not open cost
+import sdf.document.departments, sdf.pipeline.validate, sdf.pipeline.publish, fastjsonschema  # imports are process start-up, not open cost
 
 def rss():
     with open("/proc/self/statm") as fh:
@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     shot = args.shot or demo_shot(args.size)
-    from sdf.departments import load_policy
+    from sdf.document.departments import load_policy
 
     departments = sorted(load_policy(None, os.path.dirname(shot)).departments)
     variants = ["eager"] + departments

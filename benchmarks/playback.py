@@ -42,10 +42,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import demo_shot, median, table  # noqa: E402
 
 import sdf  # noqa: E402
-from sdf.alembic_io import select  # noqa: E402
+from sdf.alembic.io import select  # noqa: E402
 from sdf.cache.frame_cache import FrameCache  # noqa: E402
 from sdf.cache.playback import UploadBuffer, play, playable_items  # noqa: E402
-from sdf.frames import PLAYER_LAYOUT  # noqa: E402
+from sdf.alembic.frames import PLAYER_LAYOUT  # noqa: E402
 
 
 def raw_pass(items, frames, fps, buffer: UploadBuffer, topology_every_frame: bool = True) -> float:
@@ -94,7 +94,7 @@ def raw_pass(items, frames, fps, buffer: UploadBuffer, topology_every_frame: boo
 
 
 def reader_pass(items, frames, fps, buffer: UploadBuffer) -> float:
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
 
     readers = {i.file: AlembicReader(i.file) for i in items}
     t0 = time.perf_counter()

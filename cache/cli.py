@@ -52,8 +52,8 @@ def play(shot_path, department, config, passes, frame_spec, cache_mb, no_prefetc
       sdf play shots/sh010/sh010.sdf --department animation --passes 2 --cache-mb 2048
       sdf play shots/sh010/sh010.sdf --real-time --frames 1001-1048
     """
-    from sdf.frame_range import shot_frames
-    from sdf.validate import open_checked
+    from sdf.document.frame_range import shot_frames
+    from sdf.pipeline.validate import open_checked
 
     from .frame_cache import FrameCache
     from .playback import play as run, playable_items
@@ -135,8 +135,8 @@ def stats(shot_path, department, frame_spec, cache_mb, fresh, as_json):
       sdf play shots/sh010/sh010.sdf && sdf cache stats shots/sh010/sh010.sdf
       sdf cache stats shots/sh010/sh010.sdf --fresh --frames 1001-1024 --json
     """
-    from sdf.frame_range import shot_frames
-    from sdf.validate import open_checked
+    from sdf.document.frame_range import shot_frames
+    from sdf.pipeline.validate import open_checked
 
     from .frame_cache import CacheStats, FrameCache
     from .playback import play as run, playable_items

@@ -2,8 +2,8 @@
 
 Key: (file identity, object path, frame, fps, interpolation, layout). The file identity is the
 real path with its inode, times and size, so a file rewritten on disk gets new keys; its old
-entries are dropped the first time the change is seen. Values are :class:`sdf.frames.FrameData`
-with read-only arrays, read by :class:`sdf.playback_reader.PlaybackReader` (the Alembic library
+entries are dropped the first time the change is seen. Values are :class:`sdf.alembic.frames.FrameData`
+with read-only arrays, read by :class:`sdf.alembic.playback_reader.PlaybackReader` (the Alembic library
 runs only in its index worker; see that module for why no file can crash the player).
 
 What is counted, so that the bytes held are what memory really holds:
@@ -12,7 +12,7 @@ What is counted, so that the bytes held are what memory really holds:
   digest, however many frames use them (a character holding a pose for 20 frames is one
   sample), and released with the last frame that uses them. With ``layout="stored"`` (the
   viewer and ``sdf play``) positions and normals are such samples, usually zero-copy views of
-  the file's pages (see :mod:`sdf.ogawa`);
+  the file's pages (see :mod:`sdf.alembic.ogawa`);
 - *topology* (index buffer, UVs, face sets) is shared by every frame with the same
   connectivity, counted once in the same way;
 - what belongs to one frame alone (its world matrix, interpolated or gathered arrays).
@@ -42,10 +42,10 @@ from dataclasses import asdict, dataclass
 
 import lru
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from sdf.errors import SdfError
-from sdf.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
-from sdf.playback_reader import PlaybackReader
+from sdf.alembic.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
+from sdf.alembic.playback_reader import PlaybackReader
 
 from .arena import Arena
 
@@ -131,7 +131,7 @@ class FrameCache:
         self._topo_of: dict = {}       # frame key -> topology ref key
         self._blocks: dict = {}        # (identity, digest) -> [bytes, refcount]: stored samples held
         self._blocks_of: dict = {}     # frame key -> its block keys
-        self.mapped = mapped           # zero-copy views of files under a read lease (see sdf.ogawa)
+        self.mapped = mapped           # zero-copy views of files under a read lease (see sdf.alembic.ogawa)
         # Map a file's pages in bulk when it opens (a player about to play it all); a DCC showing a
         # frame at a time leaves them to be mapped as its frames are drawn.
         self.populate = populate
@@ -149,7 +149,7 @@ class FrameCache:
         weakref.finalize(self, Arena.close, self.arena)
         self.check_interval = check_interval
         self.stats = CacheStats(budget=budget)
-        from sdf.sample_index import warm_up
+        from sdf.alembic.sample_index import warm_up
 
         warm_up()  # the index worker boots while the caller opens its shot
 
@@ -253,7 +253,7 @@ class FrameCache:
 
     def get(self, path: str, object_path: str, frame: float, fps: float, interpolation: str = "nearest",
             *, count: bool = True, layout: FrameLayout | str = DEFAULT_LAYOUT) -> FrameData:
-        """One frame through the cache; ``layout`` as :meth:`sdf.frames.AlembicReader.read` (a Blender or
+        """One frame through the cache; ``layout`` as :meth:`sdf.alembic.frames.AlembicReader.read` (a Blender or
         Houdini session asks for POINTS, a player for STORED)."""
         reader = self.reader(path)
         key = frame_key(reader.identity, object_path, frame, fps, interpolation, layout)

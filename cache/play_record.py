@@ -13,9 +13,9 @@ import hashlib
 import os
 import time
 
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.errors import SdfError
-from sdf.schema import cache_dir
+from sdf.runtime.user_cache import cache_dir
 
 FOLDER = "plays"
 

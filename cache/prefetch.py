@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from sdf.frames import DEFAULT_LAYOUT, FrameLayout
+from sdf.alembic.frames import DEFAULT_LAYOUT, FrameLayout
 
 from .frame_cache import FrameCache, frame_key
 
@@ -51,7 +51,7 @@ class Prefetcher:
         readers = {path: self.cache.reader(path) for path, _ in items}
         # A mapped file's samples are views: reading them ahead buys nothing (measured: it slowed the
         # player by the helpers' share of the GIL), and its pages are mapped in bulk when it opens
-        # (sdf.ogawa). Copied files are read ahead: preadv runs without the GIL.
+        # (sdf.alembic.ogawa). Copied files are read ahead: preadv runs without the GIL.
         items = [(path, obj) for path, obj in items if readers[path].mode != "mapped"]
         keys = {path: readers[path].identity for path, _ in items}
         held = self.cache.held_keys()

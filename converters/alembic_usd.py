@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sdf import alembic_io
-from sdf import alembic_schemas as abc_schemas
+from sdf.alembic import io as alembic_io
+from sdf.alembic import schemas as abc_schemas
 
 from . import alembic_usd_lights as lights
 from . import alembic_usd_shading as shading

@@ -16,7 +16,7 @@ properties, never a light type or intensity. So:
 """
 from __future__ import annotations
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 
 from .options import usd_safe_name
 from .usd_alembic_lights import FRUSTUM, SHAPE_SWITCHES, TYPE_PROPERTY

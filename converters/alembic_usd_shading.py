@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 
 from .alembic_usd_lights import usd_value, usd_value_type
 

@@ -7,7 +7,7 @@ import click
 
 from sdf.cli import CONTEXT, emit_json, progress_bar
 from sdf.errors import SdfError, display_path
-from sdf.frame_range import parse as parse_frames
+from sdf.document.frame_range import parse as parse_frames
 
 
 def _clip_frames(ctx, param, value):

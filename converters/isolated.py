@@ -2,13 +2,13 @@
 
 alembic3d (and USD) decode some corrupted data without bounds checks: a bad array size inside
 a sample makes them read outside their buffer (SIGSEGV), and a file truncated while it is
-mapped faults on its missing pages (SIGBUS). The structure checks of ``sdf.alembic_io`` catch
+mapped faults on its missing pages (SIGBUS). The structure checks of ``sdf.alembic.io`` catch
 bad offsets and sizes before the library sees a file, but not a bad value inside a sample.
 In-process, such a signal kills the command with no message and leaves its staging folder
-behind. So the work runs in a child (the core's one worker protocol, :mod:`sdf.isolation`),
+behind. So the work runs in a child (the core's one worker protocol, :mod:`sdf.runtime.isolation`),
 and a child that dies by a signal becomes one error naming the input file (exit status 2),
 its staging folders removed by the parent. ``sdf validate --deep`` isolates reads the same way
-(``sdf.deep_check``).
+(``sdf.alembic.deep_check``).
 
 The child runs :func:`run_target`, which reports two kinds of event while it works::
 
@@ -27,7 +27,7 @@ import shutil
 import signal
 
 from sdf.errors import SdfError
-from sdf.isolation import STOP_GRACE_S, Worker, WorkerDied, report, run_parallel
+from sdf.runtime.isolation import STOP_GRACE_S, Worker, WorkerDied, report, run_parallel
 
 from .options import ConvertError, ConvertOptions
 
@@ -71,7 +71,7 @@ def crash_error(path: str, returncode: int) -> SdfError:
 
 
 class Job(Worker):
-    """One target run in a child process (a one-shot :class:`sdf.isolation.Worker`); :func:`run_jobs`
+    """One target run in a child process (a one-shot :class:`sdf.runtime.isolation.Worker`); :func:`run_jobs`
     starts it and reads its events."""
 
     def __init__(self, target: str, src: str, dst: str, options: ConvertOptions | dict, **extra):

@@ -35,9 +35,9 @@ import os
 import numpy as np
 
 import sdf
-from sdf import alembic_io
-from sdf.frames import AlembicReader
-from sdf.model_tree import pattern_regex
+from sdf.alembic import io as alembic_io
+from sdf.alembic.frames import AlembicReader
+from sdf.document.model_tree import pattern_regex
 
 from .alembic_usd import write_stage_from_alembic
 from .options import ConvertError, ConvertOptions, Staging, usd_safe_name
@@ -81,7 +81,7 @@ class _ShotWriter:
 
     # -- layers --------------------------------------------------------------------------------
     def departments(self) -> list[str]:
-        from sdf.departments import load_policy
+        from sdf.document.departments import load_policy
 
         policy = self.shot.policy or load_policy(None, shot_dir=self.shot.directory)
         self.policy = policy
@@ -515,7 +515,7 @@ def undictify(value):
 
 
 def sdf_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
-    from sdf.validate import open_checked
+    from sdf.pipeline.validate import open_checked
 
     shot = open_checked(src)  # what sdf validate refuses is not converted
     shot.load_all()

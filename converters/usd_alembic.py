@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from sdf.alembic_write import (bool_array, color_array, double_array, float_array, frame_sampling, int_array, m44d,
+from sdf.alembic.write import (bool_array, color_array, double_array, float_array, frame_sampling, int_array, m44d,
                                put, string_array, uint_array, v2f, v3f, write_archive)
 
 from .usd_alembic_lights import CameraLightMixin

@@ -21,7 +21,7 @@ Mixed into the converter (:mod:`usd_alembic`), which owns the hierarchy walk.
 """
 from __future__ import annotations
 
-from sdf.alembic_write import put
+from sdf.alembic.write import put
 
 #: The user property holding the USD light type (``SphereLight``...).
 TYPE_PROPERTY = "type"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdf.alembic_write import float_array, int_array, m44d, put, uint_array, v2f, v3f
+from sdf.alembic.write import float_array, int_array, m44d, put, uint_array, v2f, v3f
 
 IMPLICIT = ("Cube", "Sphere", "Cylinder", "Cone", "Capsule")
 

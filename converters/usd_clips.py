@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import os
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from sdf.errors import AlembicError
 
 from .alembic_usd import (StageWriter, alembic_to_one_layer, archive_fps, archive_units, snap_code,

@@ -5,7 +5,7 @@ diagnostics, each with the library's internal C++ name, its source file and line
 escaped inside quotes (``Error in 'pxrInternal_v0_26_11__pxrReserved__::Sdf_CrateFile::...' at line
 3554 in file .../crateFile.cpp : 'Sdf crate file corrupt, possibly truncated: ...'``). None of that
 helps the person whose export was cut short; the cause does. A crate file (``.usdc``, or ``.usd``
-in binary) is checked from its header first, as Alembic files are (:mod:`sdf.alembic_io`), so a
+in binary) is checked from its header first, as Alembic files are (:mod:`sdf.alembic.io`), so a
 truncated one is named as such without asking the library at all.
 """
 from __future__ import annotations

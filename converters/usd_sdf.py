@@ -22,7 +22,8 @@ import os
 import numpy as np
 
 import sdf
-from sdf import jsonio, schema
+from sdf.runtime import jsonio
+from sdf.document import schema
 
 from .options import ConvertOptions, Staging, axis_matrix, usd_safe_name
 from .sdf_usd import undictify
@@ -89,7 +90,7 @@ class _Reader:
             sub = ConvertOptions(frames=self.options.frames, fps=self.fps, up_axis="Y", force=True, purpose="all")
             tmp_abc = staging.path(abc_final)
             from .usd_alembic import Converter
-            from sdf.alembic_write import write_archive
+            from sdf.alembic.write import write_archive
             conv = Converter(self.stage, sub)
             write_archive(tmp_abc, conv.run, description=f"converted from {os.path.basename(self.src)}")
             self.options.warnings.extend(sub.warnings)
@@ -458,7 +459,7 @@ def usd_to_sdf(src: str, dst: str, options: ConvertOptions) -> dict:
         parts_rel = os.path.basename(reader.parts_dir)
         part_specs = {}
         for kind, element in shot["parts"].items():
-            doc = {schema.SCHEMA_KEY: schema.tag(sdf.shot.PART_SCHEMAS[kind]), **element.to_json()}
+            doc = {schema.SCHEMA_KEY: schema.tag(sdf.document.shot.PART_SCHEMAS[kind]), **element.to_json()}
             rel = f"{parts_rel}/{PART_FILES[kind]}"
             jsonio.write(staging.path(os.path.join(reader.parts_dir, PART_FILES[kind])), doc)
             part_specs[kind] = {"ref": rel}
@@ -487,7 +488,7 @@ def usd_to_sdf(src: str, dst: str, options: ConvertOptions) -> dict:
             data["intermediate"] = intermediate
         if shot.get("metadata"):
             data["metadata"] = shot["metadata"]
-        from sdf.checks import check_document
+        from sdf.document.checks import check_document
 
         check_document("Shot", data, dst)
         jsonio.write(staging.path(dst), data)

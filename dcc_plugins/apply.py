@@ -7,11 +7,11 @@ changed document with the same rules as ``sdf validate`` before anything is publ
 """
 from __future__ import annotations
 
-from sdf.cameras import Camera
+from sdf.document.cameras import Camera
 from sdf.errors import SdfError
-from sdf.lights import Light, LightGroup, light_from_json
-from sdf.references import Proxy
-from sdf.shot import Shot
+from sdf.document.lights import Light, LightGroup, light_from_json
+from sdf.document.references import Proxy
+from sdf.document.shot import Shot
 
 from .records import Change, transform_kind
 

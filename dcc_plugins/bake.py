@@ -2,7 +2,7 @@
 
 A host hands over :class:`~.host.BakedFrame` objects one at a time (an iterator), so memory
 stays bounded by one frame whatever the length of the shot. The archive is written through
-:func:`sdf.alembic_write.write_archive`: to a temporary name, checked as finished, then renamed,
+:func:`sdf.alembic.write.write_archive`: to a temporary name, checked as finished, then renamed,
 so an interrupted bake never leaves a truncated cache where a good one is expected. Cache
 files are versioned (``chars_hero_body.v003.abc``) and created exclusively, so a bake never
 overwrites a file anything may reference.
@@ -15,9 +15,9 @@ from typing import Iterable
 
 import numpy as np
 
-from sdf.alembic_write import frame_sampling, int_array, put, v2f, v3f, write_archive
+from sdf.alembic.write import frame_sampling, int_array, put, v2f, v3f, write_archive
 from sdf.errors import SdfError
-from sdf.versions import latest_version, versioned_name
+from sdf.document.versions import latest_version, versioned_name
 
 from .host import BakedFrame
 

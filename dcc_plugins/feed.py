@@ -14,8 +14,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from sdf.errors import SdfError
-from sdf.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
-from sdf.shot import open_shot
+from sdf.alembic.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
+from sdf.document.shot import open_shot
 
 _lock = threading.Lock()
 _resolved: dict[tuple[str, str, str], tuple[str, str, float]] = {}

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from sdf.frames import FrameData, FrameLayout
+from sdf.alembic.frames import FrameData, FrameLayout
 
 from .host import BakedFrame, HostAdapter, ProxyState
 from .plan import GeometryItem, SceneSettings
@@ -100,7 +100,7 @@ class MemoryHost(HostAdapter):
     def bake_geometry(self, item: GeometryItem, frames: Iterable[float]) -> Iterator[BakedFrame]:
         fn = self.deformers.get(item.path)
         fps = self.settings.fps if self.settings else 24.0
-        from sdf.frames import AlembicReader
+        from sdf.alembic.frames import AlembicReader
 
         reader = AlembicReader(item.file)
         for f in frames:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sdf import jsonio
-from sdf.alembic_schemas import DRAWS_AS
+from sdf.runtime import jsonio
+from sdf.alembic.schemas import DRAWS_AS
 from sdf.errors import SdfError
-from sdf.shot import KINDS, Shot
+from sdf.document.shot import KINDS, Shot
 
 from . import records as rec
 
@@ -129,7 +129,7 @@ def plan_session(shot: Shot, cache=None) -> SessionPlan:
 def _reader(cache, path):
     if cache is not None:
         return cache.reader(path)
-    from sdf.playback_reader import PlaybackReader
+    from sdf.alembic.playback_reader import PlaybackReader
 
     return PlaybackReader(path)
 

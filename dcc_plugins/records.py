@@ -38,8 +38,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sdf.elements import IDENTITY
-from sdf.shot import Shot
+from sdf.document.elements import IDENTITY
+from sdf.document.shot import Shot
 
 #: Relative tolerance for numbers read back from a host (float32 has ~7 significant digits).
 REL_TOL = 2e-6
@@ -200,9 +200,9 @@ def canonical(kind: str, rec: dict) -> dict:
     data = rec.get("data")
     if data is None:
         return rec
-    from sdf.cameras import Camera
-    from sdf.lights import light_from_json
-    from sdf.references import Proxy
+    from sdf.document.cameras import Camera
+    from sdf.document.lights import light_from_json
+    from sdf.document.references import Proxy
 
     try:
         if kind == "lights":

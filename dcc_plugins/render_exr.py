@@ -121,7 +121,7 @@ def write_layer_file(raw: str, target: str, layer: dict, view_layer: str, meta: 
     """Write the layer's multi-part EXR at ``target`` from the renderer's file ``raw``; returns the part names."""
     import OpenEXR
 
-    from sdf.render_layers import AOV
+    from sdf.document.render_layers import AOV
 
     passes, headers = read_passes(raw, view_layer)
     compression = getattr(OpenEXR, f"{layer['compression'].upper()}_COMPRESSION", OpenEXR.ZIP_COMPRESSION)

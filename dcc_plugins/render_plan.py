@@ -24,8 +24,8 @@ import os
 import re
 
 from sdf.errors import SdfError
-from sdf.frame_range import shot_frames
-from sdf.shot import Shot, open_shot
+from sdf.document.frame_range import shot_frames
+from sdf.document.shot import Shot, open_shot
 
 STATES = ("beauty", "matte", "catcher", "indirect")
 #: Sources that name Cycles' fixed data passes directly.
@@ -81,7 +81,7 @@ def _ancestors(path: str) -> list[str]:
 
 def layer_members(shot: Shot, layer) -> tuple[dict[str, dict], list[str]]:
     """(leaf path -> {"state", "casts_shadows", "id"}, warnings) for one render layer."""
-    from sdf.model_tree import pattern_regex
+    from sdf.document.model_tree import pattern_regex
 
     member_rx = [pattern_regex(p) for p in layer.members]
     out: dict[str, dict] = {}
@@ -119,7 +119,7 @@ def layer_lights(shot: Shot, layer) -> tuple[list[str], dict[str, str]]:
     """(the light paths lighting this layer, light path -> light group name).
 
     A light's group is its top-level group in the light tree (a light at the top is its own)."""
-    from sdf.model_tree import pattern_regex
+    from sdf.document.model_tree import pattern_regex
 
     if "lights" not in shot.parts:
         return [], {}
@@ -179,14 +179,14 @@ def session_layers(view: Shot) -> list[dict]:
 
 def frame_file(template: str, frame: int) -> str:
     """The layer's output template (``####`` for the frame) at one frame."""
-    from sdf.render_layers import Output
+    from sdf.document.render_layers import Output
 
     return Output(template).frame_path(frame)
 
 
 def render_department(shot_file: str, config: str | None = None) -> str:
     """The department that owns render layers (by the shot's policy; lighting in the default)."""
-    from sdf.departments import load_policy
+    from sdf.document.departments import load_policy
 
     policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(shot_file)))
     return policy.owner("render_layers") or "lighting"

@@ -16,7 +16,7 @@ second pass over a range plays from memory.
 records it was built from (:mod:`.records`). Changes to data the department owns are
 applied to a fresh view through the public API (ownership checked there too), checked like
 any document, and published as new versions of the department's own files only
-(:func:`sdf.publish.publish` with ``kinds=``). Changes to anything else (a moved proxy, an
+(:func:`sdf.pipeline.publish.publish` with ``kinds=``). Changes to anything else (a moved proxy, an
 upstream light edited) refuse the whole publish with a line naming the element and its
 owner; no change at all is "nothing to publish", never an empty version.
 
@@ -31,11 +31,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from sdf import publish as sdf_publish
-from sdf.publish import NothingToPublish
+from sdf.pipeline import publish as sdf_publish
+from sdf.pipeline.publish import NothingToPublish
 from sdf.errors import SdfError
-from sdf.checks import check_document
-from sdf.shot import PART_SCHEMAS, Shot, open_shot
+from sdf.document.checks import check_document
+from sdf.document.shot import PART_SCHEMAS, Shot, open_shot
 
 from . import bake
 from . import records as rec
@@ -177,7 +177,7 @@ class Session:
         """Draw each proxy as its stored Alembic bounds (no points read): a host that opens proxies
         this way fills them afterwards with :meth:`show`. Proxies whose archive stores no bounds
         are drawn in full right away."""
-        from sdf.frames import FrameData
+        from sdf.alembic.frames import FrameData
 
         fps = self.settings.fps
         full = set()
@@ -293,7 +293,7 @@ class Session:
     def _owner(self, kind: str) -> str:
         """The department owning ``kind``, by the policy in force for this shot."""
         if not hasattr(self, "_policy"):
-            from sdf.departments import load_policy
+            from sdf.document.departments import load_policy
 
             self._policy = load_policy(self.record.get("config"), shot_dir=os.path.dirname(self.shot_file))
         return self._policy.owner(kind) or "nobody"

@@ -3,7 +3,7 @@
 A proxy must look the way the Alembic file says, the way the DCC's own importer would show it,
 or a lighter lights the wrong thing: a hard-surface crate shaded smooth renders melted, grass
 drawn as loose edges never reaches a render. So, from a frame read in the point layout
-(:meth:`sdf.frames.AlembicReader.read` with ``layout="points"``):
+(:meth:`sdf.alembic.frames.AlembicReader.read` with ``layout="points"``):
 
 - :func:`shading`: the file's own normals, per face corner (hard edges) or per point, in the
   host's winding (Alembic's polygons are clockwise, Blender's and Maya's counter-clockwise:
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sdf.frames import FrameData
+from sdf.alembic.frames import FrameData
 
 from .bake import winding_order
 

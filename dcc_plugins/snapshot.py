@@ -6,7 +6,7 @@ SOP). That reader runs in the artist's process, where the toolkit's guarantees d
 it maps the file (a published cache overwritten in place by another process would kill the
 DCC with SIGBUS) and decodes without bounds checks (a corrupt cache, SIGSEGV). So a DCC's
 reader is only ever given a snapshot: a copy of one version of the file in a private folder,
-whose every sample alembic3d has read in a worker process (:mod:`sdf.deep_check`). Nobody
+whose every sample alembic3d has read in a worker process (:mod:`sdf.alembic.deep_check`). Nobody
 writes the copy, and a cache that fails the check is reported instead of loaded.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 
-from sdf.alembic_io import identity_text
+from sdf.alembic.io import identity_text
 from sdf.errors import SdfError
 
 
@@ -46,7 +46,7 @@ def snapshot(path: str, folder: str | None = None) -> str:
 def checked_snapshot(path: str, object_path: str, fps: float, folder: str | None = None) -> tuple[str, str | None]:
     """(the snapshot, None) when every sample of ``object_path`` in it reads without error in a worker,
     else (the snapshot, one line saying why the DCC's reader must not be given it)."""
-    from sdf.deep_check import read_all_samples
+    from sdf.alembic.deep_check import read_all_samples
 
     try:
         snap = snapshot(path, folder)

@@ -120,7 +120,7 @@ def run(shots, steps, chunk, frames, layers, resolution, samples, denoise, threa
     out = os.path.abspath(out)
     skip = set()
     if resume:
-        from sdf import jsonio
+        from sdf.runtime import jsonio
 
         manifest = {e["key"]: e for e in jsonio.read(resume).get("tasks", [])}
         newest: dict[str, float] = {}
@@ -147,7 +147,7 @@ def run(shots, steps, chunk, frames, layers, resolution, samples, denoise, threa
             bar.close()
     manifest = {"out": out, "shots": job.shots, "steps": [s.name for s in job.steps],
                 "tasks": [r.as_dict() for r in results]}
-    from sdf import jsonio
+    from sdf.runtime import jsonio
 
     jsonio.write(os.path.join(out, "manifest.json"), manifest)
     failed = [r for r in results if r.status in ("failed", "skipped")]
@@ -180,7 +180,7 @@ def emit(shots, steps, chunk, frames, layers, resolution, samples, denoise, thre
     Example:
       sdf farm emit 'shots/*/*.sdf' --step convert --step playblast --chunk 24 job/
     """
-    from sdf import jsonio
+    from sdf.runtime import jsonio
 
     from .job import check_template, openjd_template
 
@@ -215,7 +215,7 @@ def task(step, shot, out, frames, command, name, label, layer, resolution, sampl
     """
     from .steps import run as run_step
 
-    from sdf.frame_range import parse as parse_frames
+    from sdf.document.frame_range import parse as parse_frames
 
     span = parse_frames(frames) if frames else None
     options = _render_options(resolution, samples, denoise, threads) if step == "render" else ()

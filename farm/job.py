@@ -98,7 +98,7 @@ def expand_shots(patterns: list[str]) -> list[str]:
 
 def labels(shots: list[str]) -> dict[str, str]:
     """An output folder name per shot: its name, or, where names repeat, its project's folder and name."""
-    from sdf.resolve import find_project_root
+    from sdf.document.resolve import find_project_root
 
     names = [shot_name(s) for s in shots]
     out = {}

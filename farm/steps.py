@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.errors import SdfError
 
 STEPS = ("validate", "convert", "playblast", "exr-pack", "render", "dailies", "custom")

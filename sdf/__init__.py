@@ -7,19 +7,26 @@
     shot.lights.find("key_group/key").intensity = 8.0
     shot.save()
 
-This package holds the document model, departments, resolution and the Alembic/USD
-readers. The frame cache (``sdf.cache``), converters (``sdf.converters``), viewer
-(``sdf.viewer``) and DCC plugins (``sdf.dcc_plugins``) build on it; it imports none of them.
+    sdf.publish(shot, "lighting", "brighter key")
+
+The core is four subpackages by concern, and depends on nothing outside itself:
+``sdf.document`` (the shot, its parts and elements, the kind registry, schema and checks),
+``sdf.pipeline`` (departments, working copies, publishing, validation), ``sdf.alembic`` (the
+Alembic engine: reading, writing, frame readers, sample index) and ``sdf.runtime`` (file I/O,
+the per-user cache, isolated worker processes). The frame cache (``sdf.cache``), converters
+(``sdf.converters``), viewer (``sdf.viewer``), farm (``sdf.farm``) and DCC plugins
+(``sdf.dcc_plugins``) build on it; it imports none of them.
 """
-from .cameras import Camera, CameraSet
-from .elements import IDENTITY, Keys, compose, translation
-from .errors import (AlembicError, FormatError, PublishConflict, ReadOnlyError, ResolveError, SchemaVersionError,
+from sdf.document.cameras import Camera, CameraSet
+from sdf.document.elements import IDENTITY, Keys, compose, translation
+from sdf.errors import (AlembicError, FormatError, PublishConflict, ReadOnlyError, ResolveError, SchemaVersionError,
                      SdfError)
-from .lights import Light, LightGroup, LightTree
-from .model_tree import AlembicSource, ModelNode, ModelTree, Overlay
-from .references import Intermediate, Layout, Proxy, Rig, RigList
-from .render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from .shot import KINDS, FrameRange, IgnoredError, Shot, create_shot, open_shot
+from sdf.document.lights import Light, LightGroup, LightTree
+from sdf.document.model_tree import AlembicSource, ModelNode, ModelTree, Overlay
+from sdf.document.references import Intermediate, Layout, Proxy, Rig, RigList
+from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
+from sdf.document.shot import KINDS, FrameRange, IgnoredError, Shot, create_shot, open_shot
+from sdf.pipeline.publish import Published, publish
 
 __version__ = "0.1.0"
 
@@ -30,5 +37,5 @@ __all__ = [
     "IgnoredError", "Intermediate", "KINDS", "Keys", "Layout", "Light", "LightGroup", "LightTree", "ModelNode",
     "ModelTree", "Output", "Overlay", "Override", "Proxy", "PublishConflict", "ReadOnlyError", "RenderLayer",
     "RenderLayerSet", "ResolveError", "Rig", "RigList", "SchemaVersionError", "SdfError", "Shot", "compose",
-    "create_shot", "open", "open_shot", "translation",
+    "create_shot", "open", "open_shot", "publish", "Published", "translation",
 ]

@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 
 import click
 
-from .errors import SdfError, display_path
+from sdf.errors import SdfError, display_path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -77,7 +77,7 @@ def demo(out, size, force):
     Example:
       sdf demo /tmp/demo --size small
     """
-    from .demo import SIZES, generate
+    from sdf.demo import SIZES, generate
 
     if os.path.isdir(out) and os.listdir(out) and not force:
         raise SdfError("directory is not empty (use --force to write into it)", out)
@@ -118,7 +118,7 @@ def validate(paths, as_json, no_alembic, deep, allow_outside_root):
       sdf validate shots/sh010/sh010.sdf shots/sh020/sh020.sdf
       sdf validate --deep shots/sh010/sh010.sdf     # also read every Alembic sample
     """
-    from .validate import validate as run
+    from sdf.pipeline.validate import validate as run
 
     reports = [run(p, check_alembic=not no_alembic, allow_outside_root=allow_outside_root, deep=deep)
                for p in paths]
@@ -188,7 +188,7 @@ def info(path, department, config, as_json, allow_outside_root):
     Example:
       sdf info shots/sh010/sh010.sdf --json
     """
-    from .validate import open_checked
+    from sdf.pipeline.validate import open_checked
 
     shot = open_checked(path, department, config=config, allow_outside_root=allow_outside_root)
     data = shot_info(shot)
@@ -220,8 +220,8 @@ def tree(path, department, config, as_json, allow_outside_root):
     Example:
       sdf tree shots/sh010/sh010.sdf --department lighting
     """
-    from .tree_view import shot_tree, render_tree
-    from .validate import open_checked
+    from sdf.document.tree_view import shot_tree, render_tree
+    from sdf.pipeline.validate import open_checked
 
     shot = open_checked(path, department, config=config, allow_outside_root=allow_outside_root)
     data = shot_tree(shot)
@@ -245,7 +245,7 @@ def departments(config, shot_path, as_json):
     Example:
       SDF_CONFIG=studio/departments.json sdf departments
     """
-    from .departments import load_policy
+    from sdf.document.departments import load_policy
 
     policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(shot_path)) if shot_path else None)
     rows = policy.table()
@@ -277,8 +277,8 @@ def publish(shot_path, department, message, config, timeout, as_json):
     Example:
       sdf publish shots/sh010/sh010.sdf --department lighting -m "warmer key"
     """
-    from .publish import publish as run
-    from .shot import open_shot
+    from sdf.pipeline.publish import publish as run
+    from sdf.document.shot import open_shot
 
     shot = open_shot(shot_path, department, config=config)
     done = run(shot, department, message, timeout=timeout)
@@ -309,8 +309,8 @@ def status(shot_path, department, config, as_json, show_all):
       sdf status shots/sh010/sh010.sdf && echo up to date
       sdf status shots/sh010/sh010.sdf -d lighting --all   # every part, with what it uses
     """
-    from .publish import status as run
-    from .shot import open_shot
+    from sdf.pipeline.publish import status as run
+    from sdf.document.shot import open_shot
 
     all_rows = run(open_shot(shot_path, department, config=config))
     rows = all_rows if show_all else [r for r in all_rows if r["outdated"] or r["modified"]]
@@ -349,7 +349,7 @@ def discard(shot_path, department, parts, config, yes, as_json):
     Example:
       sdf discard shots/sh010/sh010.sdf -d lighting --part lights
     """
-    from .shot import open_shot
+    from sdf.document.shot import open_shot
 
     shot = open_shot(shot_path, department, config=config)
     for kind in parts:
@@ -392,8 +392,8 @@ def update(shot_path, department, config):
     Example:
       sdf update shots/sh010/sh010.sdf --department lighting
     """
-    from .departments import load_policy
-    from .publish import update as run
+    from sdf.document.departments import load_policy
+    from sdf.pipeline.publish import update as run
 
     kinds = None
     if department:
@@ -418,8 +418,8 @@ def log(shot_path, department, as_json):
     Example:
       sdf log shots/sh010/sh010.sdf --department lighting
     """
-    from .publish import history
-    from .shot import open_shot
+    from sdf.pipeline.publish import history
+    from sdf.document.shot import open_shot
 
     records = history(open_shot(shot_path))
     if department:

@@ -83,8 +83,8 @@ def cli_as_nobody(argv: list[str], work: str) -> tuple[int, str]:
     import jsonschema  # noqa: F401
 
     import sdf.cli
-    import sdf.publish  # noqa: F401
-    import sdf.validate  # noqa: F401
+    import sdf.pipeline.publish  # noqa: F401
+    import sdf.pipeline.validate  # noqa: F401
 
     sdf.cli._load_plugin_commands()
     read_fd, write_fd = os.pipe()

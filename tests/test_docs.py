@@ -3,8 +3,8 @@ import json
 import os
 import re
 
-from sdf import schema
-from sdf.checks import check_document
+from sdf.document import schema
+from sdf.document.checks import check_document
 
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "format.md")
 
@@ -21,6 +21,6 @@ def test_every_json_example_in_the_format_doc_is_valid():
         names.append(name)
         for kind, part in doc.get("parts", {}).items():
             if "sdf_schema" in part:
-                from sdf.shot import PART_SCHEMAS
+                from sdf.document.shot import PART_SCHEMAS
                 check_document(PART_SCHEMAS[kind], part, DOC, prefix=kind)
     assert {"Shot", "LightTree", "Overlay", "RenderLayerSet"} <= set(names)

@@ -99,7 +99,7 @@ def test_fuzz_documents(demo):
 def test_fuzz_alembic_files(demo, tmp_path):
     """Mutated archives read sample by sample (as ``sdf validate --deep`` does): an error per bad object,
     never a traceback, a signal reaching the caller or a hang."""
-    from sdf.deep_check import read_all_samples
+    from sdf.alembic.deep_check import read_all_samples
     from sdf.errors import SdfError
 
     proj, shot = demo
@@ -121,7 +121,7 @@ def test_fuzz_alembic_files(demo, tmp_path):
 def test_a_file_that_crashes_the_alembic_library_is_one_error(demo, tmp_path):
     """Seeded mutants among which the library itself dies (SIGSEGV) on at least one: the worker is
     restarted, that object is reported with the signal, and every other object is still read."""
-    from sdf.deep_check import read_all_samples
+    from sdf.alembic.deep_check import read_all_samples
 
     proj, _ = demo
     items = _mutants(proj, tmp_path, 6, 100)
@@ -133,7 +133,7 @@ def test_a_file_that_crashes_the_alembic_library_is_one_error(demo, tmp_path):
 
 def _mutants(proj, tmp_path, seed, count):
     """``count`` mutated copies of the demo's archives (bit flips, truncations, runs of garbage), seeded."""
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
 
     rng = random.Random(seed)
     sources = [os.path.join(proj, "assets", d, f) for d in ("model", "anim")

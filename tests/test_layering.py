@@ -26,6 +26,29 @@ def test_core_imports_nothing_built_on_it():
     assert offenders == []
 
 
+#: The core's subpackages, each with the subpackages it may import (besides itself and sdf.errors):
+#: runtime underneath everything, the Alembic engine and the document model side by side and blind
+#: to each other, the pipeline on top of both.
+CORE_LAYERS = {"runtime": (), "alembic": ("runtime",), "document": ("runtime",),
+               "pipeline": ("runtime", "alembic", "document")}
+
+
+def test_core_subpackages_point_one_way():
+    offenders = []
+    for pkg, allowed in CORE_LAYERS.items():
+        ok = tuple(f"sdf.{p}" for p in (pkg,) + allowed) + ("sdf.errors",)
+        for d, _, files in os.walk(os.path.join(ROOT, "sdf", pkg)):
+            for f in files:
+                if f.endswith(".py"):
+                    path = os.path.join(d, f)
+                    offenders += [f"{os.path.relpath(path, ROOT)}: {m}" for m in _imports(path)
+                                  if (m == "sdf" or m.startswith("sdf.")) and not m.startswith(ok)]
+    assert offenders == []
+    assert sorted(CORE_LAYERS) == sorted(e.name for e in os.scandir(os.path.join(ROOT, "sdf"))
+                                         if e.is_dir() and os.path.isfile(os.path.join(e.path, "__init__.py"))
+                                         and e.name != "demo")
+
+
 def test_cache_and_converters_do_not_import_the_viewer_or_each_other():
     for pkg, banned in (("cache", ("sdf.converters", "sdf.viewer")), ("converters", ("sdf.cache", "sdf.viewer"))):
         for f in os.listdir(os.path.join(ROOT, pkg)):

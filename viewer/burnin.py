@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.versions import version_of
+from sdf.document.versions import version_of
 
 #: Fonts tried in order (Debian's fonts-dejavu-core, other distributions' places), then Pillow's own.
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",

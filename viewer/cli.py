@@ -68,9 +68,9 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     scene-linear (their header names the colour space).
     """
     from sdf.cache.frame_cache import FrameCache
-    from sdf.frame_range import shot_frames
-    from sdf.shot import open_shot
-    from sdf.validate import check, open_checked
+    from sdf.document.frame_range import shot_frames
+    from sdf.document.shot import open_shot
+    from sdf.pipeline.validate import check, open_checked
 
     from .burnin import parse_fields
     from .colour import Transform

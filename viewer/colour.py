@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.errors import SdfError
-from sdf.resolve import PROJECT_FILE, Resolver, find_project_root
+from sdf.document.resolve import PROJECT_FILE, Resolver, find_project_root
 
 BUILTIN_CONFIG = "ocio://studio-config-latest"
 #: The renderer's scene-linear space, by the names configs give it; else the ``scene_linear`` role.

@@ -2,7 +2,7 @@
 
 A lead asks what a publish changed: ``sdf view SHOT -d animation --compare animation@2`` draws
 the shot as it is now (the part at its current version) against the same shot with that part
-read at published version 2 (:meth:`sdf.shot.Shot.pinned`). Both are drawn by the same renderer
+read at published version 2 (:meth:`sdf.document.shot.Shot.pinned`). Both are drawn by the same renderer
 through the same camera; the two pictures are then put together:
 
 - ``side``: each at half the width, now on the left, the other version on the right;

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from sdf.jsonio import atomic_write_bytes, file_mode
+from sdf.runtime.jsonio import atomic_write_bytes, file_mode
 
 
 def write_png(path: str, rgba: np.ndarray) -> None:

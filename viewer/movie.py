@@ -18,7 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.jsonio import file_mode
+from sdf.runtime.jsonio import file_mode
 
 #: Extension -> (codec, pixel format, options).
 CODECS = {

@@ -16,7 +16,7 @@ import os
 import re
 from pathlib import Path
 
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.errors import SdfError, display_path
 
 SUFFIX = ".playblast.json"

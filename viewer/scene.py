@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.shot import Shot
+from sdf.document.shot import Shot
 
 READ_ONLY = (0.62, 0.62, 0.64)
 CAMERA_COLOUR = (1.0, 0.85, 0.1)
@@ -76,7 +76,7 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
     """What to draw. ``layer`` previews a render layer: only its members, with its overrides
     (``visible`` or ``primary_visibility`` off: not drawn; ``matte``: a holdout) and, when it
     names lights, only those for the ``lights`` shading."""
-    from sdf.model_tree import pattern_regex
+    from sdf.document.model_tree import pattern_regex
 
     from .looks import SHADINGS, material_colours
 

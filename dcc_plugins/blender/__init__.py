@@ -27,7 +27,7 @@ def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
     register_handlers()
-    from sdf.sample_index import warm_up
+    from sdf.alembic.sample_index import warm_up
 
     warm_up()  # Alembic files are indexed by a worker process: start it while Blender starts
 

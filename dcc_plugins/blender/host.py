@@ -36,7 +36,7 @@ from mathutils import Matrix
 
 from sdf.dcc_plugins.host import BakedFrame, HostAdapter, ProxyState
 from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
-from sdf.frames import FrameData, FrameLayout
+from sdf.alembic.frames import FrameData, FrameLayout
 
 from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, rna_signature, to_blender
 from .meshes import POINTS_GROUP, fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, \
@@ -197,7 +197,7 @@ class BlenderHost(RecordNodes, HostAdapter):
         self._parent(obj, parent)
         # Blender's own Alembic reader (the modifier below) runs in Blender's process, where a corrupt
         # cache would crash the artist's session: it only gets a file whose every sample the library
-        # read without dying in a worker process (sdf.deep_check). Otherwise the mesh stays still.
+        # read without dying in a worker process (sdf.alembic.deep_check). Otherwise the mesh stays still.
         # It reads a private snapshot of the file, not the file (see sdf.dcc_plugins.snapshot).
         from sdf.dcc_plugins.snapshot import checked_snapshot
 

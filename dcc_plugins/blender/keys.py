@@ -12,7 +12,7 @@ from typing import Iterable
 import numpy as np
 from mathutils import Matrix
 
-from sdf.elements import IDENTITY
+from sdf.document.elements import IDENTITY
 
 def to_blender(m) -> Matrix:
     """A document matrix (16 floats, row vectors) as a Blender Matrix (column vectors)."""

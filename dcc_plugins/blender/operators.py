@@ -131,7 +131,7 @@ class SDF_OT_update(_NeedsSession, bpy.types.Operator):
 class SDF_OT_publish(_NeedsSession, bpy.types.Operator):
     """Publish a new version of your department's data (a message is required)"""
 
-    bl_idname = "sdf.publish"
+    bl_idname = "sdf.pipeline.publish"
     bl_label = "Publish"
 
     message: StringProperty(name="Message", description="What changed, for the shot's history", default="")
@@ -251,7 +251,7 @@ def register_handlers() -> None:
     import alembic3d  # noqa: F401
     import sdf.cache.frame_cache  # noqa: F401
     import sdf.dcc_plugins.plan  # noqa: F401
-    import sdf.publish  # noqa: F401
+    import sdf.pipeline.publish  # noqa: F401
 
     for lst, fn in ((bpy.app.handlers.frame_change_post, _on_frame), (bpy.app.handlers.load_post, _on_load)):
         if fn not in lst:

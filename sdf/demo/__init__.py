@@ -21,15 +21,15 @@ from typing import Callable
 
 import numpy as np
 
-from .. import jsonio
-from ..cameras import Camera, CameraSet
-from ..elements import as_matrix
-from ..lights import Light, LightGroup, LightTree
-from ..model_tree import ModelNode, ModelTree, Overlay
-from ..references import Intermediate, Layout, Proxy, Rig, RigList
-from ..render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from ..shot import create_shot
-from . import assets
+from sdf.runtime import jsonio
+from sdf.document.cameras import Camera, CameraSet
+from sdf.document.elements import as_matrix
+from sdf.document.lights import Light, LightGroup, LightTree
+from sdf.document.model_tree import ModelNode, ModelTree, Overlay
+from sdf.document.references import Intermediate, Layout, Proxy, Rig, RigList
+from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
+from sdf.document.shot import create_shot
+from sdf.demo import assets
 
 
 @dataclass(frozen=True)

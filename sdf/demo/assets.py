@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from ..alembic_write import (float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f,
+from sdf.alembic.write import (float_array, frame_sampling, int_array, m44d, put, uint_array, v2f, v3f,
                              write_archive)
-from . import geometry
+from sdf.demo import geometry
 
 
 def _schema_sample_mesh(pos, counts, idx, uv_vals=None, uv_idx=None, normals=None, normals_scope="vertex"):
@@ -42,7 +42,7 @@ def write_cloth(path, frames, fps, res):
     from alembic3d import AbcGeom
     nu, nv = res
     pos0, counts, idx, uvs, _ = geometry.grid(nu, nv, size=4.0)
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "cloth", ts)
         xs = AbcGeom.XformSample()
@@ -75,7 +75,7 @@ def write_hero(path, frames, fps, res):
     face_centers_y = np.add.reduceat(pos0[idx, 1], np.concatenate([[0], np.cumsum(counts)[:-1]])) / counts
     head = np.nonzero(face_centers_y > 0.3)[0].astype(np.int32)
     torso = np.nonzero(face_centers_y <= 0.3)[0].astype(np.int32)
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "hero", ts)
         mesh = AbcGeom.OPolyMesh(xf, "body", ts)
@@ -109,7 +109,7 @@ def write_hero(path, frames, fps, res):
 def write_crystal(path, frames, fps, max_cols):
     """A crystal growing column by column: topology (vertex and face counts) changes every frame."""
     from alembic3d import AbcGeom
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "crystal", ts)
         mesh = AbcGeom.OPolyMesh(xf, "crystalShape", ts)
@@ -135,7 +135,7 @@ def write_props(path, frames, fps, sphere_res):
     from alembic3d import AbcGeom
     bp, bc, bi, buv, buvi, bn = geometry.sphere(*sphere_res, radius=0.25)
     cp, cc, ci = geometry.box(0.6)
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         ball = AbcGeom.OXform(archive.getTop(), "ball", ts)
         crate = AbcGeom.OXform(archive.getTop(), "crate", ts)
@@ -163,7 +163,7 @@ def write_rock(path, frames, fps, level):
     normals = geometry.vertex_normals(pos, counts, idx)
     uv_vals = (pos[:, [0, 2]] / 1.5 + 0.5).astype(np.float32)
     idx = idx[geometry.alembic_winding(counts)]  # Alembic winds clockwise
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "rock", ts)
         xs = AbcGeom.XformSample()
@@ -197,7 +197,7 @@ def write_grass(path, frames, fps, count, cvs, seed=3):
     u = np.linspace(0.0, 1.0, cvs)
     widths = np.tile(np.linspace(0.02, 0.002, cvs), count).astype(np.float32)
     nverts = np.full(count, cvs, np.int32)
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "grass", ts)
         curves = AbcGeom.OCurves(xf, "grassShape", ts)
@@ -227,7 +227,7 @@ def write_particles(path, frames, fps, count, seed=11):
     origin = np.array([0.0, 0.5, 0.0])
     vel0 = rng.normal(0, 1, (count, 3)) * np.array([0.6, 1.0, 0.6]) + np.array([0, 2.5, 0])
     birth = np.sort(rng.uniform(0, 0.5, count))
-    def body(archive):  # objects must not outlive the archive: see sdf.alembic_write
+    def body(archive):  # objects must not outlive the archive: see sdf.alembic.write
         ts = frame_sampling(archive, fps, frames[0])
         xf = AbcGeom.OXform(archive.getTop(), "sparks", ts)
         pts = AbcGeom.OPoints(xf, "sparksShape", ts)

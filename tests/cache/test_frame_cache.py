@@ -241,8 +241,8 @@ def test_a_file_rewritten_in_place_under_an_unchanged_identity_is_really_reopene
     import dataclasses
     import pickle
 
-    from sdf import sample_index
-    from sdf.alembic_io import file_identity
+    from sdf.alembic import sample_index
+    from sdf.alembic.io import file_identity
     from sdf.demo.assets import write_cloth
 
     root, _ = demo

@@ -1,4 +1,4 @@
-"""Frame layouts: one enumeration (sdf.frames.FrameLayout), one default for every reading API, and the
+"""Frame layouts: one enumeration (sdf.alembic.frames.FrameLayout), one default for every reading API, and the
 old strings still the same arguments and the same cache keys."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from sdf.cache.frame_cache import FrameCache
 from sdf.cache.prefetch import Prefetcher
-from sdf.frames import DEFAULT_LAYOUT, LAYOUTS, PLAYER_LAYOUT, AlembicReader, FrameLayout
+from sdf.alembic.frames import DEFAULT_LAYOUT, LAYOUTS, PLAYER_LAYOUT, AlembicReader, FrameLayout
 
 
 @pytest.fixture

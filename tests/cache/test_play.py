@@ -56,7 +56,7 @@ def test_play_bad_frames(run, demo, spec, message):
 
 
 def test_play_with_a_truncated_cache_is_refused_as_validate_refuses_it(run, demo):
-    """`sdf play` makes validate's checks first (sdf.validate.open_checked): one line, exit 2. The playback
+    """`sdf play` makes validate's checks first (sdf.pipeline.validate.open_checked): one line, exit 2. The playback
     library itself still reports a bad file and plays the rest (a file can go bad while a window plays)."""
     import sdf
     from sdf.cache.frame_cache import FrameCache

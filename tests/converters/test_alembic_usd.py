@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from sdf.converters.alembic_usd import snap_code
 from sdf.converters.options import ConvertOptions, usd_safe_name
 from sdf.converters.registry import convert
@@ -426,7 +426,7 @@ def test_time_codes_land_on_frames_at_every_rate(tmp_path, fps):
     from alembic3d import AbcGeom
     from pxr import Usd
 
-    from sdf.alembic_write import frame_sampling, m44d, put, write_archive
+    from sdf.alembic.write import frame_sampling, m44d, put, write_archive
 
     src = str(tmp_path / "rate.abc")
     first = 1001
@@ -451,7 +451,7 @@ def test_time_codes_land_on_frames_at_every_rate(tmp_path, fps):
 def test_frame_rate_from_an_acyclic_camera_beside_a_one_second_sampling(tmp_path):
     from alembic3d import AbcCoreAbstract, AbcGeom
 
-    from sdf.alembic_write import m44d, put, write_archive
+    from sdf.alembic.write import m44d, put, write_archive
     from sdf.converters.alembic_usd import archive_fps
 
     src = str(tmp_path / "cam.abc")
@@ -521,8 +521,8 @@ def test_instanced_prims_become_alembic_instances_or_expanded_copies(tmp_path, m
     assert len(meshes) == 3 and all("/world/inst" in p for p in meshes), meshes
     roots = [p for p, o in objects if o.isInstanceRoot()]
     assert len(roots) == (2 if mode == "instance" else 0), roots  # one written copy, two instances of it
-    from sdf.frames import AlembicReader
-    from sdf.playback_reader import PlaybackReader
+    from sdf.alembic.frames import AlembicReader
+    from sdf.alembic.playback_reader import PlaybackReader
 
     for reader in (AlembicReader(out), PlaybackReader(out)):  # both readers resolve the instances
         frames = [reader.read(p, 1, 24.0) for p in sorted(meshes)]
@@ -555,7 +555,7 @@ def test_sparse_time_samples_keep_their_frames(tmp_path):
     # By option, every frame of the range, USD interpolating between the keys.
     every = str(tmp_path / "every.abc")
     convert(src, every, ConvertOptions(every_frame=True))
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
 
     r = AlembicReader(every)
     mover = next(p for p in r.objects() if p.endswith("/mover"))
@@ -622,7 +622,7 @@ def test_point_instancer_instances_become_alembic_instances_or_copies(tmp_path, 
     shapes = [p for p, o in objects if alembic_io.object_schema(o) in ("AbcGeom_PolyMesh", "AbcGeom_SubD")]
     assert len(shapes) == 4, shapes
     assert sum(o.isInstanceRoot() for _, o in objects) == (3 if mode == "instance" else 0)
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
 
     r = AlembicReader(out)
     xs = sorted(round(float(r.read(p, 0, 24.0).world[3, 0]), 4) for p in shapes)

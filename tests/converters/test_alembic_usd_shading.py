@@ -10,7 +10,7 @@ def _archive(path):
     import imath
     from alembic3d import Abc, AbcGeom, AbcMaterial
 
-    from sdf.alembic_write import float_array, int_array, put, v3f, write_archive
+    from sdf.alembic.write import float_array, int_array, put, v3f, write_archive
 
     def body(arch):
         top = arch.getTop()
@@ -94,7 +94,7 @@ def test_shader_network_becomes_a_usdshade_network(tmp_path):
     from alembic3d import Abc, AbcMaterial
     from pxr import Usd, UsdShade
 
-    from sdf.alembic_write import write_archive
+    from sdf.alembic.write import write_archive
 
     def body(arch):
         schema = AbcMaterial.OMaterial(arch.getTop(), "skin").getSchema()

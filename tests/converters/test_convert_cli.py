@@ -127,7 +127,7 @@ def test_unsupported_types_warn_by_name(run, tmp_path):
     ("focal", "tracking/cameras.json: cameras/shotCam: unknown field 'focal_lenght' (did you mean 'focal_length'?)"),
 ])
 def test_converting_a_shot_makes_validates_checks(run, demo, tmp_path, monkeypatch, breakage, expected):
-    """An SDF input is opened as every command opens a shot (sdf.validate.open_checked): what validate
+    """An SDF input is opened as every command opens a shot (sdf.pipeline.validate.open_checked): what validate
     refuses is not converted, with validate's own line, and nothing is written."""
     root, shot = demo
     shot_dir = os.path.dirname(shot)

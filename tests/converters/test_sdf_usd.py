@@ -55,7 +55,7 @@ def test_composed_values_match_the_shot(stage_dir):
     body = stage.GetPrimAtPath("/sh010/model/chars/hero/body")
     assert UsdShade.MaterialBindingAPI(body).ComputeBoundMaterial()[0].GetPath() == "/sh010/Looks/skin"
     # Animation: the deforming cache replaced the rest pose, every frame.
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
     mesh = UsdGeom.Mesh(stage.GetPrimAtPath("/sh010/model/chars/hero/body/geometry/shape"))
     anim = shot.model_tree.find("/chars/hero/body").animation
     reader = AlembicReader(shot.resolve(anim.file))
@@ -161,7 +161,7 @@ def test_round_trip_sdf_usd_sdf_keeps_every_field(stage_dir):
         assert getattr(a, field) == getattr(b, field), field
     assert (a.frame_range.start, a.frame_range.end) == (b.frame_range.start, b.frame_range.end)
     assert dict(a.metadata) == dict(b.metadata)
-    from sdf.validate import validate
+    from sdf.pipeline.validate import validate
     assert validate(back).ok
 
 
@@ -176,10 +176,10 @@ def test_maya_usd_to_sdf(tmp_path):
     assert shot.fps == 24 or shot.fps > 0
     leaves = list(shot.model_tree.leaves())
     assert leaves
-    from sdf.validate import validate
+    from sdf.pipeline.validate import validate
     report = validate(out)
     assert report.ok, [str(e) for e in report.errors]
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
     leaf = leaves[0]
     reader = AlembicReader(shot.resolve(leaf.source.file, os.path.dirname(leaf._doc.path)))
     assert reader.num_samples(leaf.source.object) == 200
@@ -216,7 +216,7 @@ def test_blender_style_usd_to_sdf(tmp_path):
     layer = shot.render_layers.get("beauty")
     assert layer.output.path == "render/beauty.####.exr" and layer.aovs[0].name == "color"
     assert shot.model_tree.find("/root/Plane/Plane").source.object == "/root/Plane/Plane/PlaneShape"
-    from sdf.validate import validate
+    from sdf.pipeline.validate import validate
     assert validate(out).ok
 
 

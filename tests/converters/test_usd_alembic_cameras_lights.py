@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from sdf.converters.options import ConvertOptions
 from sdf.converters.registry import convert
 from conftest import corpus_files
@@ -239,7 +239,7 @@ def test_alembic_light_with_a_mistyped_input_keeps_it_as_a_user_property(tmp_pat
     from alembic3d import Abc, AbcGeom
     from pxr import Usd, UsdLux
 
-    from sdf.alembic_write import write_archive
+    from sdf.alembic.write import write_archive
 
     def body(arch):
         user = AbcGeom.OLight(arch.getTop(), "fill").getSchema().getUserProperties()

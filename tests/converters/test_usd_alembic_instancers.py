@@ -9,7 +9,7 @@ where real scenes keep prototypes: below an ``over``, below a ``class``, and as 
 import numpy as np
 import pytest
 
-from sdf import alembic_io
+from sdf.alembic import io as alembic_io
 from sdf.converters.options import ConvertOptions
 from sdf.converters.registry import convert
 
@@ -72,7 +72,7 @@ def _set(tmp_path):
 
 def _instances(out):
     """{instance index: {leaf name: world x of its first point}} of what arrived under the instancer."""
-    from sdf.frames import AlembicReader
+    from sdf.alembic.frames import AlembicReader
 
     r = AlembicReader(out)
     found = {}

@@ -94,7 +94,7 @@ def _sub_frames_sparse_and_camera(path: str) -> None:
     with an object under it sampled once a second, and an animated camera."""
     from alembic3d import AbcCoreAbstract, AbcGeom
 
-    from sdf.alembic_write import frame_sampling, int_array, m44d, put, v3f, write_archive
+    from sdf.alembic.write import frame_sampling, int_array, m44d, put, v3f, write_archive
 
     def body(archive):
         halves = archive.addTimeSampling(AbcCoreAbstract.TimeSampling(0.5 / 24, 1001 / 24))

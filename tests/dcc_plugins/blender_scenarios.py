@@ -17,8 +17,8 @@ bpy.ops.wm.read_factory_settings(use_empty=True)
 
 import sdf.dcc_plugins.blender as sb  # noqa: E402
 from sdf.demo import generate  # noqa: E402
-from sdf.frames import AlembicReader  # noqa: E402
-from sdf.shot import open_shot  # noqa: E402
+from sdf.alembic.frames import AlembicReader  # noqa: E402
+from sdf.document.shot import open_shot  # noqa: E402
 
 sb.register()
 
@@ -168,7 +168,7 @@ def scenario_lighting(work):
     # An upstream model publish reaches the open session on Update; the artist's edit stays.
     rim.data.energy = watts(rim, 7.5)
     model = open_shot(shot, "model")
-    from sdf.publish import publish
+    from sdf.pipeline.publish import publish
 
     model.model_tree.find("/env/rock").source = {"file": "model/crystal.abc", "object": "/crystal/crystalShape"}
     publish(model, message="the rock is a crystal now")

@@ -11,13 +11,13 @@ import os
 
 import numpy as np
 
-from sdf.cameras import Camera, CameraSet
+from sdf.document.cameras import Camera, CameraSet
 from sdf.demo import geometry
-from sdf.elements import as_matrix
-from sdf.lights import Light, LightGroup, LightTree
-from sdf.model_tree import ModelNode, ModelTree, Overlay
-from sdf.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from sdf.shot import create_shot
+from sdf.document.elements import as_matrix
+from sdf.document.lights import Light, LightGroup, LightTree
+from sdf.document.model_tree import ModelNode, ModelTree, Overlay
+from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
+from sdf.document.shot import create_shot
 
 EYE = (0.0, 6.0, 7.0)
 TARGET = (0.0, 0.0, 0.0)
@@ -70,7 +70,7 @@ def _mesh(path, pos, counts, idx, uv_vals=None, uv_idx=None):
     """One static polygon mesh (counter-clockwise polygons, written in Alembic's clockwise order)."""
     from alembic3d import AbcGeom
 
-    from sdf.alembic_write import frame_sampling, int_array, put, uint_array, v2f, v3f, write_archive
+    from sdf.alembic.write import frame_sampling, int_array, put, uint_array, v2f, v3f, write_archive
 
     name = os.path.splitext(os.path.basename(path))[0]
     order = geometry.alembic_winding(counts)

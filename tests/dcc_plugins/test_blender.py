@@ -148,7 +148,7 @@ def test_proxy_agrees_with_blenders_own_alembic_import(tmp_path):
 
 def test_a_corrupt_animation_cache_never_reaches_blenders_own_reader(tmp_path):
     """Native meshes play through Blender's Alembic reader, in Blender's process: a cache whose samples
-    the library cannot read in a worker (sdf.deep_check) stays still instead, with a warning."""
+    the library cannot read in a worker (sdf.alembic.deep_check) stays still instead, with a warning."""
     f = run_scenario("corrupt_animation", tmp_path)
     assert f["open"] == [["FINISHED"], None]
     crystal = next(p for p in f["modifiers"] if p.endswith("crystal"))

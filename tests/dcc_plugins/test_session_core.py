@@ -12,8 +12,8 @@ from sdf.dcc_plugins import NothingToPublish, PublishRefused, Session, plan_sess
 from sdf.dcc_plugins.memory import MemoryHost
 from sdf.dcc_plugins.records import close, diff
 from sdf.errors import ReadOnlyError, SdfError
-from sdf.frames import AlembicReader
-from sdf.shot import open_shot
+from sdf.alembic.frames import AlembicReader
+from sdf.document.shot import open_shot
 
 from conftest import tree_hashes
 
@@ -186,7 +186,7 @@ def test_resume_from_the_stored_record_and_update(demo):
     s = Session.resume(host)
     assert s.department == "lighting" and len(s.proxies) == 8
     host.nodes["lights"]["/lights/rim_group/rim"]["data"]["intensity"] = 9.0  # unpublished own edit
-    from sdf.publish import publish
+    from sdf.pipeline.publish import publish
 
     model = open_shot(shot, "model")
     model.model_tree.find("/env/rock").source = {"file": "model/crystal.abc", "object": "/crystal/crystalShape"}
@@ -221,7 +221,7 @@ def test_department_from_environment(demo, monkeypatch):
 
 
 def test_publish_kinds_refuses_kinds_not_owned(demo):
-    from sdf.publish import publish
+    from sdf.pipeline.publish import publish
 
     _, shot = demo
     with pytest.raises(ReadOnlyError):
@@ -265,7 +265,7 @@ def test_status_shows_unpublished_edits_of_the_working_copy(demo):
     """Edits saved to lighting's working copy (through the API, or a session of another artist) are shown
     by the session's Status as unpublished, with what changed, and the session builds from them."""
     from sdf.dcc_plugins.session import format_status
-    from sdf.publish import publish
+    from sdf.pipeline.publish import publish
 
     _, shot = demo
     publish(open_shot(shot, "lighting"), message="v1")

@@ -13,7 +13,7 @@ from sdf.dcc_plugins.feed import cache_held, format_cache
 from sdf.dcc_plugins.memory import MemoryHost
 from sdf.dcc_plugins.session import format_status
 from sdf.dcc_plugins.shapes import curve_shape, point_radii, shading
-from sdf.playback_reader import PlaybackReader
+from sdf.alembic.playback_reader import PlaybackReader
 
 
 def _read(proj, name, obj, frame=1010):
@@ -53,7 +53,7 @@ def test_indexed_normals_are_expanded(tmp_path):
     """Indexed face-varying normals (as Houdini writes them): each corner gets the row its index names."""
     from alembic3d import AbcGeom
 
-    from sdf.alembic_write import frame_sampling, int_array, put, uint_array, v3f, write_archive
+    from sdf.alembic.write import frame_sampling, int_array, put, uint_array, v3f, write_archive
     from sdf.demo.geometry import box, flat_normals
 
     pos, counts, idx = box(1.0)

@@ -110,7 +110,7 @@ KINDS = ["malformed", "future_version", "unknown_schema", "missing_field", "wron
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("command", ["validate", "info", "tree", "play"])
 def test_bad_input_gives_one_line_exit_2_and_changes_nothing(demo, run, kind, command):
-    """Every command that reads a shot makes validate's checks (sdf.validate.open_checked): the same line."""
+    """Every command that reads a shot makes validate's checks (sdf.pipeline.validate.open_checked): the same line."""
     root, shot = demo
     mutate, expected = _break(kind)
     mutate(root, shot)

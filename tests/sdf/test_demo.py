@@ -3,8 +3,8 @@ import os
 
 import numpy as np
 
-from sdf import alembic_io
-from sdf.validate import validate
+from sdf.alembic import io as alembic_io
+from sdf.pipeline.validate import validate
 
 
 def _schema(root, rel, obj):

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import cli_as_nobody
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.errors import FormatError
 
 
@@ -117,7 +117,7 @@ def test_temporaries_are_removed_only_when_old(tmp_path):
 
 def test_a_read_only_shot_folder_is_reported_as_permission_denied():
     from sdf.demo import generate
-    from sdf.validate import validate
+    from sdf.pipeline.validate import validate
 
     work = tempfile.mkdtemp(prefix="sdf-ro-")
     shot = os.path.join(work, "proj", "shots", "sh010", "sh010.sdf")

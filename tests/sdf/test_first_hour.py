@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import sdf
-from sdf.publish import publish
+from sdf.pipeline.publish import publish
 
 
 def test_status_lists_only_outdated_parts_unless_all(demo, run):

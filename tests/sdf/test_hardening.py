@@ -107,16 +107,16 @@ def test_written_files_follow_the_umask_and_another_user_can_read_them():
 
 
 def test_private_cache_directory(tmp_path, monkeypatch):
-    from sdf import schema
+    from sdf.runtime.user_cache import cache_dir
 
     fresh = tmp_path / "cache"
     monkeypatch.setenv("SDF_CACHE_DIR", str(fresh))
-    assert schema.cache_dir() == str(fresh) and stat.S_IMODE(os.stat(fresh).st_mode) == 0o700
+    assert cache_dir() == str(fresh) and stat.S_IMODE(os.stat(fresh).st_mode) == 0o700
     open_dir = tmp_path / "shared"
     open_dir.mkdir()
     os.chmod(open_dir, 0o777)
     monkeypatch.setenv("SDF_CACHE_DIR", str(open_dir))
-    assert schema.cache_dir() is None  # others could plant validators or "checked" markers: not used
+    assert cache_dir() is None  # others could plant validators or "checked" markers: not used
 
 
 @pytest.mark.parametrize("text, needle", [

@@ -1,6 +1,6 @@
 """Two published versions of final layout's placement (the crate moved), for the compare tests."""
 import sdf
-from sdf.publish import publish
+from sdf.pipeline.publish import publish
 
 
 def publish_crate_moves(shot_path: str, xs=(0.0, 2.5)) -> None:

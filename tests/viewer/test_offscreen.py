@@ -420,7 +420,7 @@ def test_compare_two_published_versions(run, demo, tmp_path, mode):
 ])
 def test_snapshot_and_playblast_make_validates_checks(run, demo, tmp_path, monkeypatch, breakage, expected):
     """The README's example error and a misspelt camera field: refused by --snapshot, --playblast and
-    --aovs with validate's line (sdf.validate.open_checked), nothing rendered or written."""
+    --aovs with validate's line (sdf.pipeline.validate.open_checked), nothing rendered or written."""
     root, shot = demo
     shot_dir = os.path.dirname(shot)
     if breakage == "nobody":

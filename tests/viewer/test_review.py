@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sdf
-from sdf import jsonio
+from sdf.runtime import jsonio
 from sdf.cache.frame_cache import FrameCache
 
 pytest.importorskip("moderngl")

@@ -6,7 +6,7 @@ file only registers it, as Maya expects of a file on ``MAYA_PLUG_IN_PATH``.
 import maya.api.OpenMaya as om
 
 from sdf.dcc_plugins.maya import menu, proxy
-from sdf.sample_index import warm_up
+from sdf.alembic.sample_index import warm_up
 
 
 def maya_useNewAPI() -> None:

@@ -1,0 +1,827 @@
+"""The shot: one small document tying together the parts of a shot.
+
+A :class:`Shot` is opened lazily: the shot document is read and checked, but each part
+(model tree, cameras, lights, render layers, overlays, rig list, layout) is read only when
+first asked for, so a department view never touches the files of data it ignores. Each
+part lives inline in the shot document or in its own file (one document each), referenced
+by a path relative to the shot, optionally pinned to a published version or following
+``"latest"``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Iterator
+
+from sdf.runtime import jsonio
+
+from sdf.document import schema
+from sdf.document.cameras import CameraSet
+from sdf.document.elements import Element, GuardedDict
+from sdf.errors import FormatError, ReadOnlyError, ResolveError, SdfError
+from sdf.document.lights import LightTree
+from sdf.document.model_tree import ModelNode, ModelTree, Overlay
+from sdf.document.references import Intermediate, Layout, RigList
+from sdf.document.render_layers import RenderLayerSet
+from sdf.document.resolve import Resolver, find_project_root
+from sdf.document.versions import latest_version, version_of, versioned_name
+
+from sdf.document.kinds import KINDS, OVERLAY_KINDS, PART_SCHEMAS, SHOT_KIND, builder  # noqa: F401  (re-exported)
+from sdf.document.checks import CHECKED, MAX_ABS_FRAME, MAX_FRAMES, check_document, check_document_cached  # noqa: F401
+
+#: Include expansions per shot (``SDF_MAX_INCLUDES`` changes it): files that include each other
+#: several times multiply, and 17 small files that each include the next twice expand 131,072 times.
+MAX_INCLUDES = 1000
+
+
+class IgnoredError(SdfError):
+    """Asking a department view for data the department ignores (it was never read)."""
+
+
+@dataclass(frozen=True)
+class FrameRange:
+    start: int
+    end: int
+
+    def __iter__(self):
+        return iter(range(self.start, self.end + 1))
+
+    def __len__(self) -> int:
+        return self.end - self.start + 1
+
+    def __contains__(self, frame) -> bool:
+        return self.start <= frame <= self.end
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """Where a part lives: inline (``inline`` holds the document) or in a file (``ref``, ``version``).
+
+    Immutable: where a part lives is the shot document's business, changed by publishing and
+    ``sdf update`` (which re-read the shot on disk), never by editing an object in memory."""
+
+    kind: str
+    ref: str | None = None
+    version: int | str | None = None
+    inline: dict | None = None
+
+    def to_json(self) -> dict:
+        d: dict[str, Any] = {"ref": self.ref}
+        if self.version is not None:
+            d["version"] = self.version
+        return d
+
+
+class Document:
+    """One document of a shot: a part file, an inline part, or the shot document itself."""
+
+    def __init__(self, shot: "Shot", kind: str, schema_name: str, path: str | None, root: Element,
+                 digest: str | None = None, version: int | None = None):
+        self.shot = shot
+        self.kind = kind
+        self.schema_name = schema_name
+        self.path = path
+        self.root = root
+        self.dirty = False
+        self.digest = digest
+        self.version = version
+        #: The document as read (JSON), the base of a three-way merge when the file changes meanwhile.
+        self.base: dict | None = None
+        #: The newest published version when this view read the part: a publish since is someone else's.
+        self.latest_at_open: int | None = None
+        #: Replaced by a merge: its elements are no longer the shot's, so editing them is refused.
+        self.stale = False
+        root._attach(self)
+
+    def before_edit(self, element: Element, kind: str) -> None:
+        self.before_edit_path(element.path, kind)
+
+    def before_edit_path(self, path: str, kind: str) -> None:
+        if self.stale:
+            raise SdfError(f"{path} was read before this view merged the file with someone else's edits; "
+                           f"get it from the shot again (shot.{self.kind}...)", self.path, self.kind)
+        self.shot.require_edit(kind, path)
+        self.dirty = True
+
+    def to_json(self) -> dict:
+        return {schema.SCHEMA_KEY: schema.tag(self.schema_name), **self.root.to_json()}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Shot(Element):
+    """A shot opened from a Scene Description File (see :func:`sdf.open`)."""
+
+    kind = SHOT_KIND
+    _fields = ("name", "frame_range", "fps", "up_axis", "meters_per_unit", "search_path", "intermediate",
+               "metadata")
+    _schema = "Shot"
+
+    def __init__(self, path: str, data: dict, *, department: str | None = None, policy=None,
+                 allow_outside_root: bool = False, search_path=(), env=None, digest: str | None = None):
+        super().__init__()
+        path = os.path.abspath(path)
+        object.__setattr__(self, "file", path)
+        object.__setattr__(self, "name", data["name"])
+        object.__setattr__(self, "frame_range", FrameRange(data["frame_range"]["start"], data["frame_range"]["end"]))
+        object.__setattr__(self, "fps", float(data["fps"]))
+        object.__setattr__(self, "up_axis", data["up_axis"])
+        object.__setattr__(self, "meters_per_unit", float(data["meters_per_unit"]))
+        object.__setattr__(self, "search_path", tuple(data.get("search_path", ())))
+        object.__setattr__(self, "intermediate", tuple(Intermediate.from_json(i) for i in data.get("intermediate", ())))
+        object.__setattr__(self, "metadata", GuardedDict(self, "metadata", data.get("metadata", {})))
+        object.__setattr__(self, "department", department)
+        object.__setattr__(self, "policy", policy)
+        object.__setattr__(self, "_parts", {})
+        # Read-only to callers: a view cannot re-point a part in memory and have a save write it.
+        object.__setattr__(self, "parts", MappingProxyType(self._parts))
+        object.__setattr__(self, "_docs", {})
+        object.__setattr__(self, "_include_docs", {})
+        object.__setattr__(self, "_listeners", [])
+        # Kinds read at their referenced version even where this view could edit the working copy.
+        object.__setattr__(self, "_published_only", set())
+        base = os.path.dirname(path)
+        root = find_project_root(base)
+        env_path = [p for p in os.environ.get("SDF_SEARCH_PATH", "").split(os.pathsep) if p]
+        resolver = Resolver(root, env=env, allow_outside_root=allow_outside_root)
+        resolver.search_path = [os.path.normpath(os.path.join(base, resolver.candidates(p, base, path, "search_path")[0]))
+                                for p in self.search_path] + env_path + list(search_path)
+        object.__setattr__(self, "resolver", resolver)
+        for kind, spec in data.get("parts", {}).items():
+            if "ref" in spec and schema.SCHEMA_KEY not in spec:
+                self._parts[kind] = PartRef(kind, ref=spec["ref"], version=spec.get("version"))
+            else:
+                self._parts[kind] = PartRef(kind, inline=spec)
+        object.__setattr__(self, "_doc", Document(self, "shot", "Shot", path, self, digest=digest))
+
+    # -- policy --------------------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        return "/shot"
+
+    def access(self, kind: str) -> str:
+        """'edit', 'read' or 'ignore' for ``kind`` in this view."""
+        if self.department is None or self.policy is None:
+            return "edit"
+        return self.policy.access(self.department, kind)
+
+    def require_edit(self, kind: str, element_path: str) -> None:
+        if self.access(kind) != "edit":
+            owner = self.policy.owner(kind) if self.policy is not None else None
+            raise ReadOnlyError(element_path, owner or "nobody", self.department, kind)
+
+    def _emit(self, event: str, detail: str) -> None:
+        for fn in self._listeners:
+            fn(event, detail)
+
+    # -- resolution ----------------------------------------------------------------------------
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(self.file)
+
+    def resolve(self, text: str, base_dir: str | None = None, file: str | None = None, field: str | None = None,
+                must_exist: bool = True) -> str:
+        return self.resolver.resolve(text, base_dir or self.directory, file or self.file, field, must_exist)
+
+    def material_library(self, node: ModelNode) -> str | None:
+        """Absolute path of the material library a leaf's ``material`` names (the part before ``#``),
+        tried against the folder of the document holding the node, then the shot's; None when it
+        resolves against neither. One rule for every shader (the viewer's looks, a DCC's materials)."""
+        lib = str(node.material).partition("#")[0]
+        doc_path = node._doc.path if node._doc is not None else None
+        for base in [os.path.dirname(p) for p in (doc_path, self.file) if p]:
+            try:
+                return self.resolve(lib, base)
+            except SdfError:
+                continue  # tried against the next folder; the caller reports it
+        return None
+
+    def geometry_path(self, node: ModelNode, which: str = "geometry") -> str:
+        """Absolute path of a leaf's Alembic file: ``which`` is "source", "animation" or "geometry"
+        (what is drawn: the animation cache when there is one). A path is written in, and so
+        resolved against, the document holding the opinion: the animation overlay for an
+        animation cache it sets, else the model tree document holding the node."""
+        if which == "geometry":
+            which = "animation" if node.animation is not None else "source"
+        src = node.source if which == "source" else node.animation
+        if src is None:
+            raise SdfError(f"{node.path} has no {which}", self.file, "model_tree")
+        doc = self._docs.get("animation") if which == "animation" else None
+        if doc is not None and node.path in doc.root.opinions and self.access("animation") != "ignore":
+            base_file = doc.path or self.file
+        else:
+            base_file = (node._doc.path if node._doc is not None else None) or self.file
+        return self.resolve(src.file, os.path.dirname(base_file))
+
+    def pinned(self, kind: str, version: int | str) -> "Shot":
+        """A fresh view of this shot, read again from its file, with part ``kind`` read at published
+        ``version`` ("latest" or a number): what a lead compares the current data against. Nothing
+        is written; the view is for looking at history, not for saving."""
+        other = open_shot(self.file, self.department, policy=self.policy,
+                          allow_outside_root=self.resolver.allow_outside_root)
+        ref = other._parts.get(kind)
+        if ref is None or ref.ref is None:
+            raise SdfError(f"part '{kind}' is not a file of its own, so it has no published versions", self.file,
+                           f"parts/{kind}")
+        if version != "latest":
+            try:
+                version = int(version)
+            except (TypeError, ValueError):
+                raise SdfError(f"a version is a number or 'latest', not '{version}'", self.file,
+                               f"parts/{kind}") from None
+        other._parts[kind] = PartRef(kind, ref=ref.ref, version=version)
+        other._published_only.add(kind)
+        other.part_path(kind)  # a version that was never published is an error now, naming the file
+        return other
+
+    def part_path(self, kind: str, *, version: int | str | None = "as-referenced") -> str | None:
+        """The absolute file of a referenced part at its referenced (or given) version; None if inline."""
+        ref = self.parts.get(kind)
+        if ref is None or ref.ref is None:
+            return None
+        version = ref.version if version == "as-referenced" else version
+        unversioned = self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)
+        if version is None:
+            if not os.path.exists(unversioned):
+                # Fall back to the newest published version when no unversioned file exists.
+                latest = latest_version(unversioned)
+                if latest is None:
+                    raise ResolveError(f"referenced file '{ref.ref}' not found", self.file, f"parts/{kind}")
+                return self.resolve(versioned_name(ref.ref, latest), field=f"parts/{kind}")
+            return self.resolve(ref.ref, field=f"parts/{kind}")
+        if version == "latest":
+            latest = latest_version(unversioned)
+            if latest is None:
+                if os.path.exists(unversioned):
+                    return self.resolve(ref.ref, field=f"parts/{kind}")
+                raise ResolveError(f"no published version of '{ref.ref}'", self.file, f"parts/{kind}")
+            version = latest
+        return self.resolve(versioned_name(ref.ref, int(version)), field=f"parts/{kind}/version")
+
+    def working_copy_path(self, kind: str) -> str | None:
+        """The part's working copy (its unversioned file) when the shot references a published version
+        of it; None for inline parts and parts that reference the unversioned file itself."""
+        ref = self.parts.get(kind)
+        if ref is None or ref.ref is None or ref.version is None:
+            return None
+        return self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)
+
+    def source_path(self, kind: str) -> str | None:
+        """The file this view reads for part ``kind``; None for an inline part.
+
+        The one rule for working copies: a view that may edit a kind reads that kind's working copy
+        when there is one (so its department sees, and goes on from, its own unpublished edits);
+        every other view reads the version the shot references. A view opened without a department
+        edits everything, so it reads every working copy; :meth:`pinned` views read versions only."""
+        working = self.working_copy_path(kind)
+        if working is not None and kind not in self._published_only and self.access(kind) == "edit" \
+                and os.path.isfile(working):
+            return working
+        return self.part_path(kind)
+
+    def modified_parts(self) -> dict[str, list[str]]:
+        """Parts this view edits whose working copy differs from the version the shot references:
+        ``{kind: [what changed, per element]}`` (see :func:`sdf.document.docdiff.summarize`)."""
+        from sdf.document.working_copy import modified_parts
+
+        return modified_parts(self)
+
+    def discard(self, kinds: list[str] | None = None) -> dict[str, list[str]]:
+        """Return working copies (all this view edits, or ``kinds``) to the versions the shot references.
+
+        Returns what was thrown away, ``{kind: [changes]}``; the view reads the versions afterwards."""
+        from sdf.document.working_copy import discard
+
+        return discard(self, kinds)
+
+    # -- loading -------------------------------------------------------------------------------
+    def part(self, kind: str) -> Element | None:
+        """The root element of part ``kind``, read (and checked) on first use; None when the shot has no
+        such part. Asking for a part the view's department ignores raises :class:`IgnoredError`."""
+        return self._part(kind)
+
+    def document(self, kind: str) -> "Document | None":
+        """The document holding part ``kind`` (its file, version, digest, whether edited), read on first
+        use; None when the shot has no such part. The public way to reach a part's file and state."""
+        if self._part(kind) is None:
+            return None
+        return self._docs[kind]
+
+    def loaded_document(self, kind: str) -> "Document | None":
+        """The document of part ``kind`` if this view has read it already, else None (nothing is read)."""
+        return self._docs.get(kind)
+
+    def record_published(self, kind: str, ref: PartRef, file: str, version: int, digest: str,
+                         content: dict, merged: bool) -> None:
+        """After a publish of ``kind``: the view references ``ref`` and reads the new version (``content``,
+        which a merge with others' work may have made differ from what the view held)."""
+        self._parts[kind] = ref
+        if merged:
+            self.replace_document(kind, content)
+        doc = self._docs[kind]
+        doc.path, doc.version, doc.digest, doc.dirty = file, version, digest, False
+        doc.base, doc.latest_at_open = content, version
+
+    def has_unsaved_edits(self) -> bool:
+        """Whether any document this view loaded holds edits not yet saved."""
+        return any(d.dirty for d in self.documents())
+
+    def is_loaded(self, kind: str) -> bool:
+        return kind in self._docs
+
+    def is_dirty(self, kind: str) -> bool:
+        """Whether this view holds unsaved edits of part ``kind``."""
+        doc = self._docs.get(kind)
+        if doc is None:
+            return False
+        return doc.dirty or kind == "model_tree" and any(d.dirty for d in self._include_docs.values())
+
+    def reload(self, kind: str) -> None:
+        """Forget what this view loaded of part ``kind`` (unsaved edits included): the next access reads
+        the file again. Elements taken from the old document refuse edits from then on."""
+        doc = self._docs.pop(kind, None)
+        if doc is None:
+            return
+        doc.stale = True
+        if kind == "model_tree":
+            for inc in self._include_docs.values():
+                inc.stale = True
+            self._include_docs.clear()
+            object.__setattr__(self, "_include_count", 0)
+
+    def _part(self, kind: str, *, for_read: bool = True) -> Element | None:
+        if kind in self._docs:
+            return self._docs[kind].root
+        if self.access(kind) == "ignore":
+            raise IgnoredError(f"department '{self.department}' ignores {kind} data; it was not read",
+                               self.file, f"parts/{kind}")
+        ref = self.parts.get(kind)
+        if ref is None:
+            return None
+        expected = PART_SCHEMAS[kind]
+        if ref.inline is not None:
+            data = schema.upgrade_document(ref.inline, self.file, expected, field=f"parts/{kind}")
+            check_document(expected, data, self.file, prefix=kind)
+            doc_path, digest, version = None, None, None
+        else:
+            doc_path = self.source_path(kind)
+            raw_bytes = _read_bytes(doc_path)
+            digest = _digest(raw_bytes)
+            self._emit("read", doc_path)
+            text = raw_bytes.decode("utf-8", "replace")
+            raw = jsonio.loads(text, doc_path)
+            data = schema.upgrade_document(raw, doc_path, expected)
+            if data is raw:  # upgraded documents are new content: always checked
+                check_document_cached(expected, data, doc_path, digest, text=text)
+            else:
+                check_document(expected, data, doc_path, text=text)
+            version = version_of(doc_path)
+        if expected == "Overlay" and data["kind"] != kind:
+            raise FormatError(f"overlay of kind '{data['kind']}' referenced as '{kind}'",
+                              doc_path or self.file, "kind")
+        root = builder(expected)(data)
+        doc = Document(self, kind, expected, doc_path, root, digest=digest, version=version)
+        doc.base = data
+        if doc_path is not None:
+            doc.latest_at_open = latest_version(self.resolve(ref.ref, field=f"parts/{kind}", must_exist=False)) or 0
+        self._docs[kind] = doc
+        if kind == "model_tree":
+            self._load_includes(root, doc_path or self.file, [os.path.realpath(doc_path or self.file)])
+        return root
+
+    def _load_includes(self, node: Element, file: str, stack: list[str]) -> None:
+        for child in list(node.children):
+            if isinstance(child, ModelNode) and child.include is not None:
+                field = (child.path.lstrip("/") + "/include")
+                inc_path = self.resolve(child.include, os.path.dirname(file), file, field)
+                real = os.path.realpath(inc_path)
+                count = self.__dict__.get("_include_count", 0) + 1
+                object.__setattr__(self, "_include_count", count)
+                limit = int(os.environ.get("SDF_MAX_INCLUDES") or MAX_INCLUDES)
+                if count > limit:
+                    raise ResolveError(f"more than {limit} includes expanded: included files multiply (a file "
+                                       "included several times by files that are themselves included several "
+                                       "times); SDF_MAX_INCLUDES raises the limit", file, field)
+                if real in stack:
+                    chain = " -> ".join(os.path.basename(p) for p in stack + [real])
+                    raise ResolveError(f"reference cycle: {chain}", file, field)
+                raw = _read_bytes(inc_path)
+                self._emit("read", inc_path)
+                data = schema.upgrade_document(jsonio.loads(raw.decode("utf-8", "replace"), inc_path), inc_path,
+                                               "ModelTree")
+                check_document("ModelTree", data, inc_path)
+                sub = ModelTree.from_json(data)
+                doc = Document(self, "model_tree", "ModelTree", inc_path, sub, digest=_digest(raw))
+                self._include_docs[real] = doc
+                kids = list(sub.children)
+                list.clear(sub.children)
+                list.extend(child.children, kids)
+                for k in kids:
+                    object.__setattr__(k, "_parent", child)
+                    k._attach(doc)
+                object.__setattr__(child, "_included_doc", doc)
+                self._load_includes(child, inc_path, stack + [real])
+            else:
+                self._load_includes(child, file, stack)
+
+    def _overlay(self, kind: str) -> Overlay | None:
+        if kind not in self.parts or self.access(kind) == "ignore":
+            return None
+        return self._part(kind)
+
+    # -- the parts as typed objects -------------------------------------------------------------
+    @property
+    def model_tree(self) -> ModelTree:
+        tree = self._part("model_tree")
+        return tree if tree is not None else self._add_inline("model_tree", ModelTree())
+
+    @property
+    def cameras(self) -> CameraSet:
+        cams = self._part("cameras")
+        return cams if cams is not None else self._add_inline("cameras", CameraSet())
+
+    @property
+    def lights(self) -> LightTree:
+        lights = self._part("lights")
+        return lights if lights is not None else self._add_inline("lights", LightTree())
+
+    @property
+    def render_layers(self) -> RenderLayerSet:
+        layers = self._part("render_layers")
+        return layers if layers is not None else self._add_inline("render_layers", RenderLayerSet())
+
+    @property
+    def rigs(self) -> RigList:
+        rigs = self._part("rig")
+        return rigs if rigs is not None else self._add_inline("rig", RigList())
+
+    @property
+    def layout(self) -> Layout:
+        layout = self._part("layout")
+        return layout if layout is not None else self._add_inline("layout", Layout())
+
+    def overlay(self, kind: str) -> Overlay:
+        ov = self._part(kind)
+        return ov if ov is not None else self._add_inline(kind, Overlay(kind))
+
+    def _add_inline(self, kind: str, root: Element) -> Element:
+        """An empty part created on first access (so ``shot.lights.children.append`` just works)."""
+        self._parts[kind] = PartRef(kind, inline={})
+        doc = Document(self, kind, PART_SCHEMAS[kind], None, root)
+        self._docs[kind] = doc
+        return root
+
+    @property
+    def shot_camera(self):
+        cams = self.cameras
+        name = cams.shot_camera or (cams.cameras[0].name if len(cams) else None)
+        return cams.get(name) if name else None
+
+    def documents(self) -> Iterator[Document]:
+        """Every document loaded so far (the shot first)."""
+        yield self._doc
+        yield from self._docs.values()
+        yield from self._include_docs.values()
+
+    def load_all(self) -> None:
+        """Read every part this view does not ignore (eager load)."""
+        for kind in self.parts:
+            if self.access(kind) != "ignore":
+                self._part(kind)
+
+    # -- writing -------------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        parts = {}
+        for kind, ref in self.parts.items():
+            if ref.inline is not None:
+                doc = self._docs.get(kind)
+                parts[kind] = doc.to_json() if doc is not None else ref.inline
+            else:
+                parts[kind] = ref.to_json()
+        d: dict[str, Any] = {
+            "name": self.name,
+            "frame_range": {"start": self.frame_range.start, "end": self.frame_range.end},
+            "fps": self.fps, "up_axis": self.up_axis, "meters_per_unit": self.meters_per_unit,
+            "parts": parts,
+        }
+        if self.search_path:
+            d["search_path"] = list(self.search_path)
+        if self.intermediate:
+            d["intermediate"] = [i.to_json() for i in self.intermediate]
+        if self.metadata:
+            d["metadata"] = dict(self.metadata)
+        return d
+
+    def _shot_needs_write(self) -> bool:
+        if self._doc.dirty:
+            return True
+        return any(d.dirty and d.path is None for d in self._docs.values())
+
+    def save(self, kinds: list[str] | None = None) -> list[str]:
+        """Write every changed document in place, atomically; returns the files written.
+
+        Only documents this view changed are written, and a view can only change what its
+        department owns, so saving never rewrites another department's file. Asking to save
+        a kind the department does not own (``kinds=[...]``) raises ReadOnlyError.
+        """
+        for kind in kinds or ():
+            self.require_edit(kind, f"/{kind}")
+        jsonio.remove_stale_temporaries(self.file)  # what a killed save of the shot left, even if it is not rewritten
+        written = []
+        for doc in list(self._docs.values()) + list(self._include_docs.values()):
+            if kinds is not None and doc.kind not in kinds:
+                continue
+            if doc.dirty and doc.path is not None:
+                if self.access(doc.kind) != "edit":
+                    raise ReadOnlyError(doc.root.path, self.policy.owner(doc.kind), self.department, doc.kind)
+                if doc.version is not None:
+                    self._to_working_copy(doc)
+                self._write_part_document(doc)
+                written.append(doc.path)
+        if self._shot_needs_write():
+            for d in self._docs.values():
+                if d.dirty and d.path is None and self.access(d.kind) != "edit":
+                    raise ReadOnlyError(d.root.path, self.policy.owner(d.kind), self.department, d.kind)
+            self._write_shot_document()
+            self._doc.dirty = False
+            for d in self._docs.values():
+                if d.path is None:
+                    d.dirty = False
+            written.append(self.file)
+        return written
+
+    def _to_working_copy(self, doc: "Document") -> None:
+        """Point an edited document read from a published version at the part's working copy.
+
+        Published versions never change: a view edits the working copy (the part's unversioned
+        file), and publishing makes the next version of it. The shot keeps its pin, so other views
+        see the published version until then. If the working copy holds edits of its own (it
+        differs from the version this view read), they are merged with, not overwritten.
+        """
+        ref = self._parts.get(doc.kind)
+        if ref is None or ref.ref is None:
+            raise SdfError("published versions are immutable; publish a new version instead", doc.path, doc.kind)
+        # A working copy that appeared since this view read the version is merged with, never replaced
+        # (see _write_part_document): the digest stays the version's, which is what this view read.
+        doc.path, doc.version = self.resolve(ref.ref, must_exist=False, field=f"parts/{doc.kind}"), None
+
+    def _write_part_document(self, doc: "Document") -> None:
+        """Write one part file, refusing if it changed on disk since this view read it.
+
+        Two edits of the same file cannot be merged field by field, so the second writer
+        is told to reopen rather than silently replacing the first writer's work.
+        """
+        from sdf.runtime.locking import shot_lock
+
+        with shot_lock(self.file):
+            try:
+                current = _read_bytes(doc.path)
+            except SdfError:
+                current = None
+            ours = data = doc.to_json()
+            if doc.digest is not None and current is not None and _digest(current) != doc.digest:
+                data = self._merge_with(doc, ours, current)
+            text = jsonio.write(doc.path, data)
+            doc.digest = _digest(text.encode("utf-8"))
+            doc.dirty = False
+            doc.base = data
+            # Publishes update an existing working copy under this same lock, so what was merged with
+            # (or written over, unchanged) holds every version published so far.
+            ref = self._parts.get(doc.kind)
+            if current is not None and ref is not None and ref.ref is not None and doc.latest_at_open is not None:
+                doc.latest_at_open = latest_version(self.resolve(ref.ref, field=f"parts/{doc.kind}",
+                                                                 must_exist=False)) or 0
+            if data != ours:
+                self.replace_document(doc.kind, data)  # the view shows the merge it wrote
+
+    def _merge_with(self, doc: "Document", ours: dict, theirs_bytes: bytes) -> dict:
+        """Our edits merged with a file that changed on disk since this view read it (someone else
+        saved or published meanwhile); a conflict refuses, naming the fields, and writes nothing."""
+        from sdf.document.docdiff import Conflict, merge
+
+        if doc.base is None or doc.kind == "model_tree" and self._include_docs:
+            raise SdfError("changed on disk since this view read it (someone else saved it); reopen the shot "
+                           "and redo the edit", doc.path, doc.kind)
+        theirs = schema.upgrade_document(jsonio.loads(theirs_bytes.decode("utf-8", "replace"), doc.path), doc.path,
+                                         doc.schema_name)
+        try:
+            merged = merge(doc.base, ours, theirs)
+        except Conflict as exc:
+            raise SdfError(f"changed on disk since this view read it, and both changed {exc}; nothing was "
+                           "written: reopen the shot and redo the edit", doc.path, doc.kind) from None
+        check_document(doc.schema_name, merged, doc.path)
+        return merged
+
+    def replace_document(self, kind: str, data: dict) -> Element:
+        """Make this view show ``data`` for part ``kind`` (after a merge wrote it): a new document in
+        place of the old, whose elements refuse edits from now on (they are no longer the shot's)."""
+        old = self._docs[kind]
+        root = builder(old.schema_name)(data)
+        doc = Document(self, kind, old.schema_name, old.path, root, digest=old.digest, version=old.version)
+        doc.base, doc.latest_at_open = data, old.latest_at_open
+        old.stale = True
+        self._docs[kind] = doc
+        return root
+
+    def _write_shot_document(self) -> None:
+        """Write the shot document under the shot lock, merged with what is on disk now.
+
+        Only what this view owns and changed comes from memory: the shot's own fields if it
+        edited them (they belong to layout), inline parts it edited (and owns). Everything else
+        is taken from the file as it is now, so other views' publishes are never undone and a
+        view can never write, through the shot document, anything its department does not own.
+        """
+        from sdf.runtime.locking import shot_lock
+
+        with shot_lock(self.file):
+            ours = self._doc.to_json()
+            try:
+                on_disk = _read_bytes(self.file)
+            except SdfError:
+                on_disk = None
+            if on_disk is None:
+                data = ours
+            else:
+                disk = schema.upgrade_document(jsonio.loads(on_disk.decode("utf-8"), self.file), self.file, "Shot")
+                data = dict(disk)
+                if self._doc.dirty and self.access(SHOT_KIND) == "edit":
+                    data.update({k: v for k, v in ours.items() if k != "parts"})
+                    for k in ("search_path", "intermediate", "metadata"):
+                        if k not in ours:
+                            data.pop(k, None)
+                parts = dict(disk.get("parts", {}))
+                for kind, doc in self._docs.items():
+                    if doc.path is None and doc.dirty and self.access(kind) == "edit":
+                        parts[kind] = ours["parts"][kind]
+                data["parts"] = parts
+            text = jsonio.write(self.file, data)
+            self._doc.digest = _digest(text.encode("utf-8"))
+
+    def save_as(self, path: str) -> str:
+        """Write a self-contained copy of the shot (every non-ignored part inline) to a new file ``path``.
+
+        It only ever creates a file: an existing one (another department's part, the shot
+        itself, a published version) is never replaced.
+        """
+        path = os.fspath(path)
+        if os.path.lexists(path):
+            raise SdfError("exists already; save_as writes a new file and never replaces one", path)
+        self.load_all()
+        data = self.to_json()
+        for kind, doc in self._docs.items():
+            data["parts"][kind] = doc.to_json()
+        data = {schema.SCHEMA_KEY: schema.tag("Shot"), **data}
+        check_document("Shot", data, path)
+        try:
+            jsonio.write(path, data, exclusive=True)
+        except FileExistsError:
+            raise SdfError("exists already; save_as writes a new file and never replaces one", path) from None
+        return path
+
+    def _field_json(self, name: str, value: Any) -> Any:
+        if name == "frame_range" and isinstance(value, FrameRange):
+            return {"start": value.start, "end": value.end}
+        if name == "frame_range" and isinstance(value, (tuple, list)) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return super()._field_json(name, value)
+
+    def _coerce(self, name: str, value: Any) -> Any:
+        if name == "frame_range":
+            fr = value if isinstance(value, FrameRange) else FrameRange(*value)
+            if fr.end < fr.start:
+                raise ValueError("frame range end is before start")
+            return fr
+        if name in ("fps", "meters_per_unit"):
+            return float(value)  # the range is the schema's rule, applied on assignment (sdf.document.schema.values)
+        if name == "up_axis" and value not in ("Y", "Z"):
+            raise ValueError("up_axis is 'Y' or 'Z'")
+        if name == "intermediate":
+            return tuple(v if isinstance(v, Intermediate) else Intermediate.from_json(v) for v in value)
+        return value
+
+    def referenced_files(self) -> list[tuple[str, str, str]]:
+        """(role, path as written, absolute path) for every file this view references, loading parts as needed."""
+        out = []
+        for kind, ref in self.parts.items():
+            if self.access(kind) == "ignore":
+                continue
+            if ref.ref is not None:
+                out.append((f"part:{kind}", ref.ref, self.part_path(kind)))
+        for doc in self._include_docs.values():
+            out.append(("include", os.path.relpath(doc.path, self.directory), doc.path))
+        if "model_tree" in self.parts and self.access("model_tree") != "ignore":
+            seen = set()
+            for node in self.model_tree.walk():
+                for role, src in (("geometry", node.source), ("animation", node.animation)):
+                    if src is not None and (src.file, role) not in seen:
+                        seen.add((src.file, role))
+                        base = os.path.dirname(node._doc.path or self.file)
+                        out.append((role, src.file, self.resolve(src.file, base, must_exist=False)))
+        if "lights" in self.parts and self.access("lights") != "ignore":
+            for light in self.lights.lights():
+                if light.texture:
+                    base = os.path.dirname(self._docs["lights"].path or self.file)
+                    out.append(("texture", light.texture, self.resolve(light.texture, base, must_exist=False)))
+        if "rig" in self.parts and self.access("rig") != "ignore":
+            rigs = self.rigs  # loads the part, so its document (and folder) is known
+            base = os.path.dirname(self._docs["rig"].path or self.file)
+            for rig in rigs:
+                out.append(("rig", rig.path, self.resolve(rig.path, base, must_exist=False)))
+        for item in self.intermediate:
+            out.append(("intermediate", item.path, self.resolve(item.path, must_exist=False)))
+        return out
+
+
+def _read_bytes(path: str) -> bytes:
+    return jsonio.read_bytes(path, missing=ResolveError)
+
+
+_NOT_A_SHOT_HINT = {
+    "an Alembic archive": "reference it from a model tree, or try: sdf convert FILE out.usda",
+    "an Alembic archive (HDF5)": "convert it with abcconvert -toOgawa, then reference it from a model tree",
+    "an OpenEXR image": "try: sdf exr info FILE",
+    "a USD crate file": "to make a shot of it: sdf convert FILE shot.sdf",
+}
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """What a binary file given as a shot really is, for an error that names the user's mistake."""
+    if head.startswith(b"Ogawa"):
+        return "an Alembic archive"
+    if head.startswith(b"\x89HDF"):
+        return "an Alembic archive (HDF5)"
+    if head.startswith(b"\x76\x2f\x31\x01"):
+        return "an OpenEXR image"
+    if head.startswith(b"PXR-USDC"):
+        return "a USD crate file"
+    return None
+
+
+def open_shot(path: str | os.PathLike, department: str | None = None, *, config: str | None = None,
+              allow_outside_root: bool = False, search_path=(), env=None, policy=None) -> Shot:
+    """Open a shot. With ``department``, the view enforces the studio's department policy."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise FormatError("is a directory; give the shot's .sdf file", path)
+    raw_bytes = _read_bytes(path)
+    kind = _binary_kind(raw_bytes[:16])
+    if kind is not None:
+        raise FormatError(f"{kind}, not a shot (.sdf); {_NOT_A_SHOT_HINT[kind]}", path)
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
+    raw = jsonio.loads(text, path)
+    data = schema.upgrade_document(raw, path, "Shot")
+    if data is raw:
+        check_document_cached("Shot", data, path, _digest(raw_bytes), text=text)
+    else:
+        check_document("Shot", data, path, text=text)
+    if department is not None and policy is None:
+        from sdf.document.departments import load_policy
+
+        policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(path)))
+        policy.require_department(department)
+    return Shot(path, data, department=department, policy=policy, allow_outside_root=allow_outside_root,
+                search_path=search_path, env=env, digest=_digest(raw_bytes))
+
+
+def create_shot(path: str | os.PathLike, name: str, *, frame_range: tuple[int, int], fps: float = 24.0,
+                up_axis: str = "Y", meters_per_unit: float = 0.01, parts: dict[str, tuple[Element, str | None]] = (),
+                intermediate=(), search_path=(), metadata=None) -> Shot:
+    """Write a new shot: each part goes to its own file (``(element, relative path)``) or inline (``None``).
+
+    Part files are written before the shot document, so a crash leaves no shot pointing at
+    missing parts.
+    """
+    path = os.path.abspath(os.fspath(path))
+    base = os.path.dirname(path)
+    os.makedirs(base, exist_ok=True)
+    part_specs = {}
+    for kind, (element, rel) in dict(parts).items():
+        if kind not in PART_SCHEMAS:
+            raise SdfError(f"unknown part kind '{kind}'", path, "parts")
+        doc = {schema.SCHEMA_KEY: schema.tag(PART_SCHEMAS[kind]), **element.to_json()}
+        if rel is None:
+            part_specs[kind] = doc
+        else:
+            target = os.path.join(base, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            jsonio.write(target, doc)
+            part_specs[kind] = {"ref": rel}
+    data = {schema.SCHEMA_KEY: schema.tag("Shot"), "name": name,
+            "frame_range": {"start": int(frame_range[0]), "end": int(frame_range[1])}, "fps": float(fps),
+            "up_axis": up_axis, "meters_per_unit": float(meters_per_unit), "parts": part_specs}
+    if search_path:
+        data["search_path"] = list(search_path)
+    if intermediate:
+        data["intermediate"] = [i.to_json() if hasattr(i, "to_json") else i for i in intermediate]
+    if metadata:
+        data["metadata"] = metadata
+    check_document("Shot", data, path)
+    jsonio.write(path, data)
+    return open_shot(path)
