@@ -45,7 +45,7 @@ import sdf  # noqa: E402
 from sdf.alembic.io import select  # noqa: E402
 from sdf.cache.frame_cache import FrameCache  # noqa: E402
 from sdf.cache.playback import UploadBuffer, play, playable_items  # noqa: E402
-from sdf.alembic.frames import PLAYER_LAYOUT  # noqa: E402
+from sdf.alembic.frame_data import PLAYER_LAYOUT  # noqa: E402
 
 
 def raw_pass(items, frames, fps, buffer: UploadBuffer, topology_every_frame: bool = True) -> float:

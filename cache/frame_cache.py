@@ -2,7 +2,7 @@
 
 Key: (file identity, object path, frame, fps, interpolation, layout). The file identity is the
 real path with its inode, times and size, so a file rewritten on disk gets new keys; its old
-entries are dropped the first time the change is seen. Values are :class:`sdf.alembic.frames.FrameData`
+entries are dropped the first time the change is seen. Values are :class:`sdf.alembic.frame_data.FrameData`
 with read-only arrays, read by :class:`sdf.alembic.playback_reader.PlaybackReader` (the Alembic library
 runs only in its index worker; see that module for why no file can crash the player).
 
@@ -44,7 +44,7 @@ import lru
 
 from sdf.alembic import io as alembic_io
 from sdf.errors import SdfError
-from sdf.alembic.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, FrameData, FrameLayout
 from sdf.alembic.playback_reader import PlaybackReader
 
 from .arena import Arena

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.alembic.frames import PLAYER_LAYOUT, FrameData, FrameLayout
+from sdf.alembic.frame_data import PLAYER_LAYOUT, FrameData, FrameLayout
 from sdf.document.shot import Shot
 
 from .frame_cache import FrameCache
@@ -115,7 +115,7 @@ def play(shot: Shot, cache: FrameCache, frames: list[int], *, passes: int = 2, p
          real_time: bool = False) -> list[PassResult]:
     """Play ``frames`` ``passes`` times through ``cache``; returns per-pass results.
 
-    Frames are asked for as a player does, as stored (:data:`sdf.alembic.frames.PLAYER_LAYOUT`): the cache holds each distinct sample
+    Frames are asked for as a player does, as stored (:data:`sdf.alembic.frame_data.PLAYER_LAYOUT`): the cache holds each distinct sample
     once, zero-copy where it can, and what a frame uploads is those arrays; the split into draw
     vertices is the GPU's (see :mod:`sdf.viewer.render`).
 

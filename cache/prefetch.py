@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from sdf.alembic.frames import DEFAULT_LAYOUT, FrameLayout
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, FrameLayout
 
 from .frame_cache import FrameCache, frame_key
 

@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from sdf.errors import SdfError
-from sdf.alembic.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, FrameData, FrameLayout
 from sdf.document.shot import open_shot
 
 _lock = threading.Lock()

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from sdf.alembic.frames import DEFAULT_LAYOUT, FrameData, FrameLayout
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, FrameData, FrameLayout
 
 from .plan import GeometryItem, SceneSettings
 
@@ -54,7 +54,7 @@ class HostAdapter(ABC):
 
     #: A short name for messages ("blender", "maya", "houdini", "memory").
     name = "host"
-    #: The frame layout proxies are fed in (:class:`sdf.alembic.frames.FrameLayout`): DRAW (triangles, seams
+    #: The frame layout proxies are fed in (:class:`sdf.alembic.frame_data.FrameLayout`): DRAW (triangles, seams
     #: split: GPU-ready) or POINTS (Alembic's points and polygons: what a DCC mesh holds).
     layout: FrameLayout = DEFAULT_LAYOUT
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from sdf.alembic.frames import FrameData, FrameLayout
+from sdf.alembic.frame_data import FrameData, FrameLayout
 
 from .host import BakedFrame, HostAdapter, ProxyState
 from .plan import GeometryItem, SceneSettings

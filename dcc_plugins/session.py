@@ -177,7 +177,7 @@ class Session:
         """Draw each proxy as its stored Alembic bounds (no points read): a host that opens proxies
         this way fills them afterwards with :meth:`show`. Proxies whose archive stores no bounds
         are drawn in full right away."""
-        from sdf.alembic.frames import FrameData
+        from sdf.alembic.frame_data import FrameData
 
         fps = self.settings.fps
         full = set()

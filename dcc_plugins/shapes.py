@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sdf.alembic.frames import FrameData
+from sdf.alembic.frame_data import FrameData
 
 from .bake import winding_order
 

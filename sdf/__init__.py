@@ -7,7 +7,7 @@
     shot.lights.find("key_group/key").intensity = 8.0
     shot.save()
 
-    sdf.publish(shot, "lighting", "brighter key")
+    sdf.pipeline.publish(shot, "lighting", "brighter key")
 
 The core is four subpackages by concern, and depends on nothing outside itself:
 ``sdf.document`` (the shot, its parts and elements, the kind registry, schema and checks),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.alembic.frames import PLAYER_LAYOUT
+from sdf.alembic.frame_data import PLAYER_LAYOUT
 
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
 from .view_camera import shot_camera_matrices

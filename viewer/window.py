@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtWidgets
 
 from sdf.cache.player import Player
 from sdf.cache.prefetch import Prefetcher
-from sdf.alembic.frames import PLAYER_LAYOUT
+from sdf.alembic.frame_data import PLAYER_LAYOUT
 from sdf.errors import SdfError
 
 from .colour import Transform

@@ -36,7 +36,7 @@ from mathutils import Matrix
 
 from sdf.dcc_plugins.host import BakedFrame, HostAdapter, ProxyState
 from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
-from sdf.alembic.frames import FrameData, FrameLayout
+from sdf.alembic.frame_data import FrameData, FrameLayout
 
 from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, rna_signature, to_blender
 from .meshes import POINTS_GROUP, fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, \

@@ -14,7 +14,7 @@ import numpy as np
 
 from sdf.dcc_plugins.bake import winding_order
 from sdf.dcc_plugins.shapes import curve_shape, point_radii, shading
-from sdf.alembic.frames import FrameData
+from sdf.alembic.frame_data import FrameData
 
 
 _staging: dict[int, np.ndarray] = {}

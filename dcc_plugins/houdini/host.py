@@ -29,7 +29,7 @@ import numpy as np
 from ..bake import winding_order
 from ..host import BakedFrame, HostAdapter, ProxyState
 from ..plan import GeometryItem, SceneSettings
-from sdf.alembic.frames import FrameData, FrameLayout
+from sdf.alembic.frame_data import FrameData, FrameLayout
 
 RECORD_KEY = "sdf_session"
 _LIGHT_TYPES = {"distant": "distant", "point": "point", "sphere": "sphere", "spot": "point", "rect": "grid",

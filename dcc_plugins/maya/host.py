@@ -33,7 +33,7 @@ import numpy as np
 from ..bake import winding_order
 from ..host import BakedFrame, HostAdapter, ProxyState
 from ..plan import GeometryItem, SceneSettings
-from sdf.alembic.frames import FrameData, FrameLayout
+from sdf.alembic.frame_data import FrameData, FrameLayout
 
 RECORD_NODE = "sdfSession"
 _TIME_UNITS = {24.0: "film", 25.0: "pal", 30.0: "ntsc", 48.0: "show", 50.0: "palf", 60.0: "ntscf",

@@ -61,7 +61,8 @@ def read_all_samples(items: list[tuple[str, str]], fps: float) -> list[SdfError]
 def read_samples(items: list[list], fps: float) -> None:
     """In the worker: read every sample of each [index, file, object], reporting ("start", index, None)
     before and ("done", index, error message or None) after each."""
-    from sdf.alembic.frames import AlembicReader, FrameLayout
+    from sdf.alembic.frames import AlembicReader
+    from sdf.alembic.frame_data import FrameLayout
 
     readers: dict[str, AlembicReader] = {}
     for i, path, obj in items:

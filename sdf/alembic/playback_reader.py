@@ -23,7 +23,7 @@ import numpy as np
 
 from sdf.errors import AlembicError
 from sdf.alembic import schemas as abc_schemas
-from sdf.alembic.frames import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, lerp, exception_reason
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, INTERPOLATIONS, LAYOUTS, FrameData, FrameLayout, lerp, exception_reason
 from sdf.alembic.topology import Topology, check_polygons, draw_topology, gather_draw, line_segments, point_layout_normals
 from sdf.alembic.ogawa import SampleStore
 from sdf.alembic.sample_index import ObjectIndex, index_file

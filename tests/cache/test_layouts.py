@@ -1,4 +1,4 @@
-"""Frame layouts: one enumeration (sdf.alembic.frames.FrameLayout), one default for every reading API, and the
+"""Frame layouts: one enumeration (sdf.alembic.frame_data.FrameLayout), one default for every reading API, and the
 old strings still the same arguments and the same cache keys."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from sdf.cache.frame_cache import FrameCache
 from sdf.cache.prefetch import Prefetcher
-from sdf.alembic.frames import DEFAULT_LAYOUT, LAYOUTS, PLAYER_LAYOUT, AlembicReader, FrameLayout
+from sdf.alembic.frames import AlembicReader
+from sdf.alembic.frame_data import DEFAULT_LAYOUT, LAYOUTS, PLAYER_LAYOUT, FrameLayout
 
 
 @pytest.fixture
