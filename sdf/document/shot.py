@@ -9,9 +9,7 @@ by a path relative to the shot, optionally pinned to a published version or foll
 """
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterator
 
@@ -27,6 +25,8 @@ from sdf.document.references import Intermediate, Layout, RigList
 from sdf.document.render_layers import RenderLayerSet
 from sdf.document.resolve import Resolver, find_project_root
 from sdf.document.versions import latest_version, version_of, versioned_name
+from sdf.document import saving
+from sdf.document.parts import Document, FrameRange, PartRef, content_digest, read_document_bytes
 
 from sdf.document.kinds import KINDS, OVERLAY_KINDS, PART_SCHEMAS, SHOT_KIND, builder  # noqa: F401  (re-exported)
 from sdf.document.checks import CHECKED, MAX_ABS_FRAME, MAX_FRAMES, check_document, check_document_cached  # noqa: F401
@@ -38,79 +38,6 @@ MAX_INCLUDES = 1000
 
 class IgnoredError(SdfError):
     """Asking a department view for data the department ignores (it was never read)."""
-
-
-@dataclass(frozen=True)
-class FrameRange:
-    start: int
-    end: int
-
-    def __iter__(self):
-        return iter(range(self.start, self.end + 1))
-
-    def __len__(self) -> int:
-        return self.end - self.start + 1
-
-    def __contains__(self, frame) -> bool:
-        return self.start <= frame <= self.end
-
-
-@dataclass(frozen=True)
-class PartRef:
-    """Where a part lives: inline (``inline`` holds the document) or in a file (``ref``, ``version``).
-
-    Immutable: where a part lives is the shot document's business, changed by publishing and
-    ``sdf update`` (which re-read the shot on disk), never by editing an object in memory."""
-
-    kind: str
-    ref: str | None = None
-    version: int | str | None = None
-    inline: dict | None = None
-
-    def to_json(self) -> dict:
-        d: dict[str, Any] = {"ref": self.ref}
-        if self.version is not None:
-            d["version"] = self.version
-        return d
-
-
-class Document:
-    """One document of a shot: a part file, an inline part, or the shot document itself."""
-
-    def __init__(self, shot: "Shot", kind: str, schema_name: str, path: str | None, root: Element,
-                 digest: str | None = None, version: int | None = None):
-        self.shot = shot
-        self.kind = kind
-        self.schema_name = schema_name
-        self.path = path
-        self.root = root
-        self.dirty = False
-        self.digest = digest
-        self.version = version
-        #: The document as read (JSON), the base of a three-way merge when the file changes meanwhile.
-        self.base: dict | None = None
-        #: The newest published version when this view read the part: a publish since is someone else's.
-        self.latest_at_open: int | None = None
-        #: Replaced by a merge: its elements are no longer the shot's, so editing them is refused.
-        self.stale = False
-        root._attach(self)
-
-    def before_edit(self, element: Element, kind: str) -> None:
-        self.before_edit_path(element.path, kind)
-
-    def before_edit_path(self, path: str, kind: str) -> None:
-        if self.stale:
-            raise SdfError(f"{path} was read before this view merged the file with someone else's edits; "
-                           f"get it from the shot again (shot.{self.kind}...)", self.path, self.kind)
-        self.shot.require_edit(kind, path)
-        self.dirty = True
-
-    def to_json(self) -> dict:
-        return {schema.SCHEMA_KEY: schema.tag(self.schema_name), **self.root.to_json()}
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class Shot(Element):
@@ -369,8 +296,8 @@ class Shot(Element):
             doc_path, digest, version = None, None, None
         else:
             doc_path = self.source_path(kind)
-            raw_bytes = _read_bytes(doc_path)
-            digest = _digest(raw_bytes)
+            raw_bytes = read_document_bytes(doc_path)
+            digest = content_digest(raw_bytes)
             self._emit("read", doc_path)
             text = raw_bytes.decode("utf-8", "replace")
             raw = jsonio.loads(text, doc_path)
@@ -409,13 +336,13 @@ class Shot(Element):
                 if real in stack:
                     chain = " -> ".join(os.path.basename(p) for p in stack + [real])
                     raise ResolveError(f"reference cycle: {chain}", file, field)
-                raw = _read_bytes(inc_path)
+                raw = read_document_bytes(inc_path)
                 self._emit("read", inc_path)
                 data = schema.upgrade_document(jsonio.loads(raw.decode("utf-8", "replace"), inc_path), inc_path,
                                                "ModelTree")
                 check_document("ModelTree", data, inc_path)
                 sub = ModelTree.from_json(data)
-                doc = Document(self, "model_tree", "ModelTree", inc_path, sub, digest=_digest(raw))
+                doc = Document(self, "model_tree", "ModelTree", inc_path, sub, digest=content_digest(raw))
                 self._include_docs[real] = doc
                 kids = list(sub.children)
                 list.clear(sub.children)
@@ -516,105 +443,23 @@ class Shot(Element):
             d["metadata"] = dict(self.metadata)
         return d
 
-    def _shot_needs_write(self) -> bool:
-        if self._doc.dirty:
-            return True
-        return any(d.dirty and d.path is None for d in self._docs.values())
-
     def save(self, kinds: list[str] | None = None) -> list[str]:
         """Write every changed document in place, atomically; returns the files written.
 
         Only documents this view changed are written, and a view can only change what its
         department owns, so saving never rewrites another department's file. Asking to save
-        a kind the department does not own (``kinds=[...]``) raises ReadOnlyError.
+        a kind the department does not own (``kinds=[...]``) raises ReadOnlyError. The writing
+        itself (working copies, merging with what others saved meanwhile) is :mod:`sdf.document.saving`.
         """
-        for kind in kinds or ():
-            self.require_edit(kind, f"/{kind}")
-        jsonio.remove_stale_temporaries(self.file)  # what a killed save of the shot left, even if it is not rewritten
-        written = []
-        for doc in list(self._docs.values()) + list(self._include_docs.values()):
-            if kinds is not None and doc.kind not in kinds:
-                continue
-            if doc.dirty and doc.path is not None:
-                if self.access(doc.kind) != "edit":
-                    raise ReadOnlyError(doc.root.path, self.policy.owner(doc.kind), self.department, doc.kind)
-                if doc.version is not None:
-                    self._to_working_copy(doc)
-                self._write_part_document(doc)
-                written.append(doc.path)
-        if self._shot_needs_write():
-            for d in self._docs.values():
-                if d.dirty and d.path is None and self.access(d.kind) != "edit":
-                    raise ReadOnlyError(d.root.path, self.policy.owner(d.kind), self.department, d.kind)
-            self._write_shot_document()
-            self._doc.dirty = False
-            for d in self._docs.values():
-                if d.path is None:
-                    d.dirty = False
-            written.append(self.file)
-        return written
+        return saving.save(self, kinds)
 
-    def _to_working_copy(self, doc: "Document") -> None:
-        """Point an edited document read from a published version at the part's working copy.
+    def save_as(self, path: str) -> str:
+        """Write a self-contained copy of the shot (every non-ignored part inline) to a new file ``path``.
 
-        Published versions never change: a view edits the working copy (the part's unversioned
-        file), and publishing makes the next version of it. The shot keeps its pin, so other views
-        see the published version until then. If the working copy holds edits of its own (it
-        differs from the version this view read), they are merged with, not overwritten.
+        It only ever creates a file: an existing one (another department's part, the shot
+        itself, a published version) is never replaced.
         """
-        ref = self._parts.get(doc.kind)
-        if ref is None or ref.ref is None:
-            raise SdfError("published versions are immutable; publish a new version instead", doc.path, doc.kind)
-        # A working copy that appeared since this view read the version is merged with, never replaced
-        # (see _write_part_document): the digest stays the version's, which is what this view read.
-        doc.path, doc.version = self.resolve(ref.ref, must_exist=False, field=f"parts/{doc.kind}"), None
-
-    def _write_part_document(self, doc: "Document") -> None:
-        """Write one part file, refusing if it changed on disk since this view read it.
-
-        Two edits of the same file cannot be merged field by field, so the second writer
-        is told to reopen rather than silently replacing the first writer's work.
-        """
-        from sdf.runtime.locking import shot_lock
-
-        with shot_lock(self.file):
-            try:
-                current = _read_bytes(doc.path)
-            except SdfError:
-                current = None
-            ours = data = doc.to_json()
-            if doc.digest is not None and current is not None and _digest(current) != doc.digest:
-                data = self._merge_with(doc, ours, current)
-            text = jsonio.write(doc.path, data)
-            doc.digest = _digest(text.encode("utf-8"))
-            doc.dirty = False
-            doc.base = data
-            # Publishes update an existing working copy under this same lock, so what was merged with
-            # (or written over, unchanged) holds every version published so far.
-            ref = self._parts.get(doc.kind)
-            if current is not None and ref is not None and ref.ref is not None and doc.latest_at_open is not None:
-                doc.latest_at_open = latest_version(self.resolve(ref.ref, field=f"parts/{doc.kind}",
-                                                                 must_exist=False)) or 0
-            if data != ours:
-                self.replace_document(doc.kind, data)  # the view shows the merge it wrote
-
-    def _merge_with(self, doc: "Document", ours: dict, theirs_bytes: bytes) -> dict:
-        """Our edits merged with a file that changed on disk since this view read it (someone else
-        saved or published meanwhile); a conflict refuses, naming the fields, and writes nothing."""
-        from sdf.document.docdiff import Conflict, merge
-
-        if doc.base is None or doc.kind == "model_tree" and self._include_docs:
-            raise SdfError("changed on disk since this view read it (someone else saved it); reopen the shot "
-                           "and redo the edit", doc.path, doc.kind)
-        theirs = schema.upgrade_document(jsonio.loads(theirs_bytes.decode("utf-8", "replace"), doc.path), doc.path,
-                                         doc.schema_name)
-        try:
-            merged = merge(doc.base, ours, theirs)
-        except Conflict as exc:
-            raise SdfError(f"changed on disk since this view read it, and both changed {exc}; nothing was "
-                           "written: reopen the shot and redo the edit", doc.path, doc.kind) from None
-        check_document(doc.schema_name, merged, doc.path)
-        return merged
+        return saving.save_as(self, path)
 
     def replace_document(self, kind: str, data: dict) -> Element:
         """Make this view show ``data`` for part ``kind`` (after a merge wrote it): a new document in
@@ -626,61 +471,6 @@ class Shot(Element):
         old.stale = True
         self._docs[kind] = doc
         return root
-
-    def _write_shot_document(self) -> None:
-        """Write the shot document under the shot lock, merged with what is on disk now.
-
-        Only what this view owns and changed comes from memory: the shot's own fields if it
-        edited them (they belong to layout), inline parts it edited (and owns). Everything else
-        is taken from the file as it is now, so other views' publishes are never undone and a
-        view can never write, through the shot document, anything its department does not own.
-        """
-        from sdf.runtime.locking import shot_lock
-
-        with shot_lock(self.file):
-            ours = self._doc.to_json()
-            try:
-                on_disk = _read_bytes(self.file)
-            except SdfError:
-                on_disk = None
-            if on_disk is None:
-                data = ours
-            else:
-                disk = schema.upgrade_document(jsonio.loads(on_disk.decode("utf-8"), self.file), self.file, "Shot")
-                data = dict(disk)
-                if self._doc.dirty and self.access(SHOT_KIND) == "edit":
-                    data.update({k: v for k, v in ours.items() if k != "parts"})
-                    for k in ("search_path", "intermediate", "metadata"):
-                        if k not in ours:
-                            data.pop(k, None)
-                parts = dict(disk.get("parts", {}))
-                for kind, doc in self._docs.items():
-                    if doc.path is None and doc.dirty and self.access(kind) == "edit":
-                        parts[kind] = ours["parts"][kind]
-                data["parts"] = parts
-            text = jsonio.write(self.file, data)
-            self._doc.digest = _digest(text.encode("utf-8"))
-
-    def save_as(self, path: str) -> str:
-        """Write a self-contained copy of the shot (every non-ignored part inline) to a new file ``path``.
-
-        It only ever creates a file: an existing one (another department's part, the shot
-        itself, a published version) is never replaced.
-        """
-        path = os.fspath(path)
-        if os.path.lexists(path):
-            raise SdfError("exists already; save_as writes a new file and never replaces one", path)
-        self.load_all()
-        data = self.to_json()
-        for kind, doc in self._docs.items():
-            data["parts"][kind] = doc.to_json()
-        data = {schema.SCHEMA_KEY: schema.tag("Shot"), **data}
-        check_document("Shot", data, path)
-        try:
-            jsonio.write(path, data, exclusive=True)
-        except FileExistsError:
-            raise SdfError("exists already; save_as writes a new file and never replaces one", path) from None
-        return path
 
     def _field_json(self, name: str, value: Any) -> Any:
         if name == "frame_range" and isinstance(value, FrameRange):
@@ -736,10 +526,6 @@ class Shot(Element):
         return out
 
 
-def _read_bytes(path: str) -> bytes:
-    return jsonio.read_bytes(path, missing=ResolveError)
-
-
 _NOT_A_SHOT_HINT = {
     "an Alembic archive": "reference it from a model tree, or try: sdf convert FILE out.usda",
     "an Alembic archive (HDF5)": "convert it with abcconvert -toOgawa, then reference it from a model tree",
@@ -767,7 +553,7 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
     path = os.fspath(path)
     if os.path.isdir(path):
         raise FormatError("is a directory; give the shot's .sdf file", path)
-    raw_bytes = _read_bytes(path)
+    raw_bytes = read_document_bytes(path)
     kind = _binary_kind(raw_bytes[:16])
     if kind is not None:
         raise FormatError(f"{kind}, not a shot (.sdf); {_NOT_A_SHOT_HINT[kind]}", path)
@@ -778,7 +564,7 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
     raw = jsonio.loads(text, path)
     data = schema.upgrade_document(raw, path, "Shot")
     if data is raw:
-        check_document_cached("Shot", data, path, _digest(raw_bytes), text=text)
+        check_document_cached("Shot", data, path, content_digest(raw_bytes), text=text)
     else:
         check_document("Shot", data, path, text=text)
     if department is not None and policy is None:
@@ -787,7 +573,7 @@ def open_shot(path: str | os.PathLike, department: str | None = None, *, config:
         policy = load_policy(config, shot_dir=os.path.dirname(os.path.abspath(path)))
         policy.require_department(department)
     return Shot(path, data, department=department, policy=policy, allow_outside_root=allow_outside_root,
-                search_path=search_path, env=env, digest=_digest(raw_bytes))
+                search_path=search_path, env=env, digest=content_digest(raw_bytes))
 
 
 def create_shot(path: str | os.PathLike, name: str, *, frame_range: tuple[int, int], fps: float = 24.0,

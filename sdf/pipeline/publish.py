@@ -37,7 +37,8 @@ from sdf.runtime import jsonio
 from sdf.document import schema
 from sdf.errors import SdfError
 from sdf.runtime.locking import shot_lock
-from sdf.document.shot import PART_SCHEMAS, PartRef, Shot, open_shot
+from sdf.document.parts import PartRef
+from sdf.document.shot import PART_SCHEMAS, Shot, open_shot
 from sdf.document.versions import latest_version, list_versions, versioned_name
 
 
