@@ -131,7 +131,7 @@ class SDF_OT_update(_NeedsSession, bpy.types.Operator):
 class SDF_OT_publish(_NeedsSession, bpy.types.Operator):
     """Publish a new version of your department's data (a message is required)"""
 
-    bl_idname = "sdf.pipeline.publish"
+    bl_idname = "sdf.publish"
     bl_label = "Publish"
 
     message: StringProperty(name="Message", description="What changed, for the shot's history", default="")
