@@ -12,6 +12,7 @@ import bpy
 import numpy as np
 
 from . import lights
+from .camera_lens import apply_dof, read_dof
 from .keys import from_blender, key_frames, key_matrix, linear, matrix_at, to_blender
 
 _LOCK_ATTRS = ("lock_location", "lock_rotation", "lock_scale")
@@ -172,6 +173,9 @@ class RecordNodes:
             out.append(rec)
         return out
 
+    def _meters_per_unit(self) -> float:
+        return self.settings.meters_per_unit if self.settings is not None else self.scene.unit_settings.scale_length
+
     def _build_cameras(self, records, editable):
         for obj in self.nodes("camera").values():
             self._remove(obj)
@@ -186,8 +190,7 @@ class RecordNodes:
             cam.sensor_fit = "HORIZONTAL"
             cam.sensor_width, cam.sensor_height = d["horizontal_aperture"], d["vertical_aperture"]
             cam.clip_start, cam.clip_end = d["near_clip"], d["far_clip"]
-            cam.dof.aperture_fstop = d["f_stop"]
-            cam.dof.focus_distance = d["focus_distance"]
+            apply_dof(cam, d["f_stop"], d["focus_distance"], self._meters_per_unit())
             obj = self._new_object(d["name"], cam, "camera", r["path"])
             self._parent(obj, root)
             samples = d["transform"]["samples"]
@@ -217,9 +220,10 @@ class RecordNodes:
                 samples = [matrix_at(obj, f) for f in range(start, end + 1)]
             else:
                 start, samples = int(obj.get("sdf_start", self.settings.frame_start)), [from_blender(obj.matrix_basis)]
+            f_stop, focus = read_dof(cam, self._meters_per_unit())
             d = {"name": path.rsplit("/", 1)[-1], "focal_length": cam.lens, "horizontal_aperture": cam.sensor_width,
                  "vertical_aperture": cam.sensor_height, "near_clip": cam.clip_start, "far_clip": cam.clip_end,
-                 "f_stop": cam.dof.aperture_fstop, "focus_distance": cam.dof.focus_distance,
+                 "f_stop": f_stop, "focus_distance": focus,
                  "transform": {"start": start, "samples": samples}}
             meta = json.loads(obj.get("sdf_metadata", "{}"))
             if meta:

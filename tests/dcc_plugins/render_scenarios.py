@@ -97,6 +97,45 @@ def light_units(work):
     return rows
 
 
+def dof_units(work):
+    """One lens in a metre shot and in the same shot a hundred times bigger in centimetres: the edge of an
+    out-of-focus plane is blurred alike (the aperture scales with the scene), and not at all at f-stop 0."""
+    from sdf.dcc_plugins.blender.camera_lens import apply_dof
+
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 16
+    scene.cycles.seed = 1
+    scene.render.film_transparent = True
+    scene.render.resolution_x, scene.render.resolution_y = 64, 36
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = 2
+    rows = {}
+    for name, unit, f_stop in (("metres", 1.0, 0.1), ("centimetres", 0.01, 0.1), ("pinhole", 1.0, 0.0)):
+        for obj in list(bpy.data.objects):
+            bpy.data.objects.remove(obj, do_unlink=True)
+        k = 1.0 / unit  # scene units per metre
+        me = bpy.data.meshes.new("edge")
+        me.from_pydata([(-k, -k, 0), (0, -k, 0), (0, k, 0), (-k, k, 0)], [], [(0, 1, 2, 3)])
+        scene.collection.objects.link(bpy.data.objects.new("edge", me))
+        cam = bpy.data.cameras.new("cam")
+        apply_dof(cam, f_stop, 2.0 * k, unit)  # focused 3 m in front of the plane
+        obj = bpy.data.objects.new("cam", cam)
+        obj.location = (0.0, 0.0, 5.0 * k)
+        cam.clip_start, cam.clip_end = 0.1 * k, 100.0 * k
+        scene.collection.objects.link(obj)
+        scene.camera = obj
+        scene.unit_settings.system = "METRIC"
+        scene.unit_settings.scale_length = unit
+        scene.render.filepath = os.path.join(work, f"{name}.png")
+        bpy.ops.render.render(write_still=True)
+        img = bpy.data.images.load(scene.render.filepath)
+        alpha = np.array(img.pixels[:]).reshape(36, 64, 4)[:, :, 3]
+        rows[name] = {"blurred": int(((alpha > 0.02) & (alpha < 0.98)).sum()), "fstop": cam.dof.aperture_fstop,
+                      "use_dof": cam.dof.use_dof, "middle": alpha[18].round(3).tolist()}
+    return rows
+
+
 def session_f12(work):
     """A lighting session opened on the render test shot (``render_shot.py``, already under WORK): its
     view layers, and F12 of the ``matte`` layer at 64x36, 4 samples, frame 1, written as an EXR."""

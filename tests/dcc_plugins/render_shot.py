@@ -21,7 +21,9 @@ from sdf.document.shot import create_shot
 
 EYE = (0.0, 6.0, 7.0)
 TARGET = (0.0, 0.0, 0.0)
-CAMERA = dict(focal_length=35.0, horizontal_aperture=36.0, vertical_aperture=20.25, near_clip=0.1, far_clip=100.0)
+#: A pinhole (f-stop 0: no depth of field), so pixels and depths can be checked against straight rays.
+CAMERA = dict(focal_length=35.0, horizontal_aperture=36.0, vertical_aperture=20.25, near_clip=0.1, far_clip=100.0,
+              f_stop=0.0)
 MATERIALS = """<?xml version="1.0"?>
 <materialx version="1.38">
   <standard_surface name="white_srf" type="surfaceshader">
@@ -88,8 +90,9 @@ def _mesh(path, pos, counts, idx, uv_vals=None, uv_idx=None):
     write_archive(path, body, description=f"render test {name}")
 
 
-def make(out: str, layers=None) -> str:
-    """Write the shot under ``out``; returns the shot file. ``layers``: render layers (default: the ones below)."""
+def make(out: str, layers=None, camera: dict | None = None, eye=EYE, target=TARGET) -> str:
+    """Write the shot under ``out``; returns the shot file. ``layers``: render layers (default: the ones below);
+    ``camera``: camera fields over :data:`CAMERA` (an f-stop, a focus distance), ``eye``/``target`` where it is."""
     assets = os.path.join(out, "assets")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "sdf-project.json"), "w") as fh:
@@ -113,7 +116,7 @@ def make(out: str, layers=None) -> str:
     materials = Overlay("materials", {"/env/ground": {"material": f"{lib}#white"},
                                       "/chars/hero": {"material": f"{lib}#red"},
                                       "/props/ball": {"material": f"{lib}#white"}})
-    cam = Camera("shotCam", transform_start=1, transforms=[_look_at(EYE, TARGET)], **CAMERA)
+    cam = Camera("shotCam", transform_start=1, transforms=[_look_at(eye, target)], **{**CAMERA, **(camera or {})})
     sun_dir = np.array([-0.35, -1.0, 0.0]) / np.linalg.norm([-0.35, -1.0, 0.0])
     sun = Light("sun", "distant", intensity=4.0e4, angle=0.53,
                 transform=_look_at(tuple(-sun_dir * 10), (0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0)))

@@ -297,3 +297,50 @@ def test_a_renderer_crash_is_one_line_and_leaves_no_partial_file(rendered, tmp_p
     assert len(lines) == 1 and "render layer 'nohero' frame 2" in lines[0] and "rt.sdf" in lines[0], err
     assert "died of SIGKILL" in lines[0]
     assert os.listdir(folder) == []
+
+
+def _scenario(name, work):
+    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), name, str(work)],
+                          capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def test_depth_of_field_blurs_what_is_out_of_focus(tmp_path, run):
+    """A camera with an f-stop focused on the hero: the farther ball's silhouette is blurred (its band of
+    partly covered pixels much wider than through a pinhole), the hero's is not."""
+    from sdf.document.render_layers import AOV, Output, RenderLayer
+
+    os.environ.setdefault("SDF_BLENDER_PYTHON", blender_python())
+    out = Output("renders/${LAYER}/${LAYER}.####.exr", "zip", "float", (128, 72))
+    layers = [RenderLayer("spheres", camera="shotCam", members=("/chars/**", "/props/**"),
+                          aovs=(AOV("beauty", "color4f", "Ci"),), output=out)]
+    alpha = {}
+    for f_stop in (0.0, 0.03):  # the hero's silhouette is ~5.7 units away along the view, the ball's ~7.1
+        shot = render_shot.make(str(tmp_path / str(f_stop)), layers, camera={"f_stop": f_stop, "focus_distance": 5.66},
+                                eye=(3.5, 1.0, 5.5), target=(0.0, 1.0, 0.0))
+        res = run("render", shot, "--layer", "spheres", "--frames", FRAME, "--samples", "16")
+        assert res.exit_code == 0, res.output
+        alpha[f_stop] = _exr(_file(shot, "spheres"))["beauty"][0]["beauty.A"].astype(float)
+    cols = alpha[0.0].sum(axis=0)
+    seen = np.nonzero(cols)[0]
+    gap = seen[0] + int(np.argmin(cols[seen[0]:seen[-1] + 1]))  # the ball left of it, the hero right
+
+    def band(a):
+        partial = (a > 0.02) & (a < 0.98)
+        return int(partial[:, :gap].sum()), int(partial[:, gap:].sum())
+
+    (ball_sharp, hero_sharp), (ball_dof, hero_dof) = band(alpha[0.0]), band(alpha[0.03])
+    assert ball_dof > 2.0 * ball_sharp, (ball_sharp, ball_dof)
+    assert hero_dof < 1.3 * hero_sharp, (hero_sharp, hero_dof)
+
+
+def test_depth_of_field_is_the_same_in_any_unit(tmp_path):
+    """Cycles sizes the aperture in metres whatever the scene's unit: the translation scales the f-stop by
+    meters_per_unit, so a centimetre shot blurs exactly as the same shot in metres; f-stop 0 is a pinhole."""
+    rows = _scenario("dof_units", tmp_path)
+    assert rows["metres"]["use_dof"] and not rows["pinhole"]["use_dof"]
+    assert rows["centimetres"]["fstop"] == pytest.approx(rows["metres"]["fstop"] * 0.01)
+    assert np.allclose(rows["metres"]["middle"], rows["centimetres"]["middle"], atol=0.02)
+    assert rows["metres"]["blurred"] > 3 * rows["pinhole"]["blurred"]
