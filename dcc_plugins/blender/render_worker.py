@@ -72,7 +72,6 @@ def main(argv: list[str]) -> int:
         return 2
     configure(scene, job, job["threads"])
     view_layers = build_view_layers(host, job["layers"])
-    world = scene.world
     cameras = host.nodes("camera")
     tmp = tempfile.mkdtemp(prefix="sdf-render-")
     a, b = job["frames"]
@@ -94,7 +93,6 @@ def main(argv: list[str]) -> int:
                     vl.use = n == name
                 vl = view_layers[name]
                 scene.camera = cameras.get(f"/cameras/{layer['camera']}")
-                scene.world = world if vl.get("sdf_dome") else None  # no World: no light from it
                 scene.render.resolution_x, scene.render.resolution_y = layer["resolution"]
                 scene.cycles.seed = frame  # fixed per frame: reruns and thread counts agree
                 say("start", layer=name, frame=frame)

@@ -8,7 +8,8 @@ the same name that includes only it (the session's own collection is excluded th
 - ``<name> matte``: a *holdout* collection (alpha 0, no contribution);
 - ``<name> indirect``: *indirect only* (``primary_visibility: false``: unseen by the camera,
   still casting shadows and reflecting);
-- ``<name> lights``: the lights the layer names;
+- ``<name> lights``: the lights the layer names; the dome light (the scene's World) lights the view
+  layer only when the layer names it (``use_sky``: the World itself is one for the whole scene);
 - ``sdf render support``: the placement empties, the root and the cameras (never rendered, but
   proxies below them and the camera must evaluate in that view layer).
 
@@ -152,7 +153,10 @@ def build_view_layers(host, layers: list[dict]) -> dict[str, object]:
                 dome_lit = True  # the dome is the World
         vl = scene.view_layers.get(name) or scene.view_layers.new(name)
         vl["sdf_layer"] = name
-        vl["sdf_dome"] = dome_lit
+        # The World is the scene's, one for every view layer; a layer whose lights leave the dome out
+        # renders without it through the view layer's own switch (Cycles gives a layer without its sky
+        # no light from the World), so F12 of the layer and sdf render agree with nothing swapped.
+        vl.use_sky = dome_lit
         vl["sdf_collection"] = top.name
         groups = set()
         _passes(vl, layer["aovs"], groups)
@@ -200,10 +204,9 @@ def configure(scene, samples: int = 64, denoise: bool = False, threads: int = 2)
 
 def sync_session(session) -> list[str]:
     """A DCC session's scene gets the shot's render layers as view layers, Cycles set up as ``sdf render``
-    sets it, and the first layer's camera and resolution: F12 renders what ``sdf render`` renders
-    (one difference: the World lights every view layer, where ``sdf render`` turns it off for a layer
-    whose lights leave the dome out). Returns the view layers' names (none when the department does
-    not see render layers)."""
+    sets it, and the first layer's camera and resolution: F12 renders what ``sdf render`` renders (the
+    same :func:`build_view_layers`, the dome included or left out per layer alike). Returns the view
+    layers' names (none when the department does not see render layers)."""
     from sdf.dcc_plugins.render_plan import session_layers
 
     layers = session_layers(session.view())

@@ -136,30 +136,37 @@ def dof_units(work):
     return rows
 
 
-def session_f12(work):
-    """A lighting session opened on the render test shot (``render_shot.py``, already under WORK): its
-    view layers, and F12 of the ``matte`` layer at 64x36, 4 samples, frame 1, written as an EXR."""
+def session_f12(work, *layers):
+    """A lighting session opened on the render test shot (``render_shot.py``, already under WORK) in a scene
+    that has a World of its own (as Blender's startup scene has): its view layers, and F12 of each of
+    ``layers`` (default ``matte``) at 64x36, 4 samples, frame 1, each written as an EXR."""
     import sdf.dcc_plugins.blender as sb
 
     sb.register()
+    startup = bpy.data.worlds.new("World")  # what an artist's scene has before the shot is opened
+    startup.use_nodes = True
+    next(n for n in startup.node_tree.nodes if n.type == "BACKGROUND").inputs["Strength"].default_value = 1.0
+    bpy.context.scene.world = startup
     shot = os.path.join(work, "shots", "rt", "rt.sdf")
     result = bpy.ops.sdf.open_shot(filepath=shot, department="lighting")
     scene = bpy.context.scene
     scene.frame_set(1)
     sb.session().show(1)
     facts = {"open": list(result), "view_layers": sorted(vl.name for vl in scene.view_layers if vl.use),
-             "engine": scene.render.engine, "camera": scene.camera.get("sdf_path") if scene.camera else None}
+             "engine": scene.render.engine, "camera": scene.camera.get("sdf_path") if scene.camera else None,
+             "world": scene.world.get("sdf_path") if scene.world else None, "files": {}}
     scene.cycles.samples = 4
     scene.render.resolution_x, scene.render.resolution_y = 64, 36
-    for vl in scene.view_layers:
-        vl.use = vl.name == "matte"
-    scene.render.filepath = os.path.join(work, "f12.exr")
-    bpy.ops.render.render(write_still=True)
-    facts["file"] = scene.render.filepath
+    for layer in layers or ("matte",):
+        for vl in scene.view_layers:
+            vl.use = vl.name == layer
+        scene.render.filepath = os.path.join(work, f"f12_{layer}.exr")
+        bpy.ops.render.render(write_still=True)
+        facts["files"][layer] = scene.render.filepath
     facts["status"] = bpy.ops.sdf.status() and sb.last_status()
     return facts
 
 
 if __name__ == "__main__":
     name, work = sys.argv[1], sys.argv[2]
-    print("RESULT " + json.dumps(globals()[name](work)))
+    print("RESULT " + json.dumps(globals()[name](work, *sys.argv[3:])))

@@ -90,9 +90,23 @@ def _mesh(path, pos, counts, idx, uv_vals=None, uv_idx=None):
     write_archive(path, body, description=f"render test {name}")
 
 
-def make(out: str, layers=None, camera: dict | None = None, eye=EYE, target=TARGET) -> str:
+def sky_texture(path: str) -> None:
+    """A 32 x 16 equirectangular sky for a dome light: blue above the horizon, brown below, brighter to +x."""
+    import OpenEXR
+
+    h, w = 16, 32
+    up = np.linspace(1.0, -1.0, h)[:, None] * np.ones((1, w))
+    east = 1.0 + 0.5 * np.cos(np.linspace(-np.pi, np.pi, w))[None, :]
+    rgb = np.where(up[..., None] > 0, [0.3, 0.5, 1.0], [0.4, 0.25, 0.1]) * east[..., None]
+    channels = {c: np.ascontiguousarray(rgb[..., i], dtype=np.float32) for i, c in enumerate("RGB")}
+    with OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}, channels) as f:
+        f.write(path)
+
+
+def make(out: str, layers=None, camera: dict | None = None, eye=EYE, target=TARGET, dome: bool = False) -> str:
     """Write the shot under ``out``; returns the shot file. ``layers``: render layers (default: the ones below);
-    ``camera``: camera fields over :data:`CAMERA` (an f-stop, a focus distance), ``eye``/``target`` where it is."""
+    ``camera``: camera fields over :data:`CAMERA` (an f-stop, a focus distance), ``eye``/``target`` where it is;
+    ``dome``: a dome light ``/lights/sky`` with a texture (:func:`sky_texture`) besides the sun and the fill."""
     assets = os.path.join(out, "assets")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "sdf-project.json"), "w") as fh:
@@ -120,8 +134,12 @@ def make(out: str, layers=None, camera: dict | None = None, eye=EYE, target=TARG
     sun_dir = np.array([-0.35, -1.0, 0.0]) / np.linalg.norm([-0.35, -1.0, 0.0])
     sun = Light("sun", "distant", intensity=4.0e4, angle=0.53,
                 transform=_look_at(tuple(-sun_dir * 10), (0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0)))
-    lights = LightTree([LightGroup("sun_group", children=[sun]),
-                        Light("fill", "sphere", intensity=2.0, radius=0.5, transform=_translate(0.0, 4.0, 4.0))])
+    lights = [LightGroup("sun_group", children=[sun]),
+              Light("fill", "sphere", intensity=2.0, radius=0.5, transform=_translate(0.0, 4.0, 4.0))]
+    if dome:
+        sky_texture(os.path.join(assets, "sky.exr"))
+        lights.append(Light("sky", "dome", intensity=0.5, texture="sky.exr"))
+    lights = LightTree(lights)
     layers = layers or default_layers()
     shot = os.path.join(out, "shots", "rt", "rt.sdf")
     create_shot(shot, "rt", frame_range=(1, 3), fps=24.0, up_axis="Y", meters_per_unit=1.0, search_path=["../../assets"],

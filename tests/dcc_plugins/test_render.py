@@ -235,42 +235,73 @@ def test_bad_requests_are_one_line_and_exit_2(rendered, run):
     assert len(res.output.strip().splitlines()) == 1
 
 
-def test_light_units_agree_with_usdlux_irradiance(tmp_path):
-    """Each light type, converted for Cycles, lights a white Lambertian plane as UsdLux says it should."""
-    script = os.path.join(HERE, "render_scenarios.py")
-    proc = subprocess.run([blender_python(), script, "light_units", str(tmp_path)], capture_output=True, text=True,
-                          timeout=300)
+def _scenario(name, work, *args):
+    """The facts a ``render_scenarios.py`` scenario prints (it runs in the Blender Python)."""
+    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), name, str(work), *args],
+                          capture_output=True, text=True, timeout=300)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
-    rows = json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def test_light_units_agree_with_usdlux_irradiance(tmp_path):
+    """Each light type, converted for Cycles, lights a white Lambertian plane as UsdLux says it should."""
+    rows = _scenario("light_units", tmp_path)
     assert {r["type"] for r in rows} == {"distant", "sphere", "point", "spot", "rect", "disk", "dome"}
     for r in rows:
         assert r["cycles"] == pytest.approx(r["usdlux"], rel=0.10), r
 
 
+def _combined(path):
+    import OpenEXR
+
+    with OpenEXR.File(path, separate_channels=True) as exr:
+        return {n.rsplit(".", 1)[-1]: np.array(c.pixels) for p in exr.parts for n, c in p.channels.items()
+                if ".Combined." in n}
+
+
+def _same_pixels(f12_file, ours):
+    combined = _combined(f12_file)
+    for c in "RGBA":  # sdf render wrote half floats: the same pixels to half precision
+        assert np.array_equal(combined[c].astype(np.float16), ours[f"beauty.{c}"]), c
+
+
 def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp_path):
-    """The session's scene has the render layers as view layers; F12 of one gives sdf render's pixels."""
+    """The session's scene has the render layers as view layers; F12 of one gives sdf render's pixels
+    (the scene's own World, which the shot has no dome to replace, lights none of them)."""
     import shutil
 
     shot, _, _ = rendered
     work = tmp_path / "proj"
     shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(shot))), work)
-    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), "session_f12", str(work)],
-                          capture_output=True, text=True, timeout=300)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
-    f = json.loads(lines[-1][len("RESULT "):])
+    f = _scenario("session_f12", work)
     assert f["open"] == ["FINISHED"] and f["engine"] == "CYCLES" and f["camera"] == "/cameras/shotCam"
     assert f["view_layers"] == ["all", "matte", "nohero", "shadows", "unseen"]
     assert not any("changed" in ln or "REFUSED" in ln for ln in f["status"])  # view layers are no edit
-    import OpenEXR
+    _same_pixels(f["files"]["matte"], _exr(_file(shot, "matte"))["beauty"][0])
 
-    with OpenEXR.File(f["file"], separate_channels=True) as exr:
-        combined = {n.rsplit(".", 1)[-1]: np.array(c.pixels) for p in exr.parts for n, c in p.channels.items()
-                    if ".Combined." in n}
-    ours = _exr(_file(shot, "matte"))["beauty"][0]
-    for c in "RGBA":  # sdf render wrote half floats: the same pixels to half precision
-        assert np.array_equal(combined[c].astype(np.float16), ours[f"beauty.{c}"]), c
+
+def test_f12_leaves_the_dome_out_of_a_layer_as_sdf_render_does(tmp_path, run):
+    """A textured dome light as the World: a layer lit by every light gets it, a layer naming only the
+    sun and the fill does not; F12 of each in a lighting session gives sdf render's pixels."""
+    from sdf.document.render_layers import AOV, Output, RenderLayer
+
+    os.environ.setdefault("SDF_BLENDER_PYTHON", blender_python())
+    out = Output("renders/${LAYER}/${LAYER}.####.exr", "zip", "half", (64, 36))
+    beauty = (AOV("beauty", "color4f", "Ci"),)
+    layers = [RenderLayer("lit", camera="shotCam", aovs=beauty, output=out),
+              RenderLayer("nodome", camera="shotCam", lights=("/lights/sun_group/**", "/lights/fill"), aovs=beauty,
+                          output=out)]
+    shot = render_shot.make(str(tmp_path / "proj"), layers, dome=True)
+    res = run("render", shot, "--all-layers", "--frames", FRAME, "--samples", "4")
+    assert res.exit_code == 0, res.output
+    ours = {name: _exr(_file(shot, name))["beauty"][0] for name in ("lit", "nodome")}
+    lit, nodome = (ours[n]["beauty.B"].astype(float) for n in ("lit", "nodome"))
+    assert lit.mean() > 1.3 * nodome.mean()  # the blue sky lights the layer that names every light
+    f = _scenario("session_f12", tmp_path / "proj", "lit", "nodome")
+    assert f["open"] == ["FINISHED"] and f["world"] == "/lights/sky"
+    for name in ("lit", "nodome"):
+        _same_pixels(f["files"][name], ours[name])
 
 
 def test_a_renderer_crash_is_one_line_and_leaves_no_partial_file(rendered, tmp_path):
@@ -297,14 +328,6 @@ def test_a_renderer_crash_is_one_line_and_leaves_no_partial_file(rendered, tmp_p
     assert len(lines) == 1 and "render layer 'nohero' frame 2" in lines[0] and "rt.sdf" in lines[0], err
     assert "died of SIGKILL" in lines[0]
     assert os.listdir(folder) == []
-
-
-def _scenario(name, work):
-    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), name, str(work)],
-                          capture_output=True, text=True, timeout=300)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return json.loads(lines[-1][len("RESULT "):])
 
 
 def test_depth_of_field_blurs_what_is_out_of_focus(tmp_path, run):
