@@ -47,6 +47,21 @@ def render(shot, layers, all_layers, resolution, samples, denoise, blender, fram
       sdf render shots/sh010/sh010.sdf --layer characters --frames 1001-1004 \\
           --resolution 480x270 --samples 32 --json
     """
+    report = render_layers(shot, layers, frames, all_layers=all_layers, resolution=resolution, samples=samples,
+                           denoise=denoise, blender=blender, out=out, threads=threads, resume=resume)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        skipped = len(report.get("skipped", []))
+        click.echo(f"{len(report['frames'])} file(s) written{f', {skipped} up to date' if skipped else ''} under "
+                   f"{report['folder']}")
+
+
+def render_layers(shot, layers=(), frames=None, *, all_layers=False, resolution=None, samples=None, denoise=False,
+                  blender=None, out=None, threads=2, resume=False, env=None) -> dict:
+    """What ``sdf render`` does, in this process: plan, render in Blender (progress and warnings on stderr),
+    return the report. The farm's render step calls it too, so a task starts one process (Blender's), not
+    a toolkit process that starts Blender. ``env``: the renderer's environment (default this one's)."""
     from .render_plan import parse_resolution, plan_render, skip_current
     from .render_run import find_blender, progress_printer, run
 
@@ -66,14 +81,11 @@ def render(shot, layers, all_layers, resolution, samples, denoise, blender, fram
                     click.echo(f"warning: {w}", err=True)
         show(event)
 
-    report = run(job, exe, on_event)
+    report = run(job, exe, on_event, env=env)
     report["layers"] = [{"name": l["name"], "camera": l["camera"], "resolution": l["resolution"],
                          "aovs": [a["name"] for a in l["aovs"]], "warnings": l["warnings"]} for l in job["layers"]]
-    if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        skipped = len(report.get("skipped", []))
-        click.echo(f"{len(report['frames'])} file(s) written{f', {skipped} up to date' if skipped else ''} under {os.path.dirname(job['layers'][0]['output'])}")
+    report["folder"] = os.path.dirname(job["layers"][0]["output"])
+    return report
 
 
 def commands():

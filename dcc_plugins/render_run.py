@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Callable
 
 from sdf.errors import SdfError
@@ -72,7 +73,10 @@ def _clean_partial(job: dict, layer: str | None, frame: int | None) -> None:
 
 def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] | None = None,
         env: dict | None = None) -> dict:
-    """Render a planned job; returns ``{"frames": [...done events...], "warnings": [...], "blender": version}``."""
+    """Render a planned job; returns ``{"frames": [...done events...], "warnings": [...], "blender": version,
+    "timing": {...}}``: ``timing`` holds the run's fixed costs, ``ready`` (seconds from starting Blender's
+    process to bpy imported), ``scene_build`` (the session's scene and the view layers, once per run) and
+    ``total``; each frame's own seconds are in its ``done`` row."""
     exe = find_blender(blender)
     total = len(job["layers"]) * (job["frames"][1] - job["frames"][0] + 1)
     if len(job.get("skip", ())) == total:  # everything up to date: no Blender to start
@@ -83,11 +87,13 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
         for row in skipped:
             if on_event is not None:
                 on_event({"event": "skipped", **row})
-        return {"shot": job["shot"], "frames": [], "skipped": skipped, "warnings": [], "blender": None}
+        return {"shot": job["shot"], "frames": [], "skipped": skipped, "warnings": [], "blender": None, "timing": {}}
     fd, job_file = tempfile.mkstemp(prefix="sdf-render-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(job, fh)
-    report: dict = {"shot": job["shot"], "frames": [], "warnings": [], "blender": None}
+    report: dict = {"shot": job["shot"], "frames": [], "warnings": [], "blender": None, "timing": {}}
+    timing = report["timing"]  # the run's fixed costs apart from its frames (seconds)
+    t_start = time.perf_counter()
     current: dict = {}
     err_event: dict | None = None
     tail: list[str] = []
@@ -108,6 +114,9 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
             kind = event["event"]
             if kind == "ready":
                 report["blender"] = event["blender"]
+                timing["ready"] = round(time.perf_counter() - t_start, 3)  # the process started, sdf and bpy imported
+            elif kind == "built":
+                timing["scene_build"] = event["seconds"]
             elif kind == "start":
                 current = event
             elif kind == "done":
@@ -125,6 +134,7 @@ def run(job: dict, blender: str | None = None, on_event: Callable[[dict], None] 
             if on_event is not None:
                 on_event(event)
         code = proc.wait()
+        timing["total"] = round(time.perf_counter() - t_start, 3)
     finally:
         os.unlink(job_file)
     if code != 0 or err_event is not None:

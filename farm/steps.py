@@ -11,7 +11,8 @@ Steps, each per shot:
 ``convert``   the shot to its USD department layer stack, ``OUT/<shot>/usd/<shot>.usda``.
 ``playblast`` a chunk of frames to ``OUT/<shot>/playblast/<shot>.####.png`` (one task per chunk).
 ``render``    one render layer over a chunk of frames through Cycles (``sdf render``), into
-              ``OUT/<shot>/<the layer's output path>``; frames already rendered and up to date are skipped.
+              ``OUT/<shot>/<the layer's output path>``; frames already rendered and up to date are skipped;
+              its report (seconds per frame, the fixed costs apart) in ``OUT/<shot>/render-reports/``.
 ``exr-pack``  for each render layer, the per-AOV images ``<output>.<aov>.####.exr`` packed into the
               layer's multi-part output (one task per chunk of frames).
 ``dailies``  after ``playblast``: the shot's frames as a movie with an OpenTimelineIO timeline of it,
@@ -106,8 +107,7 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
         a, b = _need_frames(frames, step)
         if not layer:
             raise SdfError("the render step renders one layer per task: give --layer NAME")
-        # --resume: a rescheduled task (a killed worker) renders only what is missing or out of date
-        _sdf("render", shot, "--layer", layer, "--frames", f"{a}-{b}", "--out", base, "--resume", *options)
+        _render(shot, base, layer, (a, b), options)
     elif step == "custom":
         if not command:
             raise SdfError("a custom step needs a command line")
@@ -122,6 +122,31 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
     else:
         raise SdfError(f"unknown step '{step}' (steps: {', '.join(STEPS)})")
     return {"outputs": outputs_of(step, shot, out, frames, name, label, layer), "seconds": time.perf_counter() - t0}
+
+
+def render_report_path(base: str, layer: str, frames: tuple[int, int]) -> str:
+    """Where a render task leaves its report: per frame seconds, and its fixed costs apart (``timing``)."""
+    return os.path.join(base, "render-reports", f"{layer}.{frames[0]:04d}-{frames[1]:04d}.json")
+
+
+def _render(shot: str, base: str, layer: str, frames: tuple[int, int], options: tuple[str, ...]) -> None:
+    """One render task: ``sdf render``'s own function in this process (the task starts Blender's process
+    and no second toolkit one), its options parsed by ``sdf render``'s own parser. The chunk's frames are
+    stepped in one Blender (bpy imported and the scene built once a task); ``--resume``: a rescheduled task
+    (a killed worker) renders only what is missing or out of date."""
+    import click
+
+    from sdf.dcc_plugins.cli import render as render_command, render_layers
+
+    argv = [shot, "--layer", layer, "--frames", f"{frames[0]}-{frames[1]}", "--out", base, "--resume", *options]
+    try:
+        params = render_command.make_context("render", argv).params
+    except click.ClickException as exc:
+        raise SdfError(f"sdf render: {exc.format_message()}") from None
+    params.pop("as_json")
+    report = render_layers(**params, env=_task_env())
+    os.makedirs(os.path.join(base, "render-reports"), exist_ok=True)
+    jsonio.write(render_report_path(base, layer, frames), report)
 
 
 def _need_frames(frames, step: str) -> tuple[int, int]:

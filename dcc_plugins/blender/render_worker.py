@@ -10,7 +10,8 @@ a private temporary folder; :mod:`sdf.dcc_plugins.render_exr` turns it into the 
 multi-part file (temporary file, then rename).
 
 It talks to the caller on stdout, one JSON object per line prefixed ``@@sdf `` (Blender prints
-its own lines there too): ``ready``, then per frame and layer ``start`` and ``done`` (file,
+its own lines there too): ``ready``, ``built`` (the seconds the
+scene and its view layers took, once per run), then per frame and layer ``start`` and ``done`` (file,
 seconds, samples, peak memory), ``warning`` lines, and ``error`` for a failure it can name.
 """
 from __future__ import annotations
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> int:
         return 3
     job = json.load(open(_job_path(argv), encoding="utf-8"))
     say("ready", blender=bpy.app.version_string)
+    t_build = time.perf_counter()
     bpy.ops.wm.read_factory_settings(use_empty=True)
 
     from sdf.dcc_plugins.render_exr import write_layer_file
@@ -72,6 +74,8 @@ def main(argv: list[str]) -> int:
         return 2
     configure(scene, job, job["threads"])
     view_layers = build_view_layers(host, job["layers"])
+    # What every task pays once before its first frame (a farm sizes its chunks by it).
+    say("built", seconds=round(time.perf_counter() - t_build, 3))
     cameras = host.nodes("camera")
     tmp = tempfile.mkdtemp(prefix="sdf-render-")
     a, b = job["frames"]

@@ -84,6 +84,8 @@ def test_every_aov_is_a_part_named_after_it(rendered):
     assert float(np.abs(u[_inside(ids == 1)]).max()) == 0.0
     frames = {(f["layer"], f["frame"]) for f in report["frames"]}
     assert frames == {(l, FRAME) for l in ("all", "matte", "unseen", "nohero", "shadows")}
+    t = report["timing"]  # the run's fixed costs apart from its frames
+    assert 0 < t["ready"] and 0 < t["scene_build"] and t["total"] >= t["ready"] + t["scene_build"]
     row = report["frames"][0]
     assert row["samples"] == 4 and row["seconds"] > 0 and row["memory_mb"] > 50 and os.path.isfile(row["file"])
 

@@ -49,6 +49,12 @@ def test_dask_and_openjd_render_the_same_files(shot, tmp_path):
     ours = _digests(out)
     assert sorted(ours) == ["rt/renders/matte/matte.0002.exr", "rt/renders/matte/matte.0003.exr",
                             "rt/renders/nohero/nohero.0002.exr", "rt/renders/nohero/nohero.0003.exr"]
+    # Each task's report: its frames, and its fixed costs (Blender's start, the scene built once) apart.
+    report = json.load(open(out / "rt" / "render-reports" / "matte.0002-0003.json"))
+    assert [f["frame"] for f in report["frames"]] == [2, 3]
+    t = report["timing"]
+    assert 0 < t["ready"] and 0 < t["scene_build"] and t["total"] >= t["ready"] + t["scene_build"] + \
+        sum(f["seconds"] for f in report["frames"]) - 0.01
     job = tmp_path / "job"
     res = farm("emit", shot, "--step", "render", "--layer", "matte", "--layer", "nohero", "--frames", "2-3", *RENDER,
                "--chunk", 2, job)
