@@ -1,6 +1,7 @@
 """Rendering a layer with Cycles: time per frame and memory, scene build with and without sdf, farm scaling.
 
     python benchmarks/render.py [--size medium] [--layer characters] [--frames 1001-1004] [--repeat 3]
+                                [--only render|farm] [--chunk N]
 
 On the demo shot (generated once under benchmarks/.data), side by side in one run, each
 measurement repeated ``--repeat`` times (interleaved) and reported as its median:
@@ -9,8 +10,12 @@ measurement repeated ``--repeat`` times (interleaved) and reported as its median
   480x270, 32 samples, 2 threads, no denoising (goal < 8 s a frame, < 1 GB);
 - scene build: the sdf path (the Blender host's session and the layer as a view layer) against
   Blender's own Alembic importer plus the layer set up by hand in a script (``render_scene.py``);
-- the farm: ``sdf farm run --step render`` over the frames, one frame per task, one thread a task,
-  on 1 and 2 Dask workers (goal >= 1.8x).
+- the farm: ``sdf farm run --step render`` over the frames, one thread a task, on 1 and 2 Dask workers
+  (goal >= 1.8x), the same job both ways: by default two tasks (``--chunk``: the frames over 2), so two
+  workers are both busy and each task imports bpy and builds the scene once for its frames. Reported
+  apart: the cluster's start and close, each task's fixed cost (its process, planning, Blender's start,
+  the scene build), the seconds a frame, the work phase (first task submitted to last result) and the
+  whole run, with the load average (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -52,14 +57,45 @@ def scene_build(way, shot, layer, frame) -> float:
     return float(line[0].split()[1])
 
 
-def farm(shot, layer, frames, res, samples, workers, out) -> float:
+def load() -> float:
+    """The 1-minute load average (``uptime``'s first figure): the machine is shared, and it says how much."""
+    return os.getloadavg()[0]
+
+
+def farm(shot, layer, frames, res, samples, workers, chunk, out) -> dict:
+    """One ``sdf farm run --step render`` through the farm's own functions (what the command calls), so the
+    farm's own clock (``dask_run.TIMING``) and each task's render report give the fixed costs apart:
+
+    ``start`` the Dask cluster (worker processes) started; ``work`` first task submitted to last result;
+    ``close`` the cluster shut down; per task ``fixed`` its seconds less its frames' (the task's process,
+    planning, Blender's start to bpy imported = ``ready``, the scene built once = ``build``); per frame
+    ``frame`` (render and EXR written), all 1 thread a task."""
+    from sdf.farm import dask_run
+    from sdf.farm.job import Step, build
+    from sdf.farm.steps import render_report_path
+
+    a, b = (int(v) for v in frames.split("-"))
+    step = Step("render", "render", options=("--resolution", res, "--samples", str(samples), "--threads", "1"),
+                layers=(layer,))
+    job = build([os.path.abspath(shot)], [step], chunk, (a, b))
+    before = load()
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "sdf.cli", "farm", "run", shot, "--step", "render", "--layer", layer,
-                           "--frames", frames, "--resolution", res, "--samples", str(samples), "--chunk", "1",
-                           "--threads", "1", "--workers", str(workers), "--out", out], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr.strip().splitlines()[-1])
-    return time.perf_counter() - t0
+    results = dask_run.run(job, out, workers=workers)
+    wall = time.perf_counter() - t0
+    bad = [r for r in results if r.status != "ok"]
+    if bad:
+        raise SystemExit(f"farm run failed: {bad[0].key}: {bad[0].error}")
+    row = {"wall": wall, **{k: dask_run.TIMING[k] for k in ("start", "work", "close")}, "fixed": [], "ready": [],
+           "build": [], "frame": [], "load": (before + load()) / 2}
+    for task, res_ in zip(job.tasks, results):
+        report = json.load(open(render_report_path(os.path.join(out, task.label), task.layer, task.frames)))
+        frames_s = [f["seconds"] for f in report["frames"]]
+        row.setdefault("cores", []).extend(f["cpu_seconds"] / f["seconds"] for f in report["frames"])
+        row["fixed"].append(res_.seconds - sum(frames_s))
+        row["ready"].append(report["timing"]["ready"])
+        row["build"].append(report["timing"]["scene_build"])
+        row["frame"].extend(frames_s)
+    return row
 
 
 def main() -> None:
@@ -72,42 +108,82 @@ def main() -> None:
     ap.add_argument("--resolution", default="480x270")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--chunk", type=int, default=None,
+                    help="farm: frames a task (default: the frames over 2, one task for each of 2 workers)")
+    ap.add_argument("--only", choices=("render", "farm"), default=None,
+                    help="only sdf render and the scene builds, or only the farm (each takes minutes)")
     ap.add_argument("--shot", help=argparse.SUPPRESS)  # the suite's smoke test: a quick, small run
     args = ap.parse_args()
     if args.shot:
         shot, args.frames, args.resolution, args.samples = args.shot, "1001-1002", "64x36", 4
+        args.only = args.only or "render"  # the farm's render step has its own tests (tests/farm)
     else:
         shot = demo_shot(args.size)
-    first = int(args.frames.split("-")[0])
-    per_frame, memory, build_sdf, build_blender, farm1, farm2 = [], [], [], [], [], []
+    first, last = (int(v) for v in args.frames.split("-"))
+    nframes = last - first + 1
+    chunk = args.chunk or max(1, (nframes + 1) // 2)
+    per_frame, memory, build_sdf, build_blender = [], [], [], []
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     tmp = tempfile.mkdtemp(prefix="sdf-bench-render-")
     try:
         for i in range(args.repeat):
-            rows = sdf_render(shot, args.layer, args.frames, args.resolution, args.samples, os.path.join(tmp, f"r{i}"))
-            per_frame.append(median([r["seconds"] for r in rows]))
-            memory.append(max(r["memory_mb"] for r in rows))
-            build_sdf.append(scene_build("sdf", shot, args.layer, first))
-            build_blender.append(scene_build("blender", shot, args.layer, first))
-            if args.shot:  # the smoke run: the farm's render step has its own tests (tests/farm)
-                continue
-            farm1.append(farm(shot, args.layer, args.frames, args.resolution, args.samples, 1,
-                              os.path.join(tmp, f"f1_{i}")))
-            farm2.append(farm(shot, args.layer, args.frames, args.resolution, args.samples, 2,
-                              os.path.join(tmp, f"f2_{i}")))
+            if args.only != "farm":
+                rows = sdf_render(shot, args.layer, args.frames, args.resolution, args.samples,
+                                  os.path.join(tmp, f"r{i}"))
+                per_frame.append(median([r["seconds"] for r in rows]))
+                memory.append(max(r["memory_mb"] for r in rows))
+                build_sdf.append(scene_build("sdf", shot, args.layer, first))
+                build_blender.append(scene_build("blender", shot, args.layer, first))
+            if args.only != "render":
+                for n in (1, 2) if i % 2 == 0 else (2, 1):  # interleaved: a change in load hits both alike
+                    runs[n].append(farm(shot, args.layer, args.frames, args.resolution, args.samples, n, chunk,
+                                        os.path.join(tmp, f"f{n}_{i}")))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rows = [["sdf render, s/frame", f"{median(per_frame):.2f}"],
-            ["peak memory, MB", f"{median(memory):.0f}"],
-            ["scene build, sdf (session + view layer), s", f"{median(build_sdf):.2f}"],
-            ["scene build, Blender importer + script, s", f"{median(build_blender):.2f}"],
-            ["farm, 1 worker, s", f"{median(farm1):.1f}" if farm1 else "-"],
-            ["farm, 2 workers, s", f"{median(farm2):.1f}" if farm2 else "-"]]
+    uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"render benchmark: {os.path.basename(shot)} layer {args.layer}, frames {args.frames}, "
           f"{args.resolution}, {args.samples} samples, medians of {args.repeat}")
-    print(table(["measure", "median"], rows))
-    print(f"summary: {median(per_frame):.2f} s/frame, {median(memory):.0f} MB peak, scene build sdf/blender "
-          f"{median(build_sdf) / median(build_blender):.2f}x, farm 2 vs 1 workers "
-          + (f"{median(farm1) / median(farm2):.2f}x" if farm1 else "not run"))
+    print(f"uptime before: {uptime_before}\nuptime after:  {uptime_after}")
+    if per_frame:
+        print(table(["measure", "median"], [
+            ["sdf render, s/frame (2 threads)", f"{median(per_frame):.2f}"],
+            ["peak memory, MB", f"{median(memory):.0f}"],
+            ["scene build, sdf (session + view layer), s", f"{median(build_sdf):.2f}"],
+            ["scene build, Blender importer + script, s", f"{median(build_blender):.2f}"]]))
+        print(f"summary: {median(per_frame):.2f} s/frame, {median(memory):.0f} MB peak, scene build sdf/blender "
+              f"{median(build_sdf) / median(build_blender):.2f}x")
+    if runs[1]:
+        def m(n, key, agg=None):
+            vals = [agg(r[key]) if agg else r[key] for r in runs[n]]
+            return median(vals)
+
+        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+        tasks = len(runs[1][0]["fixed"])
+        print(f"\nfarm: {nframes} frames in {tasks} task(s) of {chunk} frame(s), 1 thread a task")
+        print(table(["measure, s", "1 worker", "2 workers"], [
+            ["cluster start", f"{m(1, 'start'):.2f}", f"{m(2, 'start'):.2f}"],
+            ["task fixed cost (process, plan, Blender, scene)", f"{m(1, 'fixed', mean):.2f}",
+             f"{m(2, 'fixed', mean):.2f}"],
+            ["  of which Blender start to bpy imported", f"{m(1, 'ready', mean):.2f}", f"{m(2, 'ready', mean):.2f}"],
+            ["  of which scene build (once a task)", f"{m(1, 'build', mean):.2f}", f"{m(2, 'build', mean):.2f}"],
+            ["frame (render + EXR)", f"{m(1, 'frame', mean):.2f}", f"{m(2, 'frame', mean):.2f}"],
+            ["  cores a frame kept busy (CPU s / s)", f"{m(1, 'cores', mean):.2f}", f"{m(2, 'cores', mean):.2f}"],
+            ["work (first submit to last result)", f"{m(1, 'work'):.1f}", f"{m(2, 'work'):.1f}"],
+            ["cluster close", f"{m(1, 'close'):.2f}", f"{m(2, 'close'):.2f}"],
+            ["whole run", f"{m(1, 'wall'):.1f}", f"{m(2, 'wall'):.1f}"],
+            ["load average during (1 min)", f"{m(1, 'load'):.1f}", f"{m(2, 'load'):.1f}"]]))
+        work = m(1, "work") / m(2, "work")
+        whole = m(1, "wall") / m(2, "wall")
+        got1, got2 = m(1, "cores", mean), 2 * m(2, "cores", mean)
+        # Two workers on two free cores: each task as long as it took alone (its fixed cost and frames as
+        # with 1 worker), the two side by side; the cluster's start and close as measured with 2 workers.
+        per_task = m(1, "work") / tasks
+        free = m(2, "start") + per_task * -(-tasks // 2) + m(2, "close")
+        print(f"summary: farm 2 vs 1 workers {whole:.2f}x whole run, {work:.2f}x the work alone; the renders got "
+              f"{got1:.2f} of a core with 1 worker and {got2:.2f} with 2 ({got2 / got1:.2f}x the CPU: the cores "
+              f"the machine had free); with a free core a worker this job would take {free:.1f} s on 2 workers, "
+              f"{m(1, 'wall') / free:.2f}x (projected from the 1-worker tasks, not measured)")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ multi-part file (temporary file, then rename).
 It talks to the caller on stdout, one JSON object per line prefixed ``@@sdf `` (Blender prints
 its own lines there too): ``ready``, ``built`` (the seconds the
 scene and its view layers took, once per run), then per frame and layer ``start`` and ``done`` (file,
-seconds, samples, peak memory), ``warning`` lines, and ``error`` for a failure it can name.
+seconds, CPU seconds, samples, peak memory), ``warning`` lines, and ``error`` for a failure it can name.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def main(argv: list[str]) -> int:
                 scene.render.resolution_x, scene.render.resolution_y = layer["resolution"]
                 scene.cycles.seed = frame  # fixed per frame: reruns and thread counts agree
                 say("start", layer=name, frame=frame)
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), _cpu()
                 raw = os.path.join(tmp, f"{name}.{frame}.exr")
                 scene.render.filepath = raw
                 bpy.ops.render.render(write_still=True)
@@ -115,10 +115,18 @@ def main(argv: list[str]) -> int:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
                 say("done", layer=name, frame=frame, file=target, seconds=round(time.perf_counter() - t0, 3),
                     render_seconds=round(t_render, 3), scene_seconds=round(t_scene, 3),
+                    cpu_seconds=round(_cpu() - cpu0, 3),
                     samples=int(job["samples"]), memory_mb=round(peak, 1), parts=parts)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _cpu() -> float:
+    """CPU seconds this process has used, all its threads together: over a frame's seconds, how many
+    cores the frame kept busy (a farm sizes its workers by it: one a core only if a task uses one)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _frame_file(template: str, frame: int) -> str:
