@@ -168,7 +168,7 @@ def main() -> None:
             ["  of which Blender start to bpy imported", f"{m(1, 'ready', mean):.2f}", f"{m(2, 'ready', mean):.2f}"],
             ["  of which scene build (once a task)", f"{m(1, 'build', mean):.2f}", f"{m(2, 'build', mean):.2f}"],
             ["frame (render + EXR)", f"{m(1, 'frame', mean):.2f}", f"{m(2, 'frame', mean):.2f}"],
-            ["  cores a frame kept busy (CPU s / s)", f"{m(1, 'cores', mean):.2f}", f"{m(2, 'cores', mean):.2f}"],
+            ["  CPU the render process took (CPU s / s)", f"{m(1, 'cores', mean):.2f}", f"{m(2, 'cores', mean):.2f}"],
             ["work (first submit to last result)", f"{m(1, 'work'):.1f}", f"{m(2, 'work'):.1f}"],
             ["cluster close", f"{m(1, 'close'):.2f}", f"{m(2, 'close'):.2f}"],
             ["whole run", f"{m(1, 'wall'):.1f}", f"{m(2, 'wall'):.1f}"],
@@ -180,9 +180,9 @@ def main() -> None:
         # with 1 worker), the two side by side; the cluster's start and close as measured with 2 workers.
         per_task = m(1, "work") / tasks
         free = m(2, "start") + per_task * -(-tasks // 2) + m(2, "close")
-        print(f"summary: farm 2 vs 1 workers {whole:.2f}x whole run, {work:.2f}x the work alone; the renders got "
-              f"{got1:.2f} of a core with 1 worker and {got2:.2f} with 2 ({got2 / got1:.2f}x the CPU: the cores "
-              f"the machine had free); with a free core a worker this job would take {free:.1f} s on 2 workers, "
+        print(f"summary: farm 2 vs 1 workers {whole:.2f}x whole run, {work:.2f}x the work alone; the render "
+              f"processes took {got1:.2f} cores with 1 worker and {got2:.2f} with 2 (a 1-thread Cycles render keeps "
+              f"a second thread spinning on a free core, which yields it under contention); with a free core a worker this job would take {free:.1f} s on 2 workers, "
               f"{m(1, 'wall') / free:.2f}x (projected from the 1-worker tasks, not measured)")
 
 
