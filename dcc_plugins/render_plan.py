@@ -25,7 +25,8 @@ import re
 
 from sdf.errors import SdfError
 from sdf.document.frame_range import shot_frames
-from sdf.document.shot import Shot, open_shot
+from sdf.document.shot import Shot
+from sdf.document.opening import open_shot
 
 STATES = ("beauty", "matte", "catcher", "indirect")
 #: Sources that name Cycles' fixed data passes directly.

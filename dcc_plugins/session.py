@@ -35,7 +35,8 @@ from sdf.pipeline import publish as sdf_publish
 from sdf.pipeline.publish import NothingToPublish
 from sdf.errors import SdfError
 from sdf.document.checks import check_document
-from sdf.document.shot import PART_SCHEMAS, Shot, open_shot
+from sdf.document.shot import PART_SCHEMAS, Shot
+from sdf.document.opening import open_shot
 
 from . import bake
 from . import records as rec

@@ -69,7 +69,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     """
     from sdf.cache.frame_cache import FrameCache
     from sdf.document.frame_range import shot_frames
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
     from sdf.pipeline.validate import check, open_checked
 
     from .burnin import parse_fields

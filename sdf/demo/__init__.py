@@ -28,7 +28,7 @@ from sdf.document.lights import Light, LightGroup, LightTree
 from sdf.document.model_tree import ModelNode, ModelTree, Overlay
 from sdf.document.references import Intermediate, Layout, Proxy, Rig, RigList
 from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from sdf.document.shot import create_shot
+from sdf.document.opening import create_shot
 from sdf.demo import assets
 
 
