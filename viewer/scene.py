@@ -1,6 +1,7 @@
 """What the viewer draws for a shot seen by a department.
 
-Every visible leaf with geometry becomes a :class:`DrawItem`: its Alembic file and object,
+Every visible drawable leaf (:func:`sdf.cache.drawables.drawables`, the rule ``sdf play`` and the
+DCC sessions follow too) becomes a :class:`DrawItem`: its Alembic file and object,
 the model-tree matrix above it, and a colour: elements whose geometry the department owns
 (model geometry for model, animation caches for animation...) get a distinct hue per
 element, read-only ones a neutral grey. Ignored data is never loaded: a department that
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sdf.errors import SdfError
+from sdf.cache.drawables import drawables
 from sdf.document.shot import Shot
 
 READ_ONLY = (0.62, 0.62, 0.64)
@@ -85,37 +87,24 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
     rl = _render_layer(shot, layer) if layer else None
     members = {n.path for n in rl.member_nodes(shot.model_tree)} if rl is not None else None
     scene = Scene(shot, shading=shading, layer=layer)
-    if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
-        tree = shot.model_tree
-        for node in tree.leaves():
-            if not node.effectively_visible():
+    drawn, scene.missing = drawables(shot, cache.reader, visible_only=True)
+    tree = shot.model_tree if drawn else None
+    for d in drawn:
+        matte = False
+        if rl is not None:
+            if d.node not in members:
                 continue
-            geo = node.geometry
-            # Which kind owns what is drawn: the animation cache when there is one, else the model.
-            kind = "animation" if node.animation is not None and shot.access("animation") != "ignore" else "model_tree"
-            try:
-                path = shot.geometry_path(node)
-                reader = cache.reader(path)
-                reader.object(geo.object)
-                animated = reader.is_animated(geo.object)
-            except SdfError as exc:
-                scene.missing.append(f"{node.path}: {exc}")
-                continue
-            parent = node._parent
-            m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
-            local = np.array(node.local_matrix()).reshape(4, 4)
-            editable = shot.access(kind) == "edit"
-            matte = False
-            if rl is not None:
-                if node.path not in members:
-                    continue
-                ov = rl.overrides_for(node.path)
-                if ov.get("visible") is False or ov.get("primary_visibility") is False:
-                    continue  # shadows only, or hidden: nothing of it in the layer's picture
-                matte = bool(ov.get("matte"))
-            scene.items.append(DrawItem(node.path, path, geo.object, local @ m,
-                                        element_colour(node.path) if editable else READ_ONLY, editable, animated,
-                                        matte=matte, id=len(scene.items) + 1))
+            ov = rl.overrides_for(d.node)
+            if ov.get("visible") is False or ov.get("primary_visibility") is False:
+                continue  # shadows only, or hidden: nothing of it in the layer's picture
+            matte = bool(ov.get("matte"))
+        node = tree.find(d.node)
+        parent = node._parent
+        m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
+        local = np.array(node.local_matrix()).reshape(4, 4)
+        scene.items.append(DrawItem(d.node, d.file, d.object, local @ m,
+                                    element_colour(d.node) if d.editable else READ_ONLY, d.editable, d.animated,
+                                    matte=matte, id=len(scene.items) + 1))
     if scene.items:
         colours, problems = material_colours(shot, [shot.model_tree.find(i.node) for i in scene.items])
         for item in scene.items:
