@@ -134,6 +134,9 @@ class BurnIn:
         d = ImageDraw.Draw(img)
         text = self.corners(frame)
         colour = (235, 235, 235, 255)
+        if text["tl"] and text["tr"] and \
+                d.textlength(text["tl"], font=f) + d.textlength(text["tr"], font=f) + 8 * pad > w:
+            text["tr"] = ""  # a small frame: what the picture is (top left) wins over who made it and when
         for key, y in (("tl", pad), ("tr", pad), ("bl", h - band + pad), ("br", h - band + pad)):
             s = text[key]
             if not s:

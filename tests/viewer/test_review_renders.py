@@ -159,3 +159,22 @@ def test_bad_requests_are_one_line_and_exit_2(rendered, tmp_path):
         assert res.returncode == 2 and len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
         assert all(w in lines[0] for w in words), lines[0]
     assert not (tmp_path / "x.otio").exists()
+
+
+def test_the_burn_in_says_render_layer_and_aov(rendered):
+    from sdf.viewer.review import find_dailies
+
+    entry = find_dailies(rendered, "render", [], [os.path.dirname(rendered)], layer="matte", aov="Ci")
+    text = entry["burn_in"].corners(2)
+    assert text["tl"] == "rt  lighting  render matte beauty"
+    assert text["bl"] == "shotCam 35mm" and text["br"].startswith("2  [1-3]")
+    assert "render_layers working" in text["bc"]
+    # At 320x180 both top corners do not fit: the top right (artist, date) gives way to what the picture is.
+    import dataclasses
+
+    black = np.zeros((180, 320, 4), np.uint8)
+    no_who = dataclasses.replace(entry["burn_in"], fields=tuple(f for f in entry["burn_in"].fields
+                                                                 if f not in ("artist", "date")))
+    assert np.array_equal(entry["burn_in"].draw(black, 2), no_who.draw(black, 2))
+    wide = np.zeros((540, 1920, 4), np.uint8)
+    assert not np.array_equal(entry["burn_in"].draw(wide, 2), no_who.draw(wide, 2))
