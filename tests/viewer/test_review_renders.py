@@ -178,3 +178,24 @@ def test_the_burn_in_says_render_layer_and_aov(rendered):
     assert np.array_equal(entry["burn_in"].draw(black, 2), no_who.draw(black, 2))
     wide = np.zeros((540, 1920, 4), np.uint8)
     assert not np.array_equal(entry["burn_in"].draw(wide, 2), no_who.draw(wide, 2))
+
+
+def test_the_exr_colour_space_by_name_alias_or_chromaticities():
+    from sdf.errors import SdfError
+    from sdf.viewer.colour import CHROMATICITIES, Transform, exr_space
+
+    t = Transform.open()
+    config = t.config
+    assert exr_space(config, {"colorSpace": "lin_rec709_scene"}) == "Linear Rec.709 (sRGB)"  # Cycles' alias
+    assert exr_space(config, {"colorSpace": "ACEScg"}) == "ACEScg"
+    assert exr_space(config, {"chromaticities": CHROMATICITIES["ACEScg"]}) == "ACEScg"  # no name: the primaries
+    assert exr_space(config, {}) == t.working  # neither: OpenEXR's default primaries, Rec.709
+    for header, words in (({"colorSpace": "data"}, "is data"), ({"colorSpace": "no_such"}, "no colour space for"),
+                          ({"chromaticities": (0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.3, 0.3)}, "chromaticities")):
+        with pytest.raises(SdfError, match=words):
+            exr_space(config, header, "x.exr")
+    # The same display and view from another space: ACEScg's (1, 0, 0) is not Rec.709's.
+    acescg = t.from_space("ACEScg")
+    assert (acescg.display, acescg.view) == (t.display, t.view)
+    assert not np.array_equal(acescg.encode_u8([1.0, 0.0, 0.0]), t.encode_u8([1.0, 0.0, 0.0]))
+    assert t.with_view(t.display, "Un-tone-mapped").space == t.working
