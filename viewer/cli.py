@@ -179,7 +179,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
 @click.option("--aov", default="Ci", show_default=True, help="Renders: the AOV shown, by name or source (Ci: beauty).")
 @click.option("--department", "-d", help="Only this department's playblasts (and renders, if it owns render layers).")
 @click.option("--movie", is_flag=True, help="Also join the shots into one movie, OUT with .mp4, starting 01:00:00:00.")
-@click.option("--size", help="--movie: frame size WxH (default: the first shot's; renders are resized in linear light).")
+@click.option("--size", help="--movie: frame size WxH (default: the first shot's; renders resized in linear light).")
 @click.option("--display", "display_name", help="Renders in the movie: OpenColorIO display (default: the project's).")
 @click.option("--view", "view_name", help="Renders in the movie: OpenColorIO view of the display.")
 @click.option("--name", help="Timeline name (default: dailies and today's date).")
@@ -214,8 +214,8 @@ def dailies(shots, out, source, roots, render_roots, layer, aov, department, mov
         except ValueError:
             raise SdfError(f"--size expects WxH, got '{size}'") from None
     entries = [find_dailies(s, source, list(roots) or ["."],
-                            list(render_roots) or [os.path.dirname(os.path.abspath(s))], department, layer, aov,
-                            display_name, view_name) for s in shots]
+                            list(render_roots) or [os.path.dirname(os.path.abspath(s))],  # where sdf render writes
+                            department, layer, aov, display_name, view_name) for s in shots]
     timeline = build_timeline(entries, name or f"dailies {datetime.date.today().isoformat()}")
     if movie:
         path = os.path.splitext(out)[0] + ".mp4"

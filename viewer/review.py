@@ -107,7 +107,12 @@ def find_dailies(shot_file: str, source: str, playblasts: list[str], renders: li
             missing.append(exc.message)
     if not found:
         raise NotFound("; ".join(missing), shot_file)
-    return max(found, key=lambda e: datetime.datetime.fromisoformat(str(e.get("written") or "1970-01-01T00:00:00+00:00")))
+    return max(found, key=written)
+
+
+def written(entry: dict) -> datetime.datetime:
+    """When a playblast or render was written (a manifest without the time: never)."""
+    return datetime.datetime.fromisoformat(str(entry.get("written") or "1970-01-01T00:00:00+00:00"))
 
 
 def contiguous(frames: list[int], manifest: str) -> tuple[int, int]:
