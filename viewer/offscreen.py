@@ -12,8 +12,7 @@ from .images import write_exr, write_exr_file, write_png
 from .display import SAMPLES
 from .programs import release_framebuffer
 from .render import Renderer
-from .view_camera import scene_bounds, view_for
-from .view_camera import OrbitCamera
+from .view_camera import OrbitCamera, scene_bounds, view_for
 
 
 def create_context():

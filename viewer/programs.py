@@ -12,9 +12,10 @@ import numpy as np
 MESH_VS = """
 #version 330
 uniform mat4 mvp; uniform mat4 model;
-in vec3 in_pos; in vec3 in_nrm;
-out vec3 v_pos; out vec3 v_nrm;
+in vec3 in_pos; in vec3 in_nrm; in vec2 in_uv;
+out vec3 v_pos; out vec3 v_nrm; out vec2 v_uv;
 void main() {
+    v_uv = in_uv;
     v_pos = (model * vec4(in_pos, 1.0)).xyz;
     v_nrm = mat3(model) * in_nrm;
     gl_Position = mvp * vec4(in_pos, 1.0);
@@ -28,10 +29,11 @@ FETCH_VS = """
 uniform mat4 mvp; uniform mat4 model;
 uniform sampler2D pos_tex; uniform sampler2D nrm_tex; uniform int width;
 uniform bool use_pv; uniform bool use_nv;
-in int in_pv; in int in_nv;
-out vec3 v_pos; out vec3 v_nrm;
+in int in_pv; in int in_nv; in vec2 in_uv;
+out vec3 v_pos; out vec3 v_nrm; out vec2 v_uv;
 vec3 fetch(sampler2D t, int i) { return texelFetch(t, ivec2(i % width, i / width), 0).xyz; }
 void main() {
+    v_uv = in_uv;  // per draw vertex (UVs split at seams like normals); read only by a textured variant
     int pv = use_pv ? in_pv : gl_VertexID;
     vec3 p = fetch(pos_tex, pv);
     v_pos = (model * vec4(p, 1.0)).xyz;
@@ -39,12 +41,15 @@ void main() {
     gl_Position = mvp * vec4(p, 1.0);
 }
 """
+#: The texture unit of the base colour texture (0 and 1 hold the stored positions and normals).
+BASE_TEX_UNIT = 2
 #: Rows per texture line for stored arrays (a 4096-wide float texture holds 64 M points in 16384 lines).
 TEX_WIDTH = 4096
 MESH_FS = """
 #version 330
 #define LIT {lit}
 #define AOV {aov}
+#define TEX {tex}
 uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour; uniform bool matte;
 #if LIT
 uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
@@ -57,6 +62,9 @@ uniform mat4 view_m;
 uniform float item_id;
 #endif
 in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
+#if TEX
+uniform sampler2D base_tex; in vec2 v_uv;  // the base colour texture, already scene-linear
+#endif
 void main() {
     // One variant per shading and AOV mode (see Renderer._variant): llvmpipe pays for every
     // branch a fragment shader carries, taken or not.
@@ -68,7 +76,12 @@ void main() {
 #if AOV == 0
     if (matte) { f_colour = vec4(0.0); return; }  // a holdout: it hides what is behind it
 #endif
-    if (flat_colour) { f_colour = AOV == 1 ? vec4(0.0) : vec4(colour, 1.0); return; }
+#if TEX
+    vec3 base = colour * texture(base_tex, v_uv).rgb;
+#else
+    vec3 base = colour;
+#endif
+    if (flat_colour) { f_colour = AOV == 1 ? vec4(0.0) : vec4(base, 1.0); return; }
     vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
 #if AOV == 1
     f_colour = vec4(n, 1.0);                                        // world normals
@@ -81,10 +94,10 @@ void main() {
         vec3 l = light_far[i] > 0.5 ? light_vec[i] : light_vec[i] - v_pos;
         light += light_col[i] * max(dot(n, normalize(l)), 0.0);
     }
-    f_colour = vec4(1.0 - exp(-colour * light), 1.0);
+    f_colour = vec4(1.0 - exp(-base * light), 1.0);
 #else
     float d = abs(dot(n, normalize(light_dir)));
-    f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
+    f_colour = vec4(base * (0.3 + 0.7 * d), 1.0);
 #endif
 #endif
 }
@@ -134,12 +147,15 @@ def release_framebuffer(fbo) -> None:
         a.release()
 
 
-def compile_variant(ctx, lit: bool, aov: int):
-    """The (plain, texel-fetch) mesh programs for one shading and AOV mode (the caller keeps them)."""
-    fs = MESH_FS.replace("{lit}", str(int(bool(lit)))).replace("{aov}", str(int(aov)))
+def compile_variant(ctx, lit: bool, aov: int, textured: bool = False):
+    """The (plain, texel-fetch) mesh programs for one shading and AOV mode, with or without a base colour
+    texture (the caller keeps them)."""
+    fs = MESH_FS.replace("{lit}", str(int(bool(lit)))).replace("{aov}", str(int(aov))).replace("{tex}",
+                                                                                            str(int(bool(textured))))
     mesh = ctx.program(vertex_shader=MESH_VS, fragment_shader=fs)
     fetch = ctx.program(vertex_shader=FETCH_VS, fragment_shader=fs)
     set_uniform(fetch, "pos_tex", 0)
     set_uniform(fetch, "nrm_tex", 1)
     set_uniform(fetch, "width", TEX_WIDTH)
+    set_uniform(fetch, "base_tex", BASE_TEX_UNIT)
     return mesh, fetch

@@ -1,7 +1,9 @@
 """Drawing a scene with moderngl: the same code draws into a Qt widget or an offscreen buffer.
 
 Meshes are shaded with their normals (two-sided), or flat from screen-space derivatives when
-a file has none; curves are lines, points are points; cameras and lights are line gizmos.
+a file has none, in their material's base colour or its texture (sampled with the mesh's UVs,
+uploaded once per file already scene-linear: :mod:`sdf.viewer.textures`); curves are lines,
+points are points; cameras and lights are line gizmos.
 Geometry comes from the frame cache; each item keeps its own vertex buffers (orphaned and
 refilled per frame) and each topology its own index buffer, uploaded once.
 
@@ -19,8 +21,8 @@ from sdf.errors import SdfError
 from sdf.alembic.frame_data import PLAYER_LAYOUT
 
 from .gizmos import GATE_COLOUR, GRID_COLOUR, SAFE_COLOUR, camera_gizmo, fit_gate, light_gizmo
-from .programs import (POINT_FS, POINT_VS, TEX_WIDTH, compile_variant, gl_matrix, present_attributes,
-                       release_framebuffer, set_uniform, write_uniform)
+from .programs import (BASE_TEX_UNIT, POINT_FS, POINT_VS, TEX_WIDTH, compile_variant, gl_matrix,
+                       present_attributes, release_framebuffer, set_uniform, write_uniform)
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
 
 #: Scene-linear (it goes through the display transform like everything drawn): a dark blue-grey,
@@ -43,7 +45,9 @@ class Renderer:
         self.ctx = ctx
         self._variants: dict = {}
         self.mesh, self.fetch = self._variant(False, 0)
+        self.textured = None  # this frame's texel-fetch program with a base colour texture, when one is drawn
         self._textures: dict = {}
+        self._images: dict = {}  # (file, colour space) -> base colour texture; None: it could not be read
         self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
         self._buffers: dict = {}
         self._indices: dict = {}
@@ -57,9 +61,9 @@ class Renderer:
         self.display = None  # a DisplayPass: draw_to_array's pictures go through its colour transform
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
-    def _variant(self, lit: bool, aov: int):
+    def _variant(self, lit: bool, aov: int, textured: bool = False):
         """The (plain, texel-fetch) mesh programs for one shading and AOV mode, compiled once."""
-        key = (bool(lit), int(aov))
+        key = (bool(lit), int(aov), bool(textured))
         if key not in self._variants:
             self._variants[key] = compile_variant(self.ctx, *key)
         return self._variants[key]
@@ -67,9 +71,10 @@ class Renderer:
     def release(self) -> None:
         """Give back every GL object while the context is current (a window calls this as it closes:
         objects left to the garbage collector after the context is gone abort the interpreter)."""
-        for store in (self._buffers, self._indices, self._textures):
+        for store in (self._buffers, self._indices, self._textures, self._images):
             for obj in store.values():
-                obj.release()
+                if obj is not None:
+                    obj.release()
             store.clear()
         for progs in self._variants.values():
             for prog in progs:
@@ -156,15 +161,17 @@ class Renderer:
             vp = projection @ view
         lit = self.aov == 0 and scene.shading == "lights" and bool(scene.lights)
         self.mesh, self.fetch = self._variant(lit, self.aov)
+        textured = self.aov == 0 and scene.shading != "department" and any(i.texture for i in scene.items)
+        self.textured = self._variant(lit, self.aov, True)[1] if textured else None
         self._lighting(scene, frame, view, lit)
-        for prog in (self.mesh, self.fetch):
+        for prog in self._programs():
             write_uniform(prog, "view_m", gl_matrix(view))
         for item, d in data:
             if d.empty:
                 continue
             model = (d.world @ item.node_matrix).T  # row-vector scene matrices -> column vectors
             mvp = vp @ model
-            for prog in (self.mesh, self.fetch):
+            for prog in self._programs():
                 set_uniform(prog, "matte", bool(item.matte))
                 set_uniform(prog, "item_id", float(item.id))
             if d.kind == "points":
@@ -215,6 +222,44 @@ class Renderer:
             colour = tuple(0.4 * c + 0.6 * s for c, s in zip(colour, SELECTED_COLOUR))
         return colour
 
+    def _programs(self) -> list:
+        """The mesh programs this frame draws with: the frame's uniforms go to each."""
+        return [self.mesh, self.fetch] + ([self.textured] if self.textured is not None else [])
+
+    def _base_texture(self, item):
+        """The item's base colour texture on the GPU (scene-linear, mipmapped, repeating), read once per
+        file and colour space; None (and one line in :attr:`problems`) for a file that cannot be read."""
+        key = (item.texture.file, item.texture.colorspace)
+        if key not in self._images:
+            from .textures import linear_texels
+
+            try:
+                texels, problem = linear_texels(*key)
+            except SdfError as exc:
+                texels, problem = None, f"{item.node}: {exc}; its material's constant colour is used"
+            if problem and problem not in self.problems:
+                self.problems.append(problem)
+            tex = None
+            if texels is not None:
+                h, w = texels.shape[:2]
+                tex = self.ctx.texture((w, h), 3, texels.astype("f2").tobytes(), dtype="f2")
+                tex.build_mipmaps()
+                tex.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
+            self._images[key] = tex
+        return self._images[key]
+
+    def _uvs(self, topo):
+        """The topology's UVs per draw vertex as a buffer, once per topology; None when it has none."""
+        from sdf.alembic.topology import draw_uvs
+
+        key = (topo.key, "uv")
+        if key not in self._indices:
+            uvs = draw_uvs(topo)
+            if uvs is None:
+                return None
+            self._indices[key] = self.ctx.buffer(np.ascontiguousarray(uvs, dtype="f4"))
+        return self._indices[key]
+
     def _lighting(self, scene: Scene, frame: float, view: np.ndarray, lit: bool) -> None:
         """Uniforms for the shading mode (see :mod:`sdf.viewer.looks`): a headlight, or the shot's lights."""
         from .looks import MAX_LIGHTS, shot_lights
@@ -223,7 +268,7 @@ class Renderer:
         head = tuple((inv[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
         if lit:
             vec, col, far, ambient = shot_lights(scene.lights, frame)
-        for prog in (self.mesh, self.fetch):
+        for prog in self._programs():
             set_uniform(prog, "light_dir", head)
             if not lit:
                 continue
@@ -246,7 +291,16 @@ class Renderer:
         import moderngl
 
         topo = d.topology
-        prog = self.fetch
+        prog, attrs = self.fetch, []
+        if self.textured is not None and item.texture is not None and not item.matte:
+            tex, uvs = self._base_texture(item), self._uvs(topo)
+            no_uvs = f"{item.node}: no UVs for its material's texture; its constant colour is used"
+            if uvs is None and no_uvs not in self.problems:
+                self.problems.append(no_uvs)
+            if tex is not None and uvs is not None:
+                prog = self.textured
+                tex.use(BASE_TEX_UNIT)
+                attrs.append((uvs, "2f", "in_uv"))
         write_uniform(prog, "mvp", gl_matrix(mvp))
         write_uniform(prog, "model", gl_matrix(model))
         set_uniform(prog, "colour", self._colour(scene, item))
@@ -256,7 +310,6 @@ class Renderer:
         set_uniform(prog, "has_normals", has_n)
         if has_n:
             self._texture((item.node, "n"), d.normals).use(1)
-        attrs = []
         use_pv = topo.point_of_vertex is not None
         if use_pv:
             attrs.append((self._ints(topo, "pv", topo.point_of_vertex), "1i", "in_pv"))
