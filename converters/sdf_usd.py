@@ -14,7 +14,8 @@ Where things go (``/sh010`` is the shot's name):
   (``geometry/``; reused while the Alembic file is unchanged);
 - final layout overrides transforms and visibility; animation re-targets ``geometry`` to the
   animation cache (an explicit reference list replaces the model's); texture & shader
-  defines ``/sh010/Looks/<material>`` and binds leaves to them; fx adds ``sdf:effects``;
+  defines ``/sh010/Looks/<material>`` (a UsdPreviewSurface with its textures: :mod:`.usd_looks`) and binds
+  leaves to them; fx adds ``sdf:effects``;
 - cameras under ``/sh010/cameras`` (tracking), with lens and film back in tenths of a scene
   unit and the transform per frame;
 - lights under ``/sh010/lights`` as UsdLux (dome light with its EXR texture; animated
@@ -260,9 +261,15 @@ class _ShotWriter:
 
         if not self.target(layers, "materials"):
             return
+        from sdf.dcc_plugins.shading import material_shading
+
+        from .usd_looks import preview_surface
+
         overlay = self.shot.overlay("materials")
         UsdGeom.Scope.Define(self.stage, self.root + "/Looks")
         made = {}
+        surfaces, problems = material_shading(self.shot)  # each look's UsdPreviewSurface and textures
+        layer_dir = os.path.dirname(self.layer_file(self.policy.owner("materials")))
         for node_path, fields in sorted(overlay.opinions.items()):
             ref = fields.get("material")
             if not ref:
@@ -273,11 +280,15 @@ class _ShotWriter:
                     name += "_"
                 mat = UsdShade.Material.Define(self.stage, f"{self.root}/Looks/{name}")
                 mat.GetPrim().SetCustomDataByKey("sdf:materialReference", ref)
+                if ref in surfaces:
+                    problems += preview_surface(self.stage, mat, surfaces[ref], layer_dir)
                 made[ref] = name
             prim = self.stage.OverridePrim(self.model_path(node_path))
             api = UsdShade.MaterialBindingAPI.Apply(prim)
             api.Bind(UsdShade.Material.Get(self.stage, f"{self.root}/Looks/{made[ref]}"))
             prim.SetCustomDataByKey("sdf:material", ref)
+        for problem in problems:
+            self.options.warn(problem)
 
     def fx(self, layers) -> None:
         from pxr import Sdf

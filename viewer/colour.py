@@ -196,22 +196,47 @@ class Transform:
 
 
 _MATERIALX_CONFIG = []
+_MATERIALX_PROCESSORS: dict = {}
+
+
+def materialx_processor(colorspace: str):
+    """OCIO's CPU processor from a MaterialX colour space (``srgb_texture``, ``acescg``, ``g22_rec709``...) to
+    the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names are a
+    fixed vocabulary that OCIO's built-in studio config defines, so that config converts them whatever
+    ``$OCIO`` is (a show config need not carry MaterialX's names). Colour values and texture pixels
+    both convert here."""
+    if colorspace not in _MATERIALX_PROCESSORS:
+        if not _MATERIALX_CONFIG:
+            _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
+        config = _MATERIALX_CONFIG[0]
+        _MATERIALX_PROCESSORS[colorspace] = None if config.getColorSpace(colorspace) is None else \
+            config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
+    return _MATERIALX_PROCESSORS[colorspace]
 
 
 def materialx_to_linear(rgb, colorspace: str | None):
-    """A MaterialX colour value in its ``colorspace`` (``srgb_texture``, ``acescg``, ``g22_rec709``...)
-    as the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names
-    are a fixed vocabulary that OCIO's built-in studio config defines, so that config converts them
-    whatever ``$OCIO`` is (a show config need not carry MaterialX's names)."""
+    """A MaterialX colour value in its ``colorspace`` as the renderer's scene-linear Rec.709, or None for a
+    name OCIO does not know (see :func:`materialx_processor`)."""
     if not colorspace or colorspace in ("lin_rec709", "Linear Rec.709 (sRGB)"):
         return tuple(float(c) for c in rgb)
-    if not _MATERIALX_CONFIG:
-        _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
-    config = _MATERIALX_CONFIG[0]
-    if config.getColorSpace(colorspace) is None:
+    cpu = materialx_processor(colorspace)
+    if cpu is None:
         return None
-    cpu = config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
     return tuple(float(c) for c in cpu.applyRGB([float(c) for c in rgb]))
+
+
+def image_to_linear(pixels: np.ndarray, colorspace: str) -> np.ndarray | None:
+    """Texture pixels (..., 3) encoded in a MaterialX ``colorspace`` as scene-linear Rec.709 float32 (a new
+    array), or None for a name OCIO does not know. ``raw`` (data) and linear Rec.709 pass unchanged."""
+    out = np.array(pixels, np.float32, copy=True)
+    if colorspace in ("raw", "lin_rec709", "Linear Rec.709 (sRGB)"):
+        return out
+    cpu = materialx_processor(colorspace)
+    if cpu is None:
+        return None
+    flat = np.ascontiguousarray(out.reshape(-1, 3))
+    cpu.applyRGB(flat)
+    return flat.reshape(out.shape)
 
 
 def exr_attributes(transform: Transform | None = None, config=None) -> dict:

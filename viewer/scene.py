@@ -42,6 +42,7 @@ class DrawItem:
     animated: bool
     visible: bool = True
     material_colour: tuple[float, float, float] | None = None  # the material's base colour, when known
+    texture: object | None = None  # the base colour's image texture (sdf.dcc_plugins.textures.Texture), if any
     matte: bool = False   # a render layer's holdout: hides what is behind it, drawn as nothing
     id: int = 0           # 1, 2...: the element's number in the id matte AOV
 
@@ -80,7 +81,7 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
     names lights, only those for the ``lights`` shading."""
     from sdf.document.model_tree import pattern_regex
 
-    from .looks import SHADINGS, material_colours
+    from .looks import SHADINGS, material_looks
 
     if shading not in SHADINGS:
         raise SdfError(f"shading is one of {', '.join(SHADINGS)}, not '{shading}'")
@@ -106,9 +107,10 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
                                     element_colour(d.node) if d.editable else READ_ONLY, d.editable, d.animated,
                                     matte=matte, id=len(scene.items) + 1))
     if scene.items:
-        colours, problems = material_colours(shot, [shot.model_tree.find(i.node) for i in scene.items])
+        colours, textures, problems = material_looks(shot, [shot.model_tree.find(i.node) for i in scene.items])
         for item in scene.items:
             item.material_colour = colours.get(item.node)
+            item.texture = textures.get(item.node)
         scene.missing.extend(problems)
     if "cameras" in shot.parts and shot.access("cameras") != "ignore":
         scene.cameras = list(shot.cameras)

@@ -143,7 +143,8 @@ class BlenderHost(RecordNodes, HostAdapter):
         for mat in bpy.data.materials:
             params = shading.get(mat.get("sdf_material"))
             if params is not None:
-                shade(mat, params)
+                for problem in shade(mat, params):
+                    self.report("warning", problem)
 
 
     # -- records ------------------------------------------------------------------------------------

@@ -248,6 +248,22 @@ def test_light_units_agree_with_usdlux_irradiance(tmp_path):
         assert r["cycles"] == pytest.approx(r["usdlux"], rel=0.10), r
 
 
+def test_srgb_texture_renders_at_its_linear_value(tmp_path):
+    """A constant 8-bit texture of code 128 declared srgb_texture (or undeclared: a PNG) renders at sRGB's
+    linear 0.216 under a uniform white world, not 0.502; declared lin_rec709 it renders at 128/255."""
+    proc = subprocess.run([blender_python(), os.path.join(HERE, "render_scenarios.py"), "srgb_texture", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-2000:]
+    f = json.loads(lines[-1][len("RESULT "):])
+    srgb_128 = ((128 / 255 + 0.055) / 1.055) ** 2.4
+    for case in ("srgb", "undeclared"):
+        assert f[case]["colorspace"] == "sRGB" and f[case]["uv_linked"] and f[case]["problems"] == []
+        assert f[case]["combined"] == pytest.approx(srgb_128, abs=0.005), f
+    assert f["linear"]["colorspace"] == "Linear Rec.709"
+    assert f["linear"]["combined"] == pytest.approx(128 / 255, abs=0.005), f
+
+
 def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp_path):
     """The session's scene has the render layers as view layers; F12 of one gives sdf render's pixels."""
     import shutil
