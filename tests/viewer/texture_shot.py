@@ -15,7 +15,7 @@ from sdf.demo import geometry
 from sdf.document.cameras import Camera, CameraSet
 from sdf.document.elements import as_matrix
 from sdf.document.model_tree import ModelNode, ModelTree, Overlay
-from sdf.document.shot import create_shot
+from sdf.document.opening import create_shot
 
 LIBRARY = """<?xml version="1.0"?>
 <materialx version="1.38">
