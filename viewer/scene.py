@@ -86,26 +86,25 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
     if shading not in SHADINGS:
         raise SdfError(f"shading is one of {', '.join(SHADINGS)}, not '{shading}'")
     rl = _render_layer(shot, layer) if layer else None
-    members = {n.path for n in rl.member_nodes(shot.model_tree)} if rl is not None else None
     scene = Scene(shot, shading=shading, layer=layer)
     drawn, scene.missing = drawables(shot, cache.reader, visible_only=True)
     tree = shot.model_tree if drawn else None
+    numbers = tree.leaf_numbers() if tree is not None else {}
+    states = rl.leaf_states(tree) if rl is not None and tree is not None else None
     for d in drawn:
         matte = False
-        if rl is not None:
-            if d.node not in members:
-                continue
-            ov = rl.overrides_for(d.node)
-            if ov.get("visible") is False or ov.get("primary_visibility") is False:
-                continue  # shadows only, or hidden: nothing of it in the layer's picture
-            matte = bool(ov.get("matte"))
+        if states is not None:
+            member = states.get(d.node)
+            if member is None or member.state == "indirect":
+                continue  # not in the layer, or shadows only: nothing of it in the layer's picture
+            matte = member.state in ("matte", "catcher")
         node = tree.find(d.node)
         parent = node._parent
         m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
         local = np.array(node.local_matrix()).reshape(4, 4)
         scene.items.append(DrawItem(d.node, d.file, d.object, local @ m,
                                     element_colour(d.node) if d.editable else READ_ONLY, d.editable, d.animated,
-                                    matte=matte, id=len(scene.items) + 1))
+                                    matte=matte, id=numbers[d.node]))
     if scene.items:
         colours, textures, problems = material_looks(shot, [shot.model_tree.find(i.node) for i in scene.items])
         for item in scene.items:
