@@ -78,11 +78,11 @@ def build_materials(host: "HoudiniHost", records: list[dict[str, Any]], editable
         if node is None:
             continue
         node.setUserData("sdf_material", r["material"] or "")
-        parm = node.parm("shop_materialpath")
-        if parm is not None:
-            parm.lock(False)
-            parm.set(material_node(r["material"]) if r["material"] else "")
-            parm.lock(not editable)
+        slot = node.parm("shop_materialpath")
+        if slot is not None:
+            slot.lock(False)
+            slot.set(material_node(r["material"]) if r["material"] else "")
+            slot.lock(not editable)
 
 
 def material_node(ref: str) -> str:
@@ -103,8 +103,8 @@ def read_materials(host: "HoudiniHost") -> list[dict[str, Any]]:
     for path, node in leaf_geometry(host).items():
         if node.userData("sdf_material") is None:
             continue
-        parm = node.parm("shop_materialpath")
-        target = hou.node(str(parm.eval())) if parm is not None and parm.eval() else None
+        slot = node.parm("shop_materialpath")
+        target = hou.node(str(slot.eval())) if slot is not None and slot.eval() else None
         ref = (target.userData("sdf_material") or target.path()) if target is not None else None
         out.append({"path": path, "material": ref})
     return out
