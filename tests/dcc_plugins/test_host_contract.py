@@ -21,7 +21,7 @@ from sdf.dcc_plugins.host import (HOSTS, MANDATORY, OPTIONAL, Codec, HostAdapter
                                   check_host, register_host)
 from sdf.dcc_plugins.memory import MemoryHost
 from sdf.dcc_plugins.session import Session
-from sdf.document.shot import open_shot
+from sdf.document.opening import open_shot
 
 HERE = os.path.dirname(__file__)
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
