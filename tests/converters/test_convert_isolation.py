@@ -137,7 +137,10 @@ def test_ctrl_c_leaves_nothing_and_exits_130(tmp_path):
     out.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "sdf.cli", "convert", str(src), str(out / "c.usdc"),
                              "--clip-frames", "10", "-j", "2"], stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            # A terminal's foreground job takes Ctrl-C; a test run started in the background
+                            # (`pytest &`) would hand its children SIGINT ignored.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not any(n.startswith(".sdf-convert") for n in os.listdir(out)) and proc.poll() is None:
         assert time.monotonic() < deadline
