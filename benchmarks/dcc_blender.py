@@ -59,7 +59,7 @@ def child(variant: str, shot: str, frames: int) -> dict:
         assert bpy.ops.sdf.open_shot(filepath=shot, department="lighting") == {"FINISHED"}
     else:
         from sdf.dcc_plugins.plan import plan_session
-        from sdf.document.shot import open_shot
+        from sdf.document.opening import open_shot
 
         view = open_shot(shot, "lighting")
         files = sorted({g.file for g in plan_session(view).geometry})

@@ -16,6 +16,14 @@ llvmpipe); since whole frames vary more between runs than the pass costs, the di
 (resolve, OCIO shader, read back) is also timed for both views after each frame, and the burn-in's
 drawing alone. Encoding: the frames drawn are then encoded to H.264 (``.mp4``) and ProRes 422 HQ
 (``.mov``) through PyAV, milliseconds per frame. Medians over ``--repeat`` runs; the load is printed.
+
+    python benchmarks/review.py --dailies [--size small] [--frames 4] [--repeat 3] [--width 960 --height 540]
+
+instead times the dailies movie (``sdf dailies --movie``) per frame from renders beside playblasts of
+the same frames at the same size: the shot's first render layer is rendered once by Cycles
+(``sdf render``, 4 samples) and played-blasted once, then each run writes the H.264 dailies movie of
+the playblast (PNG read, encode) and of the render (EXR part read, OCIO from its colour space,
+burn-in, encode) in turn, with the render path's stages timed alone as well.
 """
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ import os
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import demo_shot, median, table  # noqa: E402
@@ -46,7 +56,10 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=960)
     ap.add_argument("--height", type=int, default=540)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dailies", action="store_true", help="Time dailies movies from renders beside playblasts.")
     args = ap.parse_args()
+    if args.dailies:
+        return dailies(args)
     shot_path = args.shot or demo_shot(args.size)
     shot = sdf.open(shot_path, department="animation")
     cache = FrameCache()
@@ -120,6 +133,67 @@ def main() -> None:
           f"the burn-in {1000 * median(burn_draw):.1f} ms a frame, 4x multisampling "
           f"{ms['view'] / ms['view, 1 sample']:.1f}x the frame; H.264 encodes in {1000 * median(encode['.mp4']):.1f} "
           f"ms/frame, ProRes in {1000 * median(encode['.mov']):.1f} ms/frame on {renderer}")
+
+
+def dailies(args) -> None:
+    """The ``--dailies`` comparison (see the module docstring)."""
+    import subprocess
+
+    from sdf.dcc_plugins.render_plan import render_department
+    from sdf.viewer.review import find_dailies, write_dailies_movie
+    from sdf.viewer.review_renders import read_linear
+
+    shot_path = args.shot or demo_shot(args.size)
+    view = sdf.open(shot_path, department=render_department(shot_path))
+    layer = next((l.name for l in view.render_layers if l.enabled), None)
+    if layer is None:
+        raise SystemExit(f"{shot_path} has no enabled render layer to render")
+    first = view.frame_range.start
+    last = min(view.frame_range.end, first + max(args.frames, 1) - 1)
+    size = f"{args.width}x{args.height}"
+    sdf_cli = [sys.executable, "-m", "sdf.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        made = {}
+        for what, cmd in (("render", ["render", shot_path, "--layer", layer, "--frames", f"{first}-{last}",
+                                      "--resolution", size, "--samples", "4", "--out", os.path.join(tmp, "r")]),
+                          ("playblast", ["view", shot_path, "--playblast", os.path.join(tmp, "pb"),
+                                         "--frames", f"{first}-{last}", "--size", size])):
+            t0 = time.perf_counter()
+            subprocess.run([*sdf_cli, *cmd], check=True, capture_output=True)
+            made[what] = time.perf_counter() - t0
+        entries = {"playblast": find_dailies(shot_path, "playblast", [os.path.join(tmp, "pb")], []),
+                   "render": find_dailies(shot_path, "render", [], [os.path.join(tmp, "r")], layer=layer)}
+        n = last - first + 1
+        movie = {k: [] for k in entries}
+        stages = {"EXR read": [], "OCIO (CPU)": [], "burn-in": []}
+        r = entries["render"]
+        for _ in range(max(args.repeat, 1)):
+            for name, entry in entries.items():  # side by side: the same run, the same load
+                t0 = time.perf_counter()
+                write_dailies_movie([entry], os.path.join(tmp, f"{name}.mp4"))
+                movie[name].append((time.perf_counter() - t0) / n)
+            for f in r["frames"]:
+                t0 = time.perf_counter()
+                rgb = read_linear(r, f)
+                t1 = time.perf_counter()
+                code = r["transform"].encode_u8(rgb)
+                t2 = time.perf_counter()
+                rgba = np.concatenate([code, np.full(code.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+                t3 = time.perf_counter()
+                r["burn_in"].draw(rgba, f)
+                t4 = time.perf_counter()
+                stages["EXR read"].append(t1 - t0)
+                stages["OCIO (CPU)"].append(t2 - t1)
+                stages["burn-in"].append(t4 - t3)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    ms = {k: 1000 * median(v) for k, v in movie.items()}
+    print(f"shot: {shot_path}  (layer {layer}, frames {first}-{last} x {args.repeat} runs, {size}, "
+          f"view: {r['transform'].label}, made once: render {made['render']:.1f} s, playblast "
+          f"{made['playblast']:.1f} s, load {load:.2f})")
+    print(table(["dailies movie (H.264)", "ms per frame (median)"], [[k, f"{v:.1f}"] for k, v in ms.items()]))
+    print(table(["render frame stage", "ms (median)"], [[k, f"{1000 * median(v):.1f}"] for k, v in stages.items()]))
+    print(f"summary: a dailies movie frame from a render takes {ms['render'] / ms['playblast']:.2f}x a playblast's "
+          f"({ms['render']:.1f} vs {ms['playblast']:.1f} ms)")
 
 
 if __name__ == "__main__":

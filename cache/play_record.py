@@ -9,23 +9,19 @@ record, never the play.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 
 from sdf.runtime import jsonio
 from sdf.errors import SdfError
-from sdf.runtime.user_cache import cache_dir
+from sdf.runtime import user_cache
 
 FOLDER = "plays"
 
 
 def record_path(shot_file: str) -> str | None:
-    base = cache_dir()
-    if base is None:
-        return None
-    key = hashlib.sha256(os.path.realpath(shot_file).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return os.path.join(base, FOLDER, key + ".json")
+    """The record's entry in the per-user cache, keyed by the shot file's real path."""
+    return user_cache.entry(FOLDER, user_cache.key_of(os.path.realpath(shot_file))[:32], ".json")
 
 
 def save(shot_file: str, department: str | None, frames: list[int], passes: list[dict], cache: dict,
@@ -38,7 +34,6 @@ def save(shot_file: str, department: str | None, frames: list[int], passes: list
               "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "frames": [frames[0], frames[-1]],
               "passes": passes, "cache": cache, "objects": objects, "budget": budget}
     try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         jsonio.write(path, record)
     except (OSError, ValueError):
         return None

@@ -17,37 +17,20 @@ from sdf.errors import SdfError
 from sdf.alembic.frame_data import PLAYER_LAYOUT, FrameData, FrameLayout
 from sdf.document.shot import Shot
 
+from .drawables import Drawable, drawables
 from .frame_cache import FrameCache
 from .player import Player
 from .prefetch import Prefetcher
 
 
-@dataclass(frozen=True)
-class PlayItem:
-    node: str          # model-tree path
-    file: str          # absolute Alembic path
-    object: str        # object path inside it
-    animated: bool
+#: What is played: one drawable leaf (see :mod:`sdf.cache.drawables`).
+PlayItem = Drawable
 
 
 def playable_items(shot: Shot, cache: FrameCache, *, animated_only: bool = True) -> tuple[list[PlayItem], list[str]]:
-    """Visible leaves with geometry: (items, problems) where problems name what could not be read."""
-    items, problems = [], []
-    tree = shot.model_tree
-    for node in tree.leaves():
-        if not node.effectively_visible():
-            continue
-        geo = node.geometry
-        try:
-            path = shot.geometry_path(node)
-            reader = cache.reader(path)
-            animated = reader.is_animated(geo.object)
-        except SdfError as exc:
-            problems.append(f"{node.path}: {exc}")
-            continue
-        if animated or not animated_only:
-            items.append(PlayItem(node.path, path, geo.object, animated))
-    return items, problems
+    """Visible leaves with geometry, by the one drawables rule: (items, problems) where problems name what
+    could not be read. A view that ignores the model tree raises: it has nothing to play."""
+    return drawables(shot, cache.reader, visible_only=True, animated_only=animated_only, need_tree=True)
 
 
 class UploadBuffer:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sdf.alembic import io as alembic_io
 
+from .alembic_usd_shapes import camera as write_camera
 from .options import usd_safe_name
 from .usd_alembic_lights import FRUSTUM, SHAPE_SWITCHES, TYPE_PROPERTY
 
@@ -145,7 +146,7 @@ def light(writer, obj, path: str) -> None:
                             f"userProperties: {', '.join(mismatched)}")
     cam_schema = schema.getCameraSchema()
     if cam_schema.valid() and cam_schema.getNumSamples():
-        writer.camera(cam_schema, UsdGeom.Camera.Define(writer.stage, f"{path}/{FRUSTUM}"))
+        write_camera(writer, cam_schema, UsdGeom.Camera.Define(writer.stage, f"{path}/{FRUSTUM}"))
     if usd_type is None:
         writer.options.warn(f"{obj.getFullName()}: an Alembic light stores no type or intensity; written as a "
                             f"UsdLux SphereLight at its place ({carried} exporter propert"

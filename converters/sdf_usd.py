@@ -14,7 +14,8 @@ Where things go (``/sh010`` is the shot's name):
   (``geometry/``; reused while the Alembic file is unchanged);
 - final layout overrides transforms and visibility; animation re-targets ``geometry`` to the
   animation cache (an explicit reference list replaces the model's); texture & shader
-  defines ``/sh010/Looks/<material>`` and binds leaves to them; fx adds ``sdf:effects``;
+  defines ``/sh010/Looks/<material>`` (a UsdPreviewSurface with its textures: :mod:`.usd_looks`) and binds
+  leaves to them; fx adds ``sdf:effects``;
 - cameras under ``/sh010/cameras`` (tracking), with lens and film back in tenths of a scene
   unit and the transform per frame;
 - lights under ``/sh010/lights`` as UsdLux (dome light with its EXR texture; animated
@@ -26,6 +27,10 @@ Where things go (``/sh010`` is the shot's name):
 
 Fields USD has no attribute for (path patterns, overrides, the SDF material reference...)
 are kept in ``customData`` under ``sdf:``, so USD -> SDF can rebuild the shot exactly.
+
+This module is the layer stack and every department's opinions but lighting's; the lights and
+render layers are :mod:`sdf.converters.sdf_usd_lighting`, the value encodings (matrices, lens
+units, ``customData``) :mod:`sdf.converters.sdf_usd_values`.
 """
 from __future__ import annotations
 
@@ -37,25 +42,13 @@ import numpy as np
 import sdf
 from sdf.alembic import io as alembic_io
 from sdf.alembic.frames import AlembicReader
-from sdf.document.model_tree import pattern_regex
 
+from . import sdf_usd_lighting as lighting
 from .alembic_usd import write_stage_from_alembic
 from .options import ConvertError, ConvertOptions, Staging, usd_safe_name
+from .sdf_usd_values import dictify, matrix, mm_to_usd
 
 PIPELINE = ("layout", "model", "rig", "tracking", "final_layout", "animation", "texture_shader", "fx", "lighting")
-LIGHT_CLASS = {"distant": "DistantLight", "point": "SphereLight", "sphere": "SphereLight", "spot": "SphereLight",
-               "rect": "RectLight", "disk": "DiskLight", "dome": "DomeLight"}
-
-
-def _m(values):
-    from pxr import Gf
-    v = list(values)
-    return Gf.Matrix4d(*[float(x) for x in v])
-
-
-def _mm_to_usd(mm: float, mpu: float) -> float:
-    """Millimetres to USD's lens units, tenths of a scene unit."""
-    return mm * 0.01 / mpu
 
 
 class _ShotWriter:
@@ -118,11 +111,12 @@ class _ShotWriter:
                      "fps": self.shot.fps, "search_path": list(self.shot.search_path),
                      "intermediate": [i.to_json() for i in self.shot.intermediate],
                      "metadata": dict(self.shot.metadata), "departments": depts}
-        root.GetPrim().SetCustomDataByKey("sdf:shot", _dictify(shot_data))
+        root.GetPrim().SetCustomDataByKey("sdf:shot", dictify(shot_data))
         root_layer.customLayerData = {"sdf:source": self.shot.file, "sdf:department": self.options.department or ""}
         steps = [("layout", self.layout), ("model", self.model), ("rig", self.rig), ("tracking", self.cameras),
                  ("final_layout", self.placement), ("animation", self.animation),
-                 ("texture_shader", self.materials), ("fx", self.fx), ("lighting", self.lights)]
+                 ("texture_shader", self.materials), ("fx", self.fx),
+                 ("lighting", lambda layers: lighting.lights(self, layers))]
         for i, (dept_kind, fn) in enumerate(steps):
             fn(layers)
             self.options.tick("layers", i + 1, len(steps))
@@ -130,7 +124,9 @@ class _ShotWriter:
             layer.Save()
         return {"layers": {d: self.layer_file(d) for d in depts}, "geometry": sorted(self.geometry.values())}
 
-    def _target(self, layers, kind: str) -> bool:
+    def target(self, layers, kind: str) -> bool:
+        """Author what follows into the layer of the department owning ``kind`` (False, nothing to
+        author: the shot has no such part, or its owner has no layer)."""
         from pxr import Usd
         owner = self.policy.owner(kind)
         if kind not in self.shot.parts or owner not in layers:
@@ -167,7 +163,8 @@ class _ShotWriter:
             r = self.readers[abc_path] = AlembicReader(abc_path)
         return r
 
-    def _rel(self, path: str, layer_dir: str) -> str:
+    def rel(self, path: str, layer_dir: str) -> str:
+        """``path`` as a layer in ``layer_dir`` refers to it (relative, forward slashes)."""
         return os.path.relpath(path, layer_dir).replace(os.sep, "/")
 
     def _source_path(self, node, attr: str) -> str:
@@ -186,11 +183,11 @@ class _ShotWriter:
         op = geo.MakeMatrixXform()
         if reader.is_animated(object_path) and any(p.getNumSamples() > 1 for p in obj.parents):
             for f in self.frames:
-                op.Set(_m(obj.world_at(f / self.fps).reshape(-1)), f)
+                op.Set(matrix(obj.world_at(f / self.fps).reshape(-1)), f)
         else:
-            op.Set(_m(obj.world_at(self.frames[0] / self.fps).reshape(-1)))
+            op.Set(matrix(obj.world_at(self.frames[0] / self.fps).reshape(-1)))
         shape = self.stage.DefinePrim(prim_path + "/shape")
-        shape.GetReferences().SetReferences([Sdf.Reference(self._rel(usdc, layer_dir), target)])
+        shape.GetReferences().SetReferences([Sdf.Reference(self.rel(usdc, layer_dir), target)])
         shape.SetCustomDataByKey("sdf:object", object_path)
 
     # -- parts ---------------------------------------------------------------------------------
@@ -200,7 +197,7 @@ class _ShotWriter:
     def model(self, layers) -> None:
         from pxr import UsdGeom
 
-        if not self._target(layers, "model_tree"):
+        if not self.target(layers, "model_tree"):
             return
         layer_dir = os.path.dirname(self.layer_file(self.policy.owner("model_tree")))
         UsdGeom.Scope.Define(self.stage, self.root + "/model")
@@ -209,7 +206,7 @@ class _ShotWriter:
             xf = UsdGeom.Xform.Define(self.stage, path)
             base = node._base
             if base["transform"] is not None:
-                xf.MakeMatrixXform().Set(_m(base["transform"]))
+                xf.MakeMatrixXform().Set(matrix(base["transform"]))
             if not base["visible"]:
                 xf.CreateVisibilityAttr().Set(UsdGeom.Tokens.invisible)
             data = {"name": node.name}
@@ -223,7 +220,7 @@ class _ShotWriter:
                 data["metadata"] = dict(node.metadata)
             if node.include is not None:
                 data["include"] = node.include
-            xf.GetPrim().SetCustomDataByKey("sdf:node", _dictify(data))
+            xf.GetPrim().SetCustomDataByKey("sdf:node", dictify(data))
             if node.source is not None:
                 self._geometry_prim(path + "/geometry", self._source_path(node, "source"), node.source.object,
                                     layer_dir)
@@ -231,7 +228,7 @@ class _ShotWriter:
     def placement(self, layers) -> None:
         from pxr import UsdGeom
 
-        if not self._target(layers, "placement"):
+        if not self.target(layers, "placement"):
             return
         overlay = self.shot.overlay("placement")
         for node_path, fields in sorted(overlay.opinions.items()):
@@ -239,14 +236,14 @@ class _ShotWriter:
             xf = UsdGeom.Xformable(prim)
             if fields.get("transform") is not None:
                 op = xf.GetTransformOp() or xf.AddTransformOp()
-                op.Set(_m(fields["transform"]))
+                op.Set(matrix(fields["transform"]))
                 xf.SetXformOpOrder([op])
             if "visible" in fields:
                 UsdGeom.Imageable(prim).CreateVisibilityAttr().Set(
                     UsdGeom.Tokens.inherited if fields["visible"] else UsdGeom.Tokens.invisible)
 
     def animation(self, layers) -> None:
-        if not self._target(layers, "animation"):
+        if not self.target(layers, "animation"):
             return
         layer_dir = os.path.dirname(self.layer_file(self.policy.owner("animation")))
         overlay = self.shot.overlay("animation")
@@ -257,16 +254,22 @@ class _ShotWriter:
                 continue
             self._geometry_prim(self.model_path(node_path) + "/geometry", self._source_path(node, "animation"),
                                 src.object, layer_dir)
-            self.stage.OverridePrim(self.model_path(node_path)).SetCustomDataByKey("sdf:animation", _dictify(src.to_json()))
+            self.stage.OverridePrim(self.model_path(node_path)).SetCustomDataByKey("sdf:animation", dictify(src.to_json()))
 
     def materials(self, layers) -> None:
         from pxr import UsdGeom, UsdShade
 
-        if not self._target(layers, "materials"):
+        if not self.target(layers, "materials"):
             return
+        from sdf.dcc_plugins.shading import material_shading
+
+        from .usd_looks import preview_surface
+
         overlay = self.shot.overlay("materials")
         UsdGeom.Scope.Define(self.stage, self.root + "/Looks")
         made = {}
+        surfaces, problems = material_shading(self.shot)  # each look's UsdPreviewSurface and textures
+        layer_dir = os.path.dirname(self.layer_file(self.policy.owner("materials")))
         for node_path, fields in sorted(overlay.opinions.items()):
             ref = fields.get("material")
             if not ref:
@@ -277,16 +280,20 @@ class _ShotWriter:
                     name += "_"
                 mat = UsdShade.Material.Define(self.stage, f"{self.root}/Looks/{name}")
                 mat.GetPrim().SetCustomDataByKey("sdf:materialReference", ref)
+                if ref in surfaces:
+                    problems += preview_surface(self.stage, mat, surfaces[ref], layer_dir)
                 made[ref] = name
             prim = self.stage.OverridePrim(self.model_path(node_path))
             api = UsdShade.MaterialBindingAPI.Apply(prim)
             api.Bind(UsdShade.Material.Get(self.stage, f"{self.root}/Looks/{made[ref]}"))
             prim.SetCustomDataByKey("sdf:material", ref)
+        for problem in problems:
+            self.options.warn(problem)
 
     def fx(self, layers) -> None:
         from pxr import Sdf
 
-        if not self._target(layers, "fx"):
+        if not self.target(layers, "fx"):
             return
         for node_path, fields in sorted(self.shot.overlay("fx").opinions.items()):
             prim = self.stage.OverridePrim(self.model_path(node_path))
@@ -296,24 +303,24 @@ class _ShotWriter:
     def rig(self, layers) -> None:
         from pxr import Sdf
 
-        if not self._target(layers, "rig"):
+        if not self.target(layers, "rig"):
             return
         prim = self.stage.OverridePrim(self.root)
         for r in self.shot.rigs:
             rig_path = self.shot.resolve(r.path, os.path.dirname(self.shot.document("rig").path or self.shot.file),
                                          must_exist=False)
             attr = prim.CreateAttribute(f"sdf:rigs:{usd_safe_name(r.name)}", Sdf.ValueTypeNames.Asset, custom=True)
-            attr.Set(Sdf.AssetPath(self._rel(rig_path, os.path.dirname(self.layer_file(self.policy.owner("rig"))))))
-            attr.SetCustomDataByKey("sdf:rig", _dictify(r.to_json()))
+            attr.Set(Sdf.AssetPath(self.rel(rig_path, os.path.dirname(self.layer_file(self.policy.owner("rig"))))))
+            attr.SetCustomDataByKey("sdf:rig", dictify(r.to_json()))
 
     def layout(self, layers) -> None:
         from pxr import UsdGeom
 
-        if not self._target(layers, "layout"):
+        if not self.target(layers, "layout"):
             return
         layout = self.shot.layout
         scope = UsdGeom.Scope.Define(self.stage, self.root + "/layout")
-        scope.GetPrim().SetCustomDataByKey("sdf:layout", _dictify({"shot_camera": layout.shot_camera or ""}))
+        scope.GetPrim().SetCustomDataByKey("sdf:layout", dictify({"shot_camera": layout.shot_camera or ""}))
         for p in layout.proxies:
             cube = UsdGeom.Cube.Define(self.stage, f"{self.root}/layout/{usd_safe_name(p.name)}")
             lo, hi = np.array(p.bounds[:3]), np.array(p.bounds[3:])
@@ -324,13 +331,13 @@ class _ShotWriter:
             m[3, :3] = centre
             if p.transform is not None:
                 m = m @ np.asarray(p.transform).reshape(4, 4)
-            cube.MakeMatrixXform().Set(_m(m.reshape(-1)))
-            cube.GetPrim().SetCustomDataByKey("sdf:proxy", _dictify(p.to_json()))
+            cube.MakeMatrixXform().Set(matrix(m.reshape(-1)))
+            cube.GetPrim().SetCustomDataByKey("sdf:proxy", dictify(p.to_json()))
 
     def cameras(self, layers) -> None:
         from pxr import Gf, UsdGeom
 
-        if not self._target(layers, "cameras"):
+        if not self.target(layers, "cameras"):
             return
         cams = self.shot.cameras
         scope = UsdGeom.Scope.Define(self.stage, self.root + "/cameras")
@@ -338,9 +345,9 @@ class _ShotWriter:
         for c in cams:
             cam = UsdGeom.Camera.Define(self.stage, f"{self.root}/cameras/{usd_safe_name(c.name)}")
             cam.CreateProjectionAttr().Set(UsdGeom.Tokens.perspective)
-            cam.CreateFocalLengthAttr().Set(_mm_to_usd(c.focal_length, self.mpu))
-            cam.CreateHorizontalApertureAttr().Set(_mm_to_usd(c.horizontal_aperture, self.mpu))
-            cam.CreateVerticalApertureAttr().Set(_mm_to_usd(c.vertical_aperture, self.mpu))
+            cam.CreateFocalLengthAttr().Set(mm_to_usd(c.focal_length, self.mpu))
+            cam.CreateHorizontalApertureAttr().Set(mm_to_usd(c.horizontal_aperture, self.mpu))
+            cam.CreateVerticalApertureAttr().Set(mm_to_usd(c.vertical_aperture, self.mpu))
             cam.CreateClippingRangeAttr().Set(Gf.Vec2f(c.near_clip, c.far_clip))
             cam.CreateFStopAttr().Set(c.f_stop)
             cam.CreateFocusDistanceAttr().Set(c.focus_distance)
@@ -349,170 +356,16 @@ class _ShotWriter:
                 for i, m in enumerate(c.transforms):
                     f = c.transform_start + i
                     if self.options.in_range(f):
-                        op.Set(_m(m), f)
+                        op.Set(matrix(m), f)
             elif c.transforms:
-                op.Set(_m(c.transforms[0]))
+                op.Set(matrix(c.transforms[0]))
             data = {"name": c.name, "transform_start": c.transform_start, "samples": len(c.transforms),
                     "exact": {"focal_length": c.focal_length, "horizontal_aperture": c.horizontal_aperture,
                               "vertical_aperture": c.vertical_aperture, "near_clip": c.near_clip,
                               "far_clip": c.far_clip, "f_stop": c.f_stop, "focus_distance": c.focus_distance}}
             if c.metadata:
                 data["metadata"] = dict(c.metadata)
-            cam.GetPrim().SetCustomDataByKey("sdf:camera", _dictify(data))
-
-    def light_path(self, light_path: str) -> str:
-        return self.root + "/lights" + "".join("/" + usd_safe_name(p) for p in
-                                                light_path.replace("/lights", "", 1).split("/") if p)
-
-    def lights(self, layers) -> None:
-        from pxr import Gf, Sdf, UsdGeom, UsdLux
-
-        if self._target(layers, "lights"):
-            UsdGeom.Scope.Define(self.stage, self.root + "/lights")
-            light_dir = os.path.dirname(self.shot.document("lights").path or self.shot.file)
-            layer_dir = os.path.dirname(self.layer_file(self.policy.owner("lights")))
-            for node in self.shot.lights.walk():
-                path = self.light_path(node.path)
-                data = {"name": node.name, "type": node.type}
-                if node.metadata:
-                    data["metadata"] = dict(node.metadata)
-                if node.type == "group":
-                    prim = UsdGeom.Xform.Define(self.stage, path)
-                    if node.transform is not None:
-                        prim.MakeMatrixXform().Set(_m(node.transform))
-                else:
-                    cls = getattr(UsdLux, LIGHT_CLASS[node.type])
-                    light = cls.Define(self.stage, path)
-                    lapi = UsdLux.LightAPI(light)
-                    lapi.CreateColorAttr().Set(Gf.Vec3f(*node.color))
-                    lapi.CreateIntensityAttr().Set(node.intensity)
-                    lapi.CreateExposureAttr().Set(node.exposure)
-                    if node.type == "distant" and node.angle is not None:
-                        light.CreateAngleAttr().Set(node.angle)
-                    if node.type in ("sphere", "spot", "disk") and node.radius is not None:
-                        light.CreateRadiusAttr().Set(node.radius)
-                    if node.type == "point":
-                        light.CreateTreatAsPointAttr().Set(True)
-                        light.CreateRadiusAttr().Set(0.0)
-                    if node.type == "rect":
-                        light.CreateWidthAttr().Set(node.width or 1.0)
-                        light.CreateHeightAttr().Set(node.height or 1.0)
-                    if node.type == "spot":
-                        shaping = UsdLux.ShapingAPI.Apply(light.GetPrim())
-                        shaping.CreateShapingConeAngleAttr().Set(node.cone_angle if node.cone_angle is not None else 90.0)
-                        shaping.CreateShapingConeSoftnessAttr().Set(node.cone_softness or 0.0)
-                    if node.type == "dome" and node.texture:
-                        tex = self.shot.resolve(node.texture, light_dir, must_exist=False)
-                        light.CreateTextureFileAttr().Set(Sdf.AssetPath(self._rel(tex, layer_dir)))
-                        light.CreateTextureFormatAttr().Set(UsdLux.Tokens.latlong)
-                    xf = UsdGeom.Xformable(light)
-                    op = None
-                    if node.transform is not None:
-                        op = xf.MakeMatrixXform()
-                        op.Set(_m(node.transform))
-                    for attr, keys in node.animation.items():
-                        for frame, values in zip(keys.frames, keys.values):
-                            if attr == "intensity":
-                                lapi.GetIntensityAttr().Set(float(values[0]), float(frame))
-                            elif attr == "exposure":
-                                lapi.GetExposureAttr().Set(float(values[0]), float(frame))
-                            elif attr == "color":
-                                lapi.GetColorAttr().Set(Gf.Vec3f(*map(float, values)), float(frame))
-                            elif attr == "transform":
-                                op = op or xf.MakeMatrixXform()
-                                op.Set(_m(values), float(frame))
-                    for key in ("radius", "width", "height", "angle", "cone_angle", "cone_softness"):
-                        if getattr(node, key) is not None:
-                            data[key] = getattr(node, key)
-                    if node.texture:
-                        data["texture"] = node.texture
-                    data["keyed"] = sorted(node.animation)
-                    data["exact"] = {"color": list(node.color), "intensity": node.intensity, "exposure": node.exposure,
-                                     "keys": {k: v.to_json() for k, v in node.animation.items() if k != "transform"}}
-                if not node.visible:
-                    UsdGeom.Imageable(self.stage.GetPrimAtPath(path)).CreateVisibilityAttr().Set(UsdGeom.Tokens.invisible)
-                self.stage.GetPrimAtPath(path).SetCustomDataByKey("sdf:light", _dictify(data))
-        if self._target(layers, "render_layers"):
-            self.render()
-
-    def render(self) -> None:
-        from pxr import Gf, Sdf, UsdGeom, UsdRender
-
-        layers = list(self.shot.render_layers)
-        UsdGeom.Scope.Define(self.stage, "/Render")
-        settings = UsdRender.Settings.Define(self.stage, "/Render/settings")
-        shot_cam = self.shot.cameras.shot_camera if "cameras" in self.shot.parts else None
-        if shot_cam:
-            settings.CreateCameraRel().SetTargets([f"{self.root}/cameras/{usd_safe_name(shot_cam)}"])
-        if layers:
-            settings.CreateResolutionAttr().Set(Gf.Vec2i(*layers[0].output.resolution))
-        products = []
-        tree = self.shot.model_tree if "model_tree" in self.shot.parts else None
-        light_nodes = list(self.shot.lights.walk()) if "lights" in self.shot.parts else []
-        for layer in layers:
-            name = usd_safe_name(layer.name)
-            product = UsdRender.Product.Define(self.stage, f"/Render/products/{name}")
-            product.CreateProductNameAttr().Set(layer.output.path)
-            product.CreateProductTypeAttr().Set("raster")
-            product.CreateResolutionAttr().Set(Gf.Vec2i(*layer.output.resolution))
-            if layer.camera:
-                product.CreateCameraRel().SetTargets([f"{self.root}/cameras/{usd_safe_name(layer.camera)}"])
-            product.GetPrim().SetCustomDataByKey("sdf:output", _dictify(layer.output.to_json()))
-            var_paths = []
-            for aov in layer.aovs:
-                var = UsdRender.Var.Define(self.stage, f"/Render/vars/{name}/{usd_safe_name(aov.name)}")
-                var.CreateDataTypeAttr().Set(aov.data_type)
-                var.CreateSourceNameAttr().Set(aov.source)
-                var.CreateSourceTypeAttr().Set(aov.source_type)
-                var.GetPrim().SetCustomDataByKey("sdf:aov", aov.name)
-                var_paths.append(var.GetPath())
-            product.CreateOrderedVarsRel().SetTargets(var_paths)
-            products.append(product.GetPath())
-            rpass = UsdRender.Pass.Define(self.stage, f"/Render/passes/{name}")
-            rpass.CreatePassTypeAttr().Set("sdf:renderLayer")
-            rpass.CreateRenderSourceRel().SetTargets([product.GetPath()])
-            members = [self.model_path(n.path) for n in layer.member_nodes(tree)] if tree is not None else []
-            rx = [pattern_regex(p) for p in layer.lights]
-            members += [self.light_path(n.path) for n in light_nodes if any(r.match(n.path) for r in rx)]
-            coll = rpass.GetRenderVisibilityCollectionAPI()
-            coll.CreateIncludeRootAttr().Set(False)
-            coll.CreateIncludesRel().SetTargets([Sdf.Path(p) for p in members])
-            rpass.GetPrim().SetCustomDataByKey("sdf:layer", _dictify({
-                "name": layer.name, "enabled": layer.enabled, "camera": layer.camera or "",
-                "members": list(layer.members), "lights": list(layer.lights),
-                "overrides": [o.to_json() for o in layer.overrides]}))
-        settings.CreateProductsRel().SetTargets(products)
-
-
-def _dictify(value):
-    """customData takes dicts, lists of scalars and strings; lists of dicts become dicts keyed by index."""
-    if isinstance(value, dict):
-        return {str(k): _dictify(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        if any(isinstance(v, (dict, list, tuple)) for v in value):
-            return {f"{i:04d}": _dictify(v) for i, v in enumerate(value)}
-        if all(isinstance(v, str) for v in value):
-            from pxr import Vt
-            return Vt.StringArray(list(value))
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            from pxr import Vt
-            return Vt.DoubleArray([float(v) for v in value])
-        if not value:
-            from pxr import Vt
-            return Vt.StringArray([])
-    return value
-
-
-def undictify(value):
-    """The inverse of :func:`_dictify` (index-keyed dicts back to lists)."""
-    if isinstance(value, dict):
-        if value and all(k.isdigit() and len(k) == 4 for k in value):
-            return [undictify(value[k]) for k in sorted(value)]
-        return {k: undictify(v) for k, v in value.items()}
-    if hasattr(value, "__len__") and not isinstance(value, str) and not isinstance(value, dict):
-        return [undictify(v) for v in value]
-    return value
-
+            cam.GetPrim().SetCustomDataByKey("sdf:camera", dictify(data))
 
 def sdf_to_usd(src: str, dst: str, options: ConvertOptions) -> dict:
     from sdf.pipeline.validate import open_checked

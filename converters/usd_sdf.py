@@ -26,7 +26,7 @@ from sdf.runtime import jsonio
 from sdf.document import schema
 
 from .options import ConvertOptions, Staging, axis_matrix, usd_safe_name
-from .sdf_usd import undictify
+from .sdf_usd_values import undictify
 from .usd_alembic import open_stage
 
 _LUX = {"DistantLight": "distant", "SphereLight": "sphere", "RectLight": "rect", "DiskLight": "disk",

@@ -1,6 +1,6 @@
 """What a host's menu, shelf or script does with the scene's session: one set of actions for every host.
 
-A host's UI glue (Maya's menu, Houdini's shelf and main menu) asks the artist for arguments in
+A host's UI glue (Maya's menu, Houdini's shelf and main menu, Blender's operators) asks the artist for arguments in
 its own dialogs and calls these; scripts call them directly. The session of the open scene is
 resumed from the scene's record on demand, so opening another scene file needs only
 :meth:`SceneActions.forget`.
@@ -34,8 +34,10 @@ class SceneActions:
         """Another scene was opened: its session (if any) is resumed on demand."""
         self.session = None
 
-    def open_shot(self, path: str, department: str | None = None) -> Session:
-        self.session = Session.open(self.make_host(), path, department or None, cache=feed.frame_cache())
+    def open_shot(self, path: str, department: str | None = None, host: HostAdapter | None = None) -> Session:
+        """Open a shot in the scene; ``host``, if given, is the host to open it in (one made for this
+        Open, e.g. Blender's that draws proxies as their bounds first), else :attr:`make_host`'s."""
+        self.session = Session.open(host or self.make_host(), path, department or None, cache=feed.frame_cache())
         return self.session
 
     def require(self) -> Session:

@@ -13,17 +13,13 @@ from sdf.document.lights import Light, LightGroup, light_from_json
 from sdf.document.references import Proxy
 from sdf.document.shot import Shot
 
+from .record_kinds import STRUCTURAL  # noqa: F401  (re-exported: a structural kind's add/remove is dropped)
 from .records import Change, transform_kind
-
-#: Record kinds whose "add"/"remove" would change the model tree's structure (model's data):
-#: a host deleting a display node is not an edit of the shot, so these are dropped, not applied.
-STRUCTURAL = ("placement", "materials", "fx")
 
 
 def apply_changes(view: Shot, kind: str, changes: list[Change]) -> set[str]:
     """Apply ``changes`` of one record kind to ``view``; returns the shot kinds edited."""
-    fn = {"placement": _placement, "materials": _leaf_field("material"), "fx": _leaf_field("effects"),
-          "lights": _lights, "cameras": _cameras, "layout": _layout}[kind]
+    fn = APPLIERS[kind]
     edited: set[str] = set()
     for change in changes:
         edited |= fn(view, change)
@@ -143,3 +139,8 @@ def _layout(view: Shot, change: Change) -> set[str]:
         proxies.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
     layout.proxies = tuple(proxies)
     return {"layout"}
+
+
+#: How each record kind's changes are applied (every name of :data:`.record_kinds.NAMES` has one).
+APPLIERS = {"placement": _placement, "materials": _leaf_field("material"), "fx": _leaf_field("effects"),
+            "lights": _lights, "cameras": _cameras, "layout": _layout}

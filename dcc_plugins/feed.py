@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sdf.errors import SdfError
 from sdf.alembic.frame_data import DEFAULT_LAYOUT, FrameData, FrameLayout
-from sdf.document.shot import open_shot
+from sdf.document.opening import open_shot
 
 _lock = threading.Lock()
 _resolved: dict[tuple[str, str, str], tuple[str, str, float]] = {}

@@ -7,6 +7,11 @@ behaviour in a real host. Scripts can use it too, e.g. to publish records edited
 that is not a DCC. An "artist" edits it by changing :attr:`MemoryHost.nodes` (records),
 :attr:`proxies` (what a proxy holds) or :attr:`deformers` (a function applied to native
 geometry's points per frame).
+
+It is also the template a new host (3ds Max, Unreal, Katana...) starts from: it fills the same
+contract the same way the real hosts do (``@register_host``, a :class:`~.host.Codec` per record
+kind in its ``codecs`` table, the mandatory methods), only its native nodes are dictionaries.
+See ``README.md`` in this folder.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import numpy as np
 
 from sdf.alembic.frame_data import FrameData, FrameLayout
 
-from .host import BakedFrame, HostAdapter, ProxyState
+from .host import BakedFrame, Codec, HostAdapter, ProxyState, register_host
 from .plan import GeometryItem, SceneSettings
 
 
@@ -39,8 +44,39 @@ def read_alembic_mesh(path: str, object_path: str, frame: float, fps: float):
     return mesh_arrays(frame_cache().reader(path).read(object_path, frame, fps, layout=FrameLayout.POINTS))
 
 
+# -- record kinds: one codec per kind ------------------------------------------------------------
+# A real host writes a build/read pair per kind that turns records into its own nodes (a light
+# record into a light, its keys into animation curves) and back: see blender/record_nodes.py and
+# blender/lights.py. Here the native node of a record is a copy of the record, kept by path in
+# ``host.nodes[kind]``, and whether the artist may edit the kind in ``host.editable[kind]``; so every
+# kind's pair is the same, made by this function.
+
+def dict_codec(kind: str) -> Codec:
+    """The memory host's codec of ``kind``: its records are stored as copies, by path."""
+
+    def build(host: "MemoryHost", records: list[dict], editable: bool) -> None:
+        host.nodes[kind] = {r["path"]: copy.deepcopy(r) for r in records}
+        host.editable[kind] = editable
+
+    def read(host: "MemoryHost") -> list[dict]:
+        return [copy.deepcopy(r) for r in host.nodes.get(kind, {}).values()]
+
+    build.__qualname__, read.__qualname__ = f"build_{kind}", f"read_{kind}"
+    return Codec(build=build, read=read)
+
+
+@register_host
 class MemoryHost(HostAdapter):
     name = "memory"
+    #: Every record kind is held (a host that cannot hold one says so with ``OptOut("why")``).
+    codecs = {
+        "placement": dict_codec("placement"),
+        "materials": dict_codec("materials"),
+        "fx": dict_codec("fx"),
+        "lights": dict_codec("lights"),
+        "cameras": dict_codec("cameras"),
+        "layout": dict_codec("layout"),
+    }
 
     def __init__(self):
         self.settings: SceneSettings | None = None
@@ -60,13 +96,6 @@ class MemoryHost(HostAdapter):
 
     def current_frame(self) -> float:
         return self.frame
-
-    def build_records(self, kind: str, records: list[dict], editable: bool) -> None:
-        self.nodes[kind] = {r["path"]: copy.deepcopy(r) for r in records}
-        self.editable[kind] = editable
-
-    def read_records(self, kind: str) -> list[dict]:
-        return [copy.deepcopy(r) for r in self.nodes.get(kind, {}).values()]
 
     def build_geometry(self, items: list[GeometryItem]) -> None:
         wanted = {g.path for g in items if g.is_proxy}

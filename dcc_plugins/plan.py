@@ -17,12 +17,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sdf.runtime import jsonio
-from sdf.alembic.schemas import DRAWS_AS
+from sdf.cache.drawables import drawables
 from sdf.errors import SdfError
 from sdf.document.shot import KINDS, Shot
 
 from . import records as rec
-
 
 
 @dataclass(frozen=True)
@@ -135,28 +134,15 @@ def _reader(cache, path):
 
 
 def _geometry(shot: Shot, cache) -> tuple[list[GeometryItem], list[str]]:
-    items, problems = [], []
-    anim_seen = "animation" in shot.parts and shot.access("animation") != "ignore"
-    for node in shot.model_tree.leaves():
-        geo = node.geometry
-        owner_kind = "animation" if node.animation is not None and anim_seen else "model_tree"
-        try:
-            path = shot.geometry_path(node)
-            reader = _reader(cache, path)
-            obj = reader.object(geo.object)
-            kind = DRAWS_AS.get(obj.schema_name)
-            if kind is None:
-                raise SdfError(f"object '{geo.object}' is not geometry ({obj.schema_name})", path)
-            animated = reader.is_animated(geo.object)
-        except SdfError as exc:
-            problems.append(f"{node.path}: {exc}")
-            continue
+    """Every leaf the drawables rule draws, hidden ones too (the host shows and hides them)."""
+    drawn, problems = drawables(shot, lambda path: _reader(cache, path), visible_only=False)
+    items = []
+    for d in drawn:
         # Native geometry is meshes: curves and points caches the department owns are drawn like
         # proxies and carried unchanged (edited in the tool that wrote them).
-        if shot.access(owner_kind) == "edit":
-            access = "edit" if kind == "mesh" else "carried"
+        if d.editable:
+            access = "edit" if d.kind == "mesh" else "carried"
         else:
             access = "read"
-        owner = (shot.policy.owner(owner_kind) if shot.policy is not None else None) or "nobody"
-        items.append(GeometryItem(node.path, path, geo.object, kind, owner_kind, owner, access, animated))
+        items.append(GeometryItem(d.node, d.file, d.object, d.kind, d.owner_kind, d.owner, access, d.animated))
     return items, problems

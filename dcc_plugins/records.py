@@ -41,13 +41,15 @@ from typing import Any
 from sdf.document.elements import IDENTITY
 from sdf.document.shot import Shot
 
+from .record_kinds import NAMES, SOURCE_PART  # noqa: F401  (SOURCE_PART: re-exported for the planner)
+
 #: Relative tolerance for numbers read back from a host (float32 has ~7 significant digits).
 REL_TOL = 2e-6
 #: Absolute floor of the tolerance (values near zero, e.g. matrix entries of a rotation).
 ABS_TOL = 1e-5
 
-#: The kinds a host can hold as native data, and the shot kind whose owner may edit them.
-RECORD_KINDS = ("placement", "materials", "fx", "lights", "cameras", "layout")
+#: The kinds a host can hold as native data (declared in :mod:`.record_kinds`).
+RECORD_KINDS = NAMES
 
 
 def transform_kind(shot: Shot) -> str:
@@ -117,16 +119,14 @@ def layout_records(shot: Shot) -> list[dict]:
     return out
 
 
-_FROM_SHOT = {"placement": placement_records, "materials": material_records, "fx": fx_records,
-              "lights": light_records, "cameras": camera_records, "layout": layout_records}
-#: The shot part each record kind is read from (placement records need the model tree).
-SOURCE_PART = {"placement": "model_tree", "materials": "model_tree", "fx": "model_tree", "lights": "lights",
-               "cameras": "cameras", "layout": "layout"}
+#: Each record kind's records from a shot (every name of :data:`.record_kinds.NAMES` has one).
+FROM_SHOT = {"placement": placement_records, "materials": material_records, "fx": fx_records,
+             "lights": light_records, "cameras": camera_records, "layout": layout_records}
 
 
 def records(shot: Shot, kind: str) -> list[dict]:
     """The records of ``kind`` for this view (the document's current values, overlays composed)."""
-    return _FROM_SHOT[kind](shot)
+    return FROM_SHOT[kind](shot)
 
 
 # -- comparison --------------------------------------------------------------------------------

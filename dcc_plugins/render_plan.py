@@ -25,7 +25,8 @@ import re
 
 from sdf.errors import SdfError
 from sdf.document.frame_range import shot_frames
-from sdf.document.shot import Shot, open_shot
+from sdf.document.shot import Shot
+from sdf.document.opening import open_shot
 
 STATES = ("beauty", "matte", "catcher", "indirect")
 #: Sources that name Cycles' fixed data passes directly.
@@ -80,33 +81,11 @@ def _ancestors(path: str) -> list[str]:
 
 
 def layer_members(shot: Shot, layer) -> tuple[dict[str, dict], list[str]]:
-    """(leaf path -> {"state", "casts_shadows", "id"}, warnings) for one render layer."""
-    from sdf.document.model_tree import pattern_regex
-
-    member_rx = [pattern_regex(p) for p in layer.members]
-    out: dict[str, dict] = {}
-    no_receive: list[str] = []
-    for number, leaf in enumerate(shot.model_tree.leaves(), start=1):
-        chain = _ancestors(leaf.path)
-        if not any(rx.match(p) for rx in member_rx for p in chain):
-            continue
-        nodes = [shot.model_tree.find(p) for p in chain]
-        if any(n is not None and not n.visible for n in nodes):
-            continue
-        ov: dict[str, bool] = {}
-        for p in chain:  # a group's override, then its children's: the nearest wins
-            ov.update(layer.overrides_for(p))
-        if ov.get("visible") is False:
-            continue
-        if ov.get("receives_shadows") is False:
-            no_receive.append(leaf.path)
-        if ov.get("primary_visibility") is False:
-            state = "indirect"
-        elif ov.get("matte"):
-            state = "catcher" if ov.get("receives_shadows") is True else "matte"
-        else:
-            state = "beauty"
-        out[leaf.path] = {"state": state, "casts_shadows": ov.get("casts_shadows", True), "id": number}
+    """(leaf path -> {"state", "casts_shadows", "id"}, warnings) for one render layer, by the layer's
+    one membership rule (:meth:`sdf.document.render_layers.RenderLayer.leaf_states`)."""
+    states = layer.leaf_states(shot.model_tree)
+    out = {p: {"state": m.state, "casts_shadows": m.casts_shadows, "id": m.id} for p, m in states.items()}
+    no_receive = [p for p, m in states.items() if not m.receives_shadows]
     warnings = []
     if no_receive:
         warnings.append(f"render layer '{layer.name}': receives_shadows: false ({no_receive[0]}"

@@ -35,18 +35,19 @@ from sdf.pipeline import publish as sdf_publish
 from sdf.pipeline.publish import NothingToPublish
 from sdf.errors import SdfError
 from sdf.document.checks import check_document
-from sdf.document.shot import PART_SCHEMAS, Shot, open_shot
+from sdf.document.shot import PART_SCHEMAS, Shot
+from sdf.document.opening import open_shot
 
 from . import bake
 from . import records as rec
-from .apply import STRUCTURAL, apply_changes
-from .feed import cache_held, format_cache
+from .apply import apply_changes
+from .feed import cache_held
 from .host import HostAdapter
-from .plan import GeometryItem, SceneSettings, document_digest, plan_session
+from .plan import GeometryItem, SceneSettings, SessionPlan, document_digest, plan_session
+from .record_kinds import BUILD_ORDER, STRUCTURAL
+from .status import format_status  # noqa: F401  (re-exported: the hosts' UIs format status with it)
 
 RECORD_SCHEMA = "DccSession.1"
-#: Build order: the placement hierarchy first, then geometry below it, then leaf opinions and the rest.
-BUILD_ORDER = ("placement", "materials", "fx", "layout", "cameras", "lights")
 #: Positions of a proxy may differ from the cache by this much before it counts as edited.
 POSITION_TOL = 1e-5
 
@@ -135,7 +136,7 @@ class Session:
         department = _department(department, shot_file)
         view = open_shot(shot_file, department, config=config)
         session = cls(host, {"geometry": []}, cache)
-        plan = plan_session(view, session.cache)
+        plan = _held_by(host, plan_session(view, session.cache))
         host.apply_settings(plan.settings)
         for kind in BUILD_ORDER:
             if kind in plan.records:
@@ -428,7 +429,7 @@ class Session:
         if outdated:
             moved = sdf_publish.update(self.shot_file, outdated)
             view = self.view()  # the shot now points at the new versions
-        plan = plan_session(view, self.cache)
+        plan = _held_by(self.host, plan_session(view, self.cache))
         rebuilt = []
         own = {g.path: g for g in self.native_geometry}
         geometry = [own.get(g.path, g) if not g.is_proxy else g for g in plan.geometry]
@@ -473,6 +474,16 @@ class Session:
                 "cache": cache_held(self.cache), "problems": list(self.problems)}
 
 
+def _held_by(host: HostAdapter, plan: SessionPlan) -> SessionPlan:
+    """The plan without the record kinds ``host`` opts out of (:class:`~.host.OptOut`): they are
+    neither built nor read back, so their data is not mistaken for deleted; each is a problem line."""
+    for kind in [k for k in plan.records if not host.holds(k)]:
+        out = host.opt_out(kind)
+        plan.problems.append(f"{kind}: not shown in {host.name} ({out.reason if out else 'no codec'})")
+        del plan.records[kind]
+        plan.record_access.pop(kind, None)
+    return plan
+
 
 def _field_label(change: rec.Change) -> str:
     if change.op == "add":
@@ -480,29 +491,3 @@ def _field_label(change: rec.Change) -> str:
     if change.op == "remove":
         return "the element (deleted)"
     return (change.field or "").split("/", 1)[-1]
-
-
-def format_status(status: dict) -> list[str]:
-    """Status as lines for a panel or a terminal."""
-    lines = [f"{status['name']}  as {status['department']}  ({os.path.basename(status['shot'])})"]
-    for r in status["parts"]:
-        if r["access"] == "ignore":
-            lines.append(f"  {r['kind']:<14} ignored (not loaded)")
-            continue
-        pin = r["mode"] if r["pinned"] is None else f"v{r['pinned']:03d}"
-        latest = "-" if r["latest"] is None else f"v{r['latest']:03d}"
-        flag = "  OUTDATED" if (r["outdated"] or r.get("changed_since_open")) and r["access"] == "read" else ""
-        if r.get("modified"):
-            flag += "  UNPUBLISHED EDITS (saved, not yet published)"
-        lines.append(f"  {r['kind']:<14} {r['access']:<5} {pin:>8} latest {latest}{flag}")
-        lines.extend(f"      {c}" for c in r.get("changes", ()))
-    lines.append(f"  {status['proxies']} proxies, {status['native_geometry']} native geometry")
-    if status.get("cache"):
-        lines.append("  " + format_cache(status["cache"]))
-    for c in status["changes"]:
-        lines.append(f"  changed: {c}")
-    for r in status["refused"]:
-        lines.append(f"  REFUSED at publish: {r}")
-    for p in status["problems"]:
-        lines.append(f"  problem: {p}")
-    return lines

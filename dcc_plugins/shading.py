@@ -5,7 +5,8 @@ The texture/shader department's libraries hold ``standard_surface`` shaders behi
 parameters below into its own surface shader (Blender: the Principled BSDF), so a render and
 a DCC session show the same materials. Only what a physically based surface needs is read:
 base colour and weight, metalness, specular roughness, emission and opacity, with
-``standard_surface``'s own defaults where the library leaves an input out.
+``standard_surface``'s own defaults where the library leaves an input out; base colour and roughness
+may be image textures (:mod:`sdf.dcc_plugins.textures`: the file and the colour space it is read in).
 """
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ def _value(text: str | None, default):
 
 
 def read_library(path: str) -> dict[str, dict]:
-    """Material name -> surface parameters (``base_color`` already times ``base``), from one MaterialX file."""
+    """Material name -> surface parameters (``base_color`` already times ``base``), from one MaterialX file.
+
+    ``textures`` maps a surface input ("base_color", "specular_roughness") to the
+    :class:`~sdf.dcc_plugins.textures.Texture` that feeds it (the base colour texture is times
+    ``base``); ``problems`` are the lines to report when the material is used."""
+    from .textures import surface_textures
+
     root = ET.parse(path).getroot()
     shaders = {}
     for node in root:
@@ -39,7 +46,9 @@ def read_library(path: str) -> dict[str, dict]:
             name = i.get("name")
             if name in DEFAULTS:
                 values[name] = _value(i.get("value"), DEFAULTS[name])
+        textures, problems = surface_textures(root, node, path)
         shaders[node.get("name")] = {
+            "base": values["base"], "textures": textures, "problems": problems,
             "base_color": tuple(values["base"] * c for c in values["base_color"]),
             "metalness": values["metalness"], "roughness": values["specular_roughness"],
             "emission_color": values["emission_color"], "emission": values["emission"],
@@ -56,7 +65,8 @@ def material_shading(shot) -> tuple[dict[str, dict], list[str]]:
     """(material reference -> surface parameters, problems) for every material the shot's leaves use.
 
     A reference whose library cannot be found or read, or that names no ``standard_surface``
-    material, is a problem (one line each) and gets no parameters: the host keeps its default."""
+    material, is a problem (one line each) and gets no parameters: the host keeps its default.
+    A texture whose file is missing is a problem too; the material keeps its constant for that input."""
     if "materials" in shot.parts and shot.access("materials") == "ignore":
         return {}, []
     libraries: dict[str, dict] = {}
@@ -78,7 +88,23 @@ def material_shading(shot) -> tuple[dict[str, dict], list[str]]:
                 libraries[path] = {}
                 problems.append(f"{path}: cannot read the material library ({exc})")
         if name in libraries[path]:
-            out[ref] = libraries[path][name]
+            out[ref] = usable(ref, libraries[path][name], problems)
         else:
             problems.append(f"{node.path}: no standard_surface material '{name}' in {os.path.basename(path)}")
     return out, problems
+
+
+def usable(ref: str, params: dict, problems: list[str]) -> dict:
+    """A material's parameters with only the textures whose files exist; its problems and one line per
+    missing file (naming the material and the file) appended to ``problems``. Every shader of materials
+    (the hosts, the viewer, the USD export) goes through here, so each reports a missing file alike."""
+    from .textures import missing_texture
+
+    problems.extend(f"material '{ref}': {p}" for p in params.get("problems", ()))
+    textures = {}
+    for key, tex in params.get("textures", {}).items():
+        if tex.exists:
+            textures[key] = tex
+        else:
+            problems.append(missing_texture(ref, tex))
+    return dict(params, textures=textures)

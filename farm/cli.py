@@ -38,12 +38,13 @@ def _render_task_options(fn):
 def _job_options(fn):
     fn = _render_task_options(fn)
     fn = click.option("--layer", "layers", multiple=True,
-                      help="render: a render layer (repeat; default every enabled layer).")(fn)
+                      help="render: a render layer (repeat; default every enabled layer); dailies shows the first.")(fn)
     fn = click.option("--frames", default=None, help="A-B: limit the chunked steps (playblast, render) to these.")(fn)
     fn = click.option("--chunk", default=12, show_default=True, type=int,
                       help="Frames per task for playblast, exr-pack and render.")(fn)
     fn = click.option("--step", "steps", multiple=True, required=True,
-                      help="validate, convert, playblast, exr-pack, render, or custom:NAME=COMMAND; repeat, in order.")(fn)
+                      help="validate, convert, playblast, exr-pack, render, dailies, or custom:NAME=COMMAND; repeat, "
+                      "in order (dailies shows the frames of the playblast or render step before it).")(fn)
     fn = click.argument("shots", nargs=-1, required=True)(fn)
     return fn
 
@@ -64,6 +65,16 @@ def _render_options(resolution, samples, denoise, threads) -> tuple[str, ...]:
         opts.append("--denoise")
     opts += ["--threads", str(max(1, threads))]
     return tuple(opts)
+
+
+def _dailies_options(before, layers) -> tuple[str, ...]:
+    """The dailies step's source, from the steps before it: a render's frames after ``render`` (of the
+    first --layer, else the first layer rendered), a playblast's after ``playblast``, the newer of the
+    two after both (or after neither: whatever an earlier run left in OUT)."""
+    kinds = {p.kind for p in before}
+    source = {frozenset({"render"}): "render", frozenset({"playblast"}): "playblast"}.get(
+        frozenset(kinds & {"render", "playblast"}), "latest")
+    return ("--source", source) + (("--layer", layers[0]) if layers and source != "playblast" else ())
 
 
 def _frames(text):
@@ -87,6 +98,8 @@ def _build(shots, steps, chunk, frames=None, layers=(), resolution=None, samples
         parsed = [replace(p, options=options, layers=tuple(layers)) if p.kind == "render" else p for p in parsed]
     elif layers:
         raise SdfError("--layer is for the render step: add --step render")
+    parsed = [replace(p, options=_dailies_options(parsed[:i], layers)) if p.kind == "dailies" else p
+              for i, p in enumerate(parsed)]
     return build(expand_shots(list(shots)), parsed, chunk, _frames(frames))
 
 
@@ -111,6 +124,7 @@ def run(shots, steps, chunk, frames, layers, resolution, samples, denoise, threa
       sdf farm run 'shots/*/*.sdf' --step validate --step convert --step playblast --chunk 24 --json
       sdf farm run shots/sh010/sh010.sdf --step render --layer characters --frames 1001-1024 \
           --resolution 480x270 --samples 32 --chunk 4
+      sdf farm run shots/sh010/sh010.sdf --step render --step dailies --layer characters --samples 32
     """
     from tqdm import tqdm
 
@@ -203,15 +217,18 @@ def emit(shots, steps, chunk, frames, layers, resolution, samples, denoise, thre
 @click.option("--command", default="", help="Custom steps: the sdf command line.")
 @click.option("--name", default="", help="Custom steps: the step's name.")
 @click.option("--label", default="", help="The shot's output folder name (default: the shot's name).")
-@click.option("--layer", default="", help="render: the render layer.")
+@click.option("--layer", default="", help="render: the render layer; dailies: the render layer shown.")
+@click.option("--source", type=click.Choice(["latest", "playblast", "render"]), default="latest", show_default=True,
+              help="dailies: the playblast's frames, the render's, or the newer of the two.")
 @_render_task_options
-def task(step, shot, out, frames, command, name, label, layer, resolution, samples, denoise, threads):
+def task(step, shot, out, frames, command, name, label, layer, source, resolution, samples, denoise, threads):
     """Run one task (what each farm task runs: the OpenJD step script and the Dask task alike).
 
     \b
     Example:
       sdf farm task playblast --shot shots/sh010/sh010.sdf --out farm_out --frames 1001-1012
       sdf farm task render --shot shots/sh010/sh010.sdf --out farm_out --frames 1001-1004 --layer characters
+      sdf farm task dailies --shot shots/sh010/sh010.sdf --out farm_out --source render --layer characters
     """
     from .steps import run as run_step
 
@@ -219,7 +236,7 @@ def task(step, shot, out, frames, command, name, label, layer, resolution, sampl
 
     span = parse_frames(frames) if frames else None
     options = _render_options(resolution, samples, denoise, threads) if step == "render" else ()
-    result = run_step(step, shot, os.path.abspath(out), span, command, name, label, layer, options)
+    result = run_step(step, shot, os.path.abspath(out), span, command, name, label, layer, options, source)
     click.echo(f"{step} {os.path.basename(shot)}: {len(result['outputs'])} output(s) in {result['seconds']:.1f} s")
 
 

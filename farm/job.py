@@ -25,7 +25,8 @@ class Step:
     kind: str                  # validate, convert, playblast, exr-pack, render, custom
     name: str                  # unique within the job (the kind, or the custom step's name)
     command: str = ""          # custom steps: the sdf command line
-    options: tuple[str, ...] = ()  # render: the sdf render options every task passes (--samples 32 ...)
+    options: tuple[str, ...] = ()  # render: the sdf render options every task passes (--samples 32 ...);
+    #                                dailies: its source (--source render --layer L)
     layers: tuple[str, ...] = ()   # render: the render layers (none: every enabled layer of each shot)
 
 
@@ -193,6 +194,8 @@ def openjd_template(job: Job, name: str = "sdf batch") -> dict:
             args += ["--layer", "{{Task.Param.Layer}}", *step.options]
         if step.kind == "custom":
             args += ["--command", step.command, "--name", step.name]
+        if step.kind == "dailies":  # where its frames come from: the same for every shot
+            args += list(step.options)
         entry = {"name": step.name, "parameterSpace": space,
                  "script": {"actions": {"onRun": {"command": "{{Param.SdfPython}}",
                                                   "args": ["-m", "sdf.cli", *args]}}}}

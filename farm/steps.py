@@ -15,8 +15,10 @@ Steps, each per shot:
               its report (seconds per frame, the fixed costs apart) in ``OUT/<shot>/render-reports/``.
 ``exr-pack``  for each render layer, the per-AOV images ``<output>.<aov>.####.exr`` packed into the
               layer's multi-part output (one task per chunk of frames).
-``dailies``  after ``playblast``: the shot's frames as a movie with an OpenTimelineIO timeline of it,
-              ``OUT/<shot>/dailies/<shot>.otio`` and ``.mp4`` (``sdf dailies`` over ``OUT`` joins the shots).
+``dailies``  after ``playblast`` or ``render``: the shot's frames as a movie with an OpenTimelineIO timeline
+              of it, ``OUT/<shot>/dailies/<shot>.otio`` and ``.mp4`` (``sdf dailies`` over ``OUT`` joins the
+              shots). Its ``--source`` says which frames: the playblast's, the render's (of ``--layer``, else
+              the first layer rendered, through the OCIO view), or ``latest``, the newer of the two.
 ``custom``    any ``sdf`` command line; ``{shot}``, ``{out}``, ``{name}`` and ``{frames}`` are replaced.
 """
 from __future__ import annotations
@@ -78,8 +80,10 @@ def outputs_of(step: str, shot: str, out: str, frames: tuple[int, int] | None, n
 
 
 def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, command: str = "",
-        name: str = "", label: str = "", layer: str = "", options: tuple[str, ...] = ()) -> dict:
-    """Run one task; returns ``{"outputs": [...], "seconds": s}`` or raises SdfError with one line."""
+        name: str = "", label: str = "", layer: str = "", options: tuple[str, ...] = (),
+        source: str = "latest") -> dict:
+    """Run one task; returns ``{"outputs": [...], "seconds": s}`` or raises SdfError with one line.
+    ``source``: the dailies step's (see the module docstring)."""
     t0 = time.perf_counter()
     shot = os.path.abspath(shot)
     label = label or shot_name(shot)
@@ -101,7 +105,7 @@ def run(step: str, shot: str, out: str, frames: tuple[int, int] | None = None, c
         _exr_pack(shot, _need_frames(frames, step))
     elif step == "dailies":
         os.makedirs(os.path.join(base, "dailies"), exist_ok=True)
-        _sdf("dailies", shot, "--playblasts", os.path.join(base, "playblast"), "--movie",
+        _sdf("dailies", shot, *dailies_sources(base, source, layer), "--movie",
              "--out", os.path.join(base, "dailies", f"{shot_name(shot)}.otio"))
     elif step == "render":
         a, b = _need_frames(frames, step)
@@ -147,6 +151,25 @@ def _render(shot: str, base: str, layer: str, frames: tuple[int, int], options: 
     report = render_layers(**params, env=_task_env())
     os.makedirs(os.path.join(base, "render-reports"), exist_ok=True)
     jsonio.write(render_report_path(base, layer, frames), report)
+
+
+DAILIES_SOURCES = ("latest", "playblast", "render")
+
+
+def dailies_sources(base: str, source: str, layer: str = "") -> list[str]:
+    """The ``sdf dailies`` options that find a shot's frames in its farm folder ``base``: the
+    playblast step's ``base/playblast``, the render step's layers' outputs under ``base``."""
+    if source not in DAILIES_SOURCES:
+        raise SdfError(f"--source: '{source}' is not one of {', '.join(DAILIES_SOURCES)}")
+    playblasts = os.path.join(base, "playblast")
+    if source == "latest" and not os.path.isdir(playblasts):
+        source = "render"  # no playblast step ran for this shot: its render is the only candidate
+    args = ["--source", source]
+    if source != "render":
+        args += ["--playblasts", playblasts]
+    if source != "playblast":
+        args += ["--renders", base] + (["--layer", layer] if layer else [])
+    return args
 
 
 def _need_frames(frames, step: str) -> tuple[int, int]:

@@ -26,7 +26,8 @@ from sdf.document.model_tree import AlembicSource, ModelNode, ModelTree, Overlay
 from sdf.document.references import Intermediate, Layout, Proxy, Rig, RigList
 from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
 from sdf.document.parts import FrameRange
-from sdf.document.shot import KINDS, IgnoredError, Shot, create_shot, open_shot
+from sdf.document.shot import KINDS, IgnoredError, Shot
+from sdf.document.opening import create_shot, open_shot
 from sdf.pipeline.publish import Published, publish
 
 __version__ = "0.1.0"

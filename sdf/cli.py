@@ -278,7 +278,7 @@ def publish(shot_path, department, message, config, timeout, as_json):
       sdf publish shots/sh010/sh010.sdf --department lighting -m "warmer key"
     """
     from sdf.pipeline.publish import publish as run
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
 
     shot = open_shot(shot_path, department, config=config)
     done = run(shot, department, message, timeout=timeout)
@@ -310,7 +310,7 @@ def status(shot_path, department, config, as_json, show_all):
       sdf status shots/sh010/sh010.sdf -d lighting --all   # every part, with what it uses
     """
     from sdf.pipeline.publish import status as run
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
 
     all_rows = run(open_shot(shot_path, department, config=config))
     rows = all_rows if show_all else [r for r in all_rows if r["outdated"] or r["modified"]]
@@ -349,7 +349,7 @@ def discard(shot_path, department, parts, config, yes, as_json):
     Example:
       sdf discard shots/sh010/sh010.sdf -d lighting --part lights
     """
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
 
     shot = open_shot(shot_path, department, config=config)
     for kind in parts:
@@ -419,7 +419,7 @@ def log(shot_path, department, as_json):
       sdf log shots/sh010/sh010.sdf --department lighting
     """
     from sdf.pipeline.publish import history
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
 
     records = history(open_shot(shot_path))
     if department:

@@ -26,7 +26,7 @@ def test_a_checkout_named_sdf_in_the_current_folder_is_named_in_the_error(tmp_pa
 def test_elsewhere_the_installed_package_is_imported(tmp_path):
     res = subprocess.run([sys.executable, "-c", "import sdf; print(sdf.open.__module__)"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0 and res.stdout.strip() == "sdf.document.shot", res.stderr
+    assert res.returncode == 0 and res.stdout.strip() == "sdf.document.opening", res.stderr
 
 
 def test_the_checkout_root_is_harmless_under_another_name():

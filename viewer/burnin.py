@@ -1,7 +1,8 @@
 """Burn-ins and slates: what a reviewer needs to know about a frame, written on it.
 
 A review tool shows pictures out of context: the frame itself must say which shot, frame (of which
-range), camera and lens, department, the version of each part on screen, who made it and when.
+range), camera and lens, department, the version of each part on screen, who made it and when,
+and for a render, what was rendered (the source: ``render <layer> <aov>``).
 The text is drawn with Pillow in a real TrueType font (DejaVu Sans Mono when the system has it,
 which scripts/dev installs; else the font in Pillow's wheel), sized from the image height so it is
 legible at 960x540 and at 4K alike, on translucent bands at the top and bottom of the frame, over
@@ -27,7 +28,7 @@ FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
 #: Text height as a fraction of the image height (15 px at 540 lines), never under 11 px.
 TEXT_SCALE, MIN_TEXT_PX = 0.028, 11
 BAND_ALPHA = 150  # the bands darken what is under the text to keep it readable on any picture
-FIELDS = ("shot", "frame", "camera", "department", "versions", "artist", "date")
+FIELDS = ("shot", "frame", "camera", "department", "source", "versions", "artist", "date")
 
 
 def parse_fields(text: str | None) -> tuple[str, ...]:
@@ -86,6 +87,7 @@ class BurnIn:
     date: str = ""
     fields: tuple = FIELDS
     shot_file: str = ""
+    source: str = ""  # what the pixels are, when not the viewer's own: "render characters beauty"
 
     @classmethod
     def for_shot(cls, shot, frames, camera: str | None, fields=FIELDS) -> "BurnIn":
@@ -105,7 +107,8 @@ class BurnIn:
         on = set(self.fields)
         lens = f" {self.lens:g}mm" if self.lens is not None else ""
         text = {
-            "tl": "  ".join(t for k, t in (("shot", self.shot), ("department", self.department)) if k in on),
+            "tl": "  ".join(t for k, t in (("shot", self.shot), ("department", self.department),
+                                           ("source", self.source)) if k in on and t),
             "tr": "  ".join(t for k, t in (("artist", self.artist), ("date", self.date)) if k in on),
             "bl": f"{self.camera}{lens}" if "camera" in on else "",
             "br": (f"{frame}  [{self.first}-{self.last}]  {self.fps:g} fps" if "frame" in on else ""),
@@ -131,6 +134,9 @@ class BurnIn:
         d = ImageDraw.Draw(img)
         text = self.corners(frame)
         colour = (235, 235, 235, 255)
+        if text["tl"] and text["tr"] and \
+                d.textlength(text["tl"], font=f) + d.textlength(text["tr"], font=f) + 8 * pad > w:
+            text["tr"] = ""  # a small frame: what the picture is (top left) wins over who made it and when
         for key, y in (("tl", pad), ("tr", pad), ("bl", h - band + pad), ("br", h - band + pad)):
             s = text[key]
             if not s:
@@ -164,6 +170,8 @@ class BurnIn:
         lines = [("shot", self.shot), ("frames", f"{self.first}-{self.last} ({frames} frames at {self.fps:g} fps)"),
                  ("camera", self.camera + (f"  {self.lens:g} mm" if self.lens is not None else "")),
                  ("department", self.department), ("artist", self.artist), ("date", self.date)]
+        if self.source:
+            lines.insert(4, ("source", self.source))
         lines += [(f"  {k}", v) for k, v in self.versions]
         label_w = max(d.textlength(k, font=f) for k, _ in lines) + px
         step = int(px * 1.45)

@@ -41,7 +41,7 @@ from sdf.errors import SdfError, display_path
 @click.option("--burn-in/--no-burn-in", default=True, show_default=True, help="Playblasts and movies: shot, "
               "frame and range, camera and lens, department, part versions, artist and date on each frame.")
 @click.option("--burn-in-fields", "burn_fields", metavar="LIST", help="Which facts the burn-in shows, comma-separated "
-              "from shot, frame, camera, department, versions, artist, date (default: all).")
+              "from shot, frame, camera, department, source, versions, artist, date (default: all).")
 @click.option("--slate", is_flag=True, help="Playblasts and movies: a slate frame before the first frame.")
 @click.option("--movie", type=click.Path(dir_okay=False), help="Also (or, without --playblast, only) write the "
               "frames as a movie: .mp4 (H.264, Rec.709) or .mov (ProRes 422 HQ), at the shot's rate and timecode.")
@@ -69,7 +69,7 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
     """
     from sdf.cache.frame_cache import FrameCache
     from sdf.document.frame_range import shot_frames
-    from sdf.document.shot import open_shot
+    from sdf.document.opening import open_shot
     from sdf.pipeline.validate import check, open_checked
 
     from .burnin import parse_fields
@@ -168,42 +168,67 @@ def view(shot_path, department, config, camera, frame, snapshot, playblast, fram
 @click.command(context_settings=CONTEXT)
 @click.argument("shots", metavar="SHOTS...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The timeline to write (.otio).")
+@click.option("--source", type=click.Choice(["latest", "playblast", "render"]), default="latest", show_default=True,
+              help="Each shot's playblast, its render (sdf render's EXRs), or whichever of them is newer.")
 @click.option("--playblasts", "roots", multiple=True, type=click.Path(file_okay=False),
               help="Folder searched (with its subfolders) for playblasts; repeatable (default: the current folder).")
-@click.option("--department", "-d", help="Only this department's playblasts.")
+@click.option("--renders", "render_roots", multiple=True, type=click.Path(file_okay=False),
+              help="Folder the render layers' output paths are under (sdf render --out; a farm's OUT, which holds "
+              "<shot>/, works too); repeatable (default: each shot's folder, where sdf render writes).")
+@click.option("--layer", help="Renders: this render layer (default: the first of the shot's layers with frames).")
+@click.option("--aov", default="Ci", show_default=True, help="Renders: the AOV shown, by name or source (Ci: beauty).")
+@click.option("--department", "-d", help="Only this department's playblasts (and renders, if it owns render layers).")
 @click.option("--movie", is_flag=True, help="Also join the shots into one movie, OUT with .mp4, starting 01:00:00:00.")
+@click.option("--size", help="--movie: frame size WxH (default: the first shot's; renders resized in linear light).")
+@click.option("--display", "display_name", help="Renders in the movie: OpenColorIO display (default: the project's).")
+@click.option("--view", "view_name", help="Renders in the movie: OpenColorIO view of the display.")
 @click.option("--name", help="Timeline name (default: dailies and today's date).")
-def dailies(shots, out, roots, department, movie, name):
-    """The shots' newest playblasts, in the order given (the cut), as an OpenTimelineIO timeline.
+def dailies(shots, out, source, roots, render_roots, layer, aov, department, movie, size, display_name, view_name,
+            name):
+    """The shots' newest playblasts or renders, in the order given (the cut), as an OpenTimelineIO timeline.
 
-    One clip per shot: its movie or image sequence, available and source ranges in the shot's
-    frames at its rate, and the shot, department, part versions, artist and date as metadata.
-    OpenRV and xStudio open the .otio file.
+    One clip per shot: its movie or image sequence (a render's: the layer's EXR frames), available
+    and source ranges in the shot's frames at its rate, and the shot, department, part versions,
+    artist and date (and a render's layer, AOV and renderer) as metadata. OpenRV and xStudio open
+    the .otio file. With --movie, renders are drawn through the OCIO display/view from their EXR's
+    colour space, with a burn-in saying "render LAYER AOV".
 
     \b
     Examples:
       sdf dailies shots/sh010/sh010.sdf shots/sh020/sh020.sdf --playblasts pb/ --out review.otio
       sdf dailies shots/*/*.sdf -d animation --playblasts farm_out/ --out anim.otio --movie
+      sdf dailies shots/*/*.sdf --source render --layer characters --size 1920x1080 --out light.otio --movie
     """
     import datetime
 
-    from .review import build_timeline, find_playblast, write_dailies_movie, write_timeline
+    from .review import build_timeline, find_dailies, write_dailies_movie, write_timeline
 
     if os.path.splitext(out)[1].lower() != ".otio":
         raise SdfError("--out writes an OpenTimelineIO timeline: name the file .otio", out)
-    entries = [find_playblast(s, list(roots) or ["."], department) for s in shots]
+    movie_size = None
+    if size:
+        try:
+            movie_size = tuple(int(v) for v in size.lower().split("x"))
+            if len(movie_size) != 2 or min(movie_size) < 1:
+                raise ValueError
+        except ValueError:
+            raise SdfError(f"--size expects WxH, got '{size}'") from None
+    entries = [find_dailies(s, source, list(roots) or ["."],
+                            list(render_roots) or [os.path.dirname(os.path.abspath(s))],  # where sdf render writes
+                            department, layer, aov, display_name, view_name) for s in shots]
     timeline = build_timeline(entries, name or f"dailies {datetime.date.today().isoformat()}")
     if movie:
         path = os.path.splitext(out)[0] + ".mp4"
         bar = progress_bar(sum(len(e["frames"]) for e in entries), "dailies movie")
         try:
-            n = write_dailies_movie(entries, path, progress=lambda i, t: bar.update(1))
+            n = write_dailies_movie(entries, path, movie_size, progress=lambda i, t: bar.update(1))
         finally:
             bar.close()
         timeline.metadata["sdf"] = {"movie": os.path.abspath(path)}
         click.echo(f"movie: {display_path(path)} ({n} frames)")
     write_timeline(timeline, out)
-    click.echo(f"{display_path(out)}: {len(entries)} clips")
+    kinds = sorted({e.get("source", "playblast") for e in entries})
+    click.echo(f"{display_path(out)}: {len(entries)} clips ({', '.join(kinds)})")
 
 
 def commands():

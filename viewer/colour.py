@@ -114,10 +114,11 @@ class ShaderInfo:
 
 
 class Transform:
-    """One display/view transform of one config, from the renderer's scene-linear space."""
+    """One display/view transform of one config, from the renderer's scene-linear space (or, for
+    pictures made elsewhere such as Cycles' EXRs, from ``space``: see :meth:`from_space`)."""
 
     def __init__(self, config, display: str | None = None, view: str | None = None, source: str = "",
-                 project: dict | None = None):
+                 project: dict | None = None, space: str | None = None):
         OCIO = _ocio()
         project = project or {}
         self.config, self.source = config, source
@@ -133,7 +134,8 @@ class Transform:
                            None, "view")
         self.display, self.view = display, view
         self.working = working_space(config)
-        t = OCIO.DisplayViewTransform(src=self.working, display=display, view=view)
+        self.space = space or self.working  # what the pixels given to encode() are
+        t = OCIO.DisplayViewTransform(src=self.space, display=display, view=view)
         self.processor = config.getProcessor(t)
         self._cpu = self.processor.getDefaultCPUProcessor()
 
@@ -143,7 +145,12 @@ class Transform:
         return cls(config, display, view, source, project)
 
     def with_view(self, display: str, view: str) -> "Transform":
-        return Transform(self.config, display, view, self.source)
+        return Transform(self.config, display, view, self.source, space=self.space)
+
+    def from_space(self, space: str) -> "Transform":
+        """The same display and view from another colour space of the config (an EXR's, named by
+        :func:`exr_space`): rendered frames reach the screen by the transform the viewer uses."""
+        return Transform(self.config, self.display, self.view, self.source, space=space)
 
     def displays(self) -> list[str]:
         return list(self.config.getDisplays())
@@ -189,22 +196,47 @@ class Transform:
 
 
 _MATERIALX_CONFIG = []
+_MATERIALX_PROCESSORS: dict = {}
+
+
+def materialx_processor(colorspace: str):
+    """OCIO's CPU processor from a MaterialX colour space (``srgb_texture``, ``acescg``, ``g22_rec709``...) to
+    the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names are a
+    fixed vocabulary that OCIO's built-in studio config defines, so that config converts them whatever
+    ``$OCIO`` is (a show config need not carry MaterialX's names). Colour values and texture pixels
+    both convert here."""
+    if colorspace not in _MATERIALX_PROCESSORS:
+        if not _MATERIALX_CONFIG:
+            _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
+        config = _MATERIALX_CONFIG[0]
+        _MATERIALX_PROCESSORS[colorspace] = None if config.getColorSpace(colorspace) is None else \
+            config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
+    return _MATERIALX_PROCESSORS[colorspace]
 
 
 def materialx_to_linear(rgb, colorspace: str | None):
-    """A MaterialX colour value in its ``colorspace`` (``srgb_texture``, ``acescg``, ``g22_rec709``...)
-    as the renderer's scene-linear Rec.709, or None for a name OCIO does not know. MaterialX's names
-    are a fixed vocabulary that OCIO's built-in studio config defines, so that config converts them
-    whatever ``$OCIO`` is (a show config need not carry MaterialX's names)."""
+    """A MaterialX colour value in its ``colorspace`` as the renderer's scene-linear Rec.709, or None for a
+    name OCIO does not know (see :func:`materialx_processor`)."""
     if not colorspace or colorspace in ("lin_rec709", "Linear Rec.709 (sRGB)"):
         return tuple(float(c) for c in rgb)
-    if not _MATERIALX_CONFIG:
-        _MATERIALX_CONFIG.append(_ocio().Config.CreateFromFile(BUILTIN_CONFIG))
-    config = _MATERIALX_CONFIG[0]
-    if config.getColorSpace(colorspace) is None:
+    cpu = materialx_processor(colorspace)
+    if cpu is None:
         return None
-    cpu = config.getProcessor(colorspace, "lin_rec709").getDefaultCPUProcessor()
     return tuple(float(c) for c in cpu.applyRGB([float(c) for c in rgb]))
+
+
+def image_to_linear(pixels: np.ndarray, colorspace: str) -> np.ndarray | None:
+    """Texture pixels (..., 3) encoded in a MaterialX ``colorspace`` as scene-linear Rec.709 float32 (a new
+    array), or None for a name OCIO does not know. ``raw`` (data) and linear Rec.709 pass unchanged."""
+    out = np.array(pixels, np.float32, copy=True)
+    if colorspace in ("raw", "lin_rec709", "Linear Rec.709 (sRGB)"):
+        return out
+    cpu = materialx_processor(colorspace)
+    if cpu is None:
+        return None
+    flat = np.ascontiguousarray(out.reshape(-1, 3))
+    cpu.applyRGB(flat)
+    return flat.reshape(out.shape)
 
 
 def exr_attributes(transform: Transform | None = None, config=None) -> dict:
@@ -218,3 +250,32 @@ def exr_attributes(transform: Transform | None = None, config=None) -> dict:
     if name in CHROMATICITIES:
         attrs["chromaticities"] = tuple(float(v) for v in CHROMATICITIES[name])
     return attrs
+
+
+def exr_space(config, header: dict, where: str | None = None) -> str:
+    """The config's colour space for an EXR part, by its header (the inverse of :func:`exr_attributes`):
+    ``colorSpace`` when the config knows that name or alias (``lin_rec709_scene``, which Cycles' files
+    say, is the studio config's alias of Linear Rec.709); else the space whose primaries and white
+    the ``chromaticities`` attribute gives; else, with neither attribute, the renderer's scene-linear
+    space (OpenEXR's default primaries are Rec.709). A part that says it is data (depth, ids) is no
+    picture: SdfError naming ``where`` (the file)."""
+    name = header.get("colorSpace")
+    if isinstance(name, bytes):
+        name = name.decode()
+    if name is not None:
+        cs = config.getColorSpace(str(name))
+        if cs is not None:
+            if cs.isData() or str(name).lower() in ("data", "raw"):
+                raise SdfError(f"the part is data (colorSpace '{name}'), not a picture to view", where, "colorSpace")
+            return cs.getName()
+    chroma = header.get("chromaticities")
+    if chroma is not None:
+        values = np.array(chroma, float).reshape(-1)
+        for space, ref in CHROMATICITIES.items():
+            if len(values) == 8 and np.allclose(values, ref, atol=2e-3) and config.getColorSpace(space) is not None:
+                return config.getColorSpace(space).getName()
+    if name is None and chroma is None:
+        return working_space(config)
+    said = f"colorSpace '{name}'" if name is not None else "its chromaticities"
+    raise SdfError(f"the OpenColorIO config has no colour space for {said}", where,
+                   "colorSpace" if name is not None else "chromaticities")

@@ -54,7 +54,8 @@ def draw_compare(renderer, scene_now, scene_other, cache, frame: float, camera: 
                  mode: str, hidden=frozenset()) -> np.ndarray:
     """Both versions drawn by ``renderer`` through ``camera`` (or ``orbit``) and put together (see the
     module docstring): what the window shows and what snapshots and playblasts write."""
-    from .render import BACKGROUND, view_for
+    from .render import BACKGROUND
+    from .view_camera import view_for
 
     w, h = size
     part = (w // 2, h) if mode == "side" else (w, h)

@@ -136,14 +136,14 @@ class DisplayPass:
             self.present(fbo)
             raw = fbo.read(components=4)
         finally:
-            from .render import release_framebuffer
+            from .programs import release_framebuffer
 
             release_framebuffer(fbo)
         return np.frombuffer(raw, np.uint8).reshape(h, w, 4)[::-1].copy()
 
     # -- teardown ------------------------------------------------------------------------------
     def _release_buffers(self) -> None:
-        from .render import release_framebuffer
+        from .programs import release_framebuffer
 
         for fbo in (self._msaa, self._resolved):
             if fbo is not None:

@@ -15,8 +15,13 @@ Colour values are converted from their MaterialX ``colorspace`` (the input's, el
 the document's; unmarked values are ``lin_rec709``) to the renderer's scene-linear space through
 OpenColorIO, so an sRGB-authored base colour is not shown as if it were linear.
 
+A base colour fed by an image texture (MaterialX ``<image>``, see :mod:`sdf.dcc_plugins.textures`) is
+the texture times the ``base`` weight, sampled with the mesh's UVs; its pixels are converted to
+scene-linear on the CPU (:mod:`sdf.viewer.textures`) in the colour space the hosts read it in.
+
 Materials a department ignores are never read; a leaf without a material (or whose library
-cannot be read) is drawn in a neutral grey and the problem is listed once.
+cannot be read) is drawn in a neutral grey and the problem is listed once; so is a missing texture
+file (its material is then drawn in its base weight's grey).
 """
 from __future__ import annotations
 
@@ -40,6 +45,14 @@ def _floats(text: str | None) -> tuple[float, ...] | None:
 
 def read_library(path: str, problems: list | None = None) -> dict[str, tuple[float, float, float]]:
     """Material name -> base colour (scene-linear Rec.709), from a MaterialX document."""
+    return {name: look["colour"] for name, look in read_looks(path, problems).items()}
+
+
+def read_looks(path: str, problems: list | None = None) -> dict[str, dict]:
+    """Material name -> ``{"colour": base colour (scene-linear Rec.709), "textures": ..., "problems": ...}``
+    from a MaterialX document; the textures and problems as :func:`sdf.dcc_plugins.shading.usable` takes them."""
+    from sdf.dcc_plugins.textures import surface_textures
+
     from .colour import materialx_to_linear
 
     root = ET.parse(path).getroot()
@@ -48,6 +61,12 @@ def read_library(path: str, problems: list | None = None) -> dict[str, tuple[flo
         inputs = {i.get("name"): i for i in node.findall("input")}
         used = inputs.get("base_color")
         colour = _floats(used.get("value")) if used is not None else None
+        textures, texture_problems = surface_textures(root, node, path) if node.tag == "standard_surface" else ({}, [])
+        if "base_color" in textures:  # the texture times the base weight
+            weight = _floats(inputs["base"].get("value")) if "base" in inputs else (1.0,)
+            shaders[node.get("name")] = {"colour": (weight or (1.0,))[:1] * 3, "textures": textures,
+                                         "problems": texture_problems}
+            continue
         emission = _floats(inputs["emission"].get("value")) if "emission" in inputs else None
         if (colour is None or len(colour) != 3) and emission and emission[0] > 0 and "emission_color" in inputs:
             used = inputs["emission_color"]
@@ -59,7 +78,7 @@ def read_library(path: str, problems: list | None = None) -> dict[str, tuple[flo
                 if problems is not None:
                     problems.append(f"{path}: {node.get('name')}: unknown colorspace '{space}', taken as lin_rec709")
                 linear = colour
-            shaders[node.get("name")] = linear
+            shaders[node.get("name")] = {"colour": linear, "textures": textures, "problems": texture_problems}
     out = {}
     for node in root.findall("surfacematerial"):
         for i in node.findall("input"):
@@ -68,12 +87,17 @@ def read_library(path: str, problems: list | None = None) -> dict[str, tuple[flo
     return out
 
 
-def material_colours(shot, leaves) -> tuple[dict[str, tuple[float, float, float]], list[str]]:
-    """(leaf path -> base colour, problems) for the leaves whose material the view can see."""
+def material_looks(shot, leaves) -> tuple[dict[str, tuple[float, float, float]], dict, list[str]]:
+    """(leaf path -> base colour, leaf path -> base colour texture, problems) for the leaves whose material
+    the view can see. A material's problems (a missing texture file...) are listed once, however many
+    leaves use it."""
+    from sdf.dcc_plugins.shading import usable
+
     if "materials" in shot.parts and shot.access("materials") == "ignore":
-        return {}, []
+        return {}, {}, []
     libraries: dict[str, dict] = {}
-    colours, problems = {}, []
+    colours, textures, problems = {}, {}, []
+    looks: dict[str, dict] = {}
     for node in leaves:
         ref = getattr(node, "material", None)
         if not ref:
@@ -85,15 +109,19 @@ def material_colours(shot, leaves) -> tuple[dict[str, tuple[float, float, float]
             continue
         if key not in libraries:
             try:
-                libraries[key] = read_library(key, problems)
+                libraries[key] = read_looks(key, problems)
             except (OSError, ET.ParseError) as exc:
                 libraries[key] = {}
                 problems.append(f"{key}: cannot read the material library ({exc})")
         if name in libraries[key]:
-            colours[node.path] = libraries[key][name]
+            if ref not in looks:
+                looks[ref] = usable(str(ref), libraries[key][name], problems)
+            colours[node.path] = looks[ref]["colour"]
+            if "base_color" in looks[ref]["textures"]:
+                textures[node.path] = looks[ref]["textures"]["base_color"]
         else:
             problems.append(f"{node.path}: no material '{name}' with a base colour in {os.path.basename(key)}")
-    return colours, problems
+    return colours, textures, problems
 
 
 def shot_lights(lights, frame: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

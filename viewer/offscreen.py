@@ -10,8 +10,9 @@ from sdf.errors import SdfError
 
 from .images import write_exr, write_exr_file, write_png
 from .display import SAMPLES
-from .render import Renderer, release_framebuffer, scene_bounds, view_for
-from .view_camera import OrbitCamera
+from .programs import release_framebuffer
+from .render import Renderer
+from .view_camera import OrbitCamera, scene_bounds, view_for
 
 
 def create_context():

@@ -1,9 +1,14 @@
 """Drawing a scene with moderngl: the same code draws into a Qt widget or an offscreen buffer.
 
 Meshes are shaded with their normals (two-sided), or flat from screen-space derivatives when
-a file has none; curves are lines, points are points; cameras and lights are line gizmos.
+a file has none, in their material's base colour or its texture (sampled with the mesh's UVs,
+uploaded once per file already scene-linear: :mod:`sdf.viewer.textures`); curves are lines,
+points are points; cameras and lights are line gizmos.
 Geometry comes from the frame cache; each item keeps its own vertex buffers (orphaned and
 refilled per frame) and each topology its own index buffer, uploaded once.
+
+The GLSL and its variants live in :mod:`sdf.viewer.programs`, the gizmos' geometry in
+:mod:`sdf.viewer.gizmos`, and framing (bounds, the view through a camera) in :mod:`sdf.viewer.view_camera`.
 """
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ import numpy as np
 from sdf.errors import SdfError
 from sdf.alembic.frame_data import PLAYER_LAYOUT
 
+from .gizmos import GATE_COLOUR, GRID_COLOUR, SAFE_COLOUR, camera_gizmo, fit_gate, light_gizmo
+from .programs import (BASE_TEX_UNIT, POINT_FS, POINT_VS, TEX_WIDTH, compile_variant, gl_matrix,
+                       present_attributes, release_framebuffer, set_uniform, write_uniform)
 from .scene import CAMERA_COLOUR, LIGHT_COLOUR, READ_ONLY, Scene
-from .view_camera import shot_camera_matrices
 
 #: Scene-linear (it goes through the display transform like everything drawn): a dark blue-grey,
 #: about (41, 43, 48) through the studio config's default ACES 2.0 SDR view.
@@ -24,108 +31,11 @@ BACKGROUND = (0.06, 0.064, 0.073)
 #: Points and curves are never thinner than this many pixels at 960x540, and scale with the height.
 MIN_POINT_PX, MIN_LINE_PX, REFERENCE_HEIGHT = 3.0, 1.5, 540
 
-MESH_VS = """
-#version 330
-uniform mat4 mvp; uniform mat4 model;
-in vec3 in_pos; in vec3 in_nrm;
-out vec3 v_pos; out vec3 v_nrm;
-void main() {
-    v_pos = (model * vec4(in_pos, 1.0)).xyz;
-    v_nrm = mat3(model) * in_nrm;
-    gl_Position = mvp * vec4(in_pos, 1.0);
-}
-"""
-# Meshes as the cache holds them (positions and normals as stored, shared between frames): the
-# seam split happens here, one index per draw vertex fetched from textures holding the stored
-# rows, so a frame uploads only the stored arrays and the CPU never gathers.
-FETCH_VS = """
-#version 330
-uniform mat4 mvp; uniform mat4 model;
-uniform sampler2D pos_tex; uniform sampler2D nrm_tex; uniform int width;
-uniform bool use_pv; uniform bool use_nv;
-in int in_pv; in int in_nv;
-out vec3 v_pos; out vec3 v_nrm;
-vec3 fetch(sampler2D t, int i) { return texelFetch(t, ivec2(i % width, i / width), 0).xyz; }
-void main() {
-    int pv = use_pv ? in_pv : gl_VertexID;
-    vec3 p = fetch(pos_tex, pv);
-    v_pos = (model * vec4(p, 1.0)).xyz;
-    v_nrm = mat3(model) * fetch(nrm_tex, use_nv ? in_nv : gl_VertexID);
-    gl_Position = mvp * vec4(p, 1.0);
-}
-"""
-#: Rows per texture line for stored arrays (a 4096-wide float texture holds 64 M points in 16384 lines).
-TEX_WIDTH = 4096
-MESH_FS = """
-#version 330
-#define LIT {lit}
-#define AOV {aov}
-uniform vec3 colour; uniform vec3 light_dir; uniform bool has_normals; uniform bool flat_colour; uniform bool matte;
-#if LIT
-uniform int n_lights; uniform vec3 light_vec[8]; uniform vec3 light_col[8];
-uniform float light_far[8]; uniform vec3 ambient; uniform vec3 eye;
-#endif
-#if AOV == 2
-uniform mat4 view_m;
-#endif
-#if AOV == 3
-uniform float item_id;
-#endif
-in vec3 v_pos; in vec3 v_nrm; out vec4 f_colour;
-void main() {
-    // One variant per shading and AOV mode (see Renderer._variant): llvmpipe pays for every
-    // branch a fragment shader carries, taken or not.
-#if AOV == 2
-    f_colour = vec4(vec3(-(view_m * vec4(v_pos, 1.0)).z), 1.0);  // camera depth
-#elif AOV == 3
-    f_colour = vec4(item_id, 0.0, 0.0, 1.0);                       // the element's id
-#else
-#if AOV == 0
-    if (matte) { f_colour = vec4(0.0); return; }  // a holdout: it hides what is behind it
-#endif
-    if (flat_colour) { f_colour = AOV == 1 ? vec4(0.0) : vec4(colour, 1.0); return; }
-    vec3 n = has_normals ? normalize(v_nrm) : normalize(cross(dFdx(v_pos), dFdy(v_pos)));
-#if AOV == 1
-    f_colour = vec4(n, 1.0);                                        // world normals
-#elif LIT
-    // The shot's lights: each from its place (or direction, for distant lights), no fall-off, on
-    // the side facing the eye; the dome as ambient; exposure-like roll-off instead of clipping.
-    if (dot(n, eye - v_pos) < 0.0) n = -n;
-    vec3 light = ambient;
-    for (int i = 0; i < n_lights; ++i) {
-        vec3 l = light_far[i] > 0.5 ? light_vec[i] : light_vec[i] - v_pos;
-        light += light_col[i] * max(dot(n, normalize(l)), 0.0);
-    }
-    f_colour = vec4(1.0 - exp(-colour * light), 1.0);
-#else
-    float d = abs(dot(n, normalize(light_dir)));
-    f_colour = vec4(colour * (0.3 + 0.7 * d), 1.0);
-#endif
-#endif
-}
-"""
-POINT_VS = """
-#version 330
-uniform mat4 mvp; uniform float size;
-in vec3 in_pos;
-void main() { gl_Position = mvp * vec4(in_pos, 1.0); gl_PointSize = size; }
-"""
-POINT_FS = """
-#version 330
-uniform vec3 colour; out vec4 f_colour;
-void main() { f_colour = vec4(colour, 1.0); }
-"""
-
 
 @dataclass
 class FrameTiming:
     data_seconds: float = 0.0
     draw_seconds: float = 0.0
-
-
-def _gl(m: np.ndarray) -> bytes:
-    """A column-vector matrix as GLSL expects its 16 floats (column-major)."""
-    return np.ascontiguousarray(m.T, dtype="f4").tobytes()
 
 
 class Renderer:
@@ -135,7 +45,9 @@ class Renderer:
         self.ctx = ctx
         self._variants: dict = {}
         self.mesh, self.fetch = self._variant(False, 0)
+        self.textured = None  # this frame's texel-fetch program with a base colour texture, when one is drawn
         self._textures: dict = {}
+        self._images: dict = {}  # (file, colour space) -> base colour texture; None: it could not be read
         self.points = ctx.program(vertex_shader=POINT_VS, fragment_shader=POINT_FS)
         self._buffers: dict = {}
         self._indices: dict = {}
@@ -149,26 +61,20 @@ class Renderer:
         self.display = None  # a DisplayPass: draw_to_array's pictures go through its colour transform
         ctx.enable(moderngl.DEPTH_TEST | moderngl.PROGRAM_POINT_SIZE)
 
-    def _variant(self, lit: bool, aov: int):
+    def _variant(self, lit: bool, aov: int, textured: bool = False):
         """The (plain, texel-fetch) mesh programs for one shading and AOV mode, compiled once."""
-        key = (bool(lit), int(aov))
-        progs = self._variants.get(key)
-        if progs is None:
-            fs = MESH_FS.replace("{lit}", str(int(key[0]))).replace("{aov}", str(key[1]))
-            mesh = self.ctx.program(vertex_shader=MESH_VS, fragment_shader=fs)
-            fetch = self.ctx.program(vertex_shader=FETCH_VS, fragment_shader=fs)
-            _set(fetch, "pos_tex", 0)
-            _set(fetch, "nrm_tex", 1)
-            _set(fetch, "width", TEX_WIDTH)
-            progs = self._variants[key] = (mesh, fetch)
-        return progs
+        key = (bool(lit), int(aov), bool(textured))
+        if key not in self._variants:
+            self._variants[key] = compile_variant(self.ctx, *key)
+        return self._variants[key]
 
     def release(self) -> None:
         """Give back every GL object while the context is current (a window calls this as it closes:
         objects left to the garbage collector after the context is gone abort the interpreter)."""
-        for store in (self._buffers, self._indices, self._textures):
+        for store in (self._buffers, self._indices, self._textures, self._images):
             for obj in store.values():
-                obj.release()
+                if obj is not None:
+                    obj.release()
             store.clear()
         for progs in self._variants.values():
             for prog in progs:
@@ -251,23 +157,25 @@ class Renderer:
         vp = projection @ view
         gate = None
         if look_through and self.gate:
-            projection, gate = _fit_gate(scene, look_through, projection)
+            projection, gate = fit_gate(scene, look_through, projection)
             vp = projection @ view
         lit = self.aov == 0 and scene.shading == "lights" and bool(scene.lights)
         self.mesh, self.fetch = self._variant(lit, self.aov)
+        textured = self.aov == 0 and scene.shading != "department" and any(i.texture for i in scene.items)
+        self.textured = self._variant(lit, self.aov, True)[1] if textured else None
         self._lighting(scene, frame, view, lit)
-        for prog in (self.mesh, self.fetch):
-            _write(prog, "view_m", _gl(view))
+        for prog in self._programs():
+            write_uniform(prog, "view_m", gl_matrix(view))
         for item, d in data:
             if d.empty:
                 continue
             model = (d.world @ item.node_matrix).T  # row-vector scene matrices -> column vectors
             mvp = vp @ model
-            for prog in (self.mesh, self.fetch):
-                _set(prog, "matte", bool(item.matte))
-                _set(prog, "item_id", float(item.id))
+            for prog in self._programs():
+                set_uniform(prog, "matte", bool(item.matte))
+                set_uniform(prog, "item_id", float(item.id))
             if d.kind == "points":
-                self.points["mvp"].write(_gl(mvp))
+                self.points["mvp"].write(gl_matrix(mvp))
                 self.points["colour"].value = (float(item.id), 0.0, 0.0) if self.aov == 3 else \
                     (0.0, 0.0, 0.0) if self.aov or item.matte else self._colour(scene, item)
                 self.points["size"].value = MIN_POINT_PX * scale
@@ -279,13 +187,13 @@ class Renderer:
             if d.kind == "mesh" and d.topology is not None and d.topology.kind == "triangles":
                 self._mesh(scene, item, d, mvp, model)
                 continue
-            _write(self.mesh, "mvp", _gl(mvp))
-            _write(self.mesh, "model", _gl(model))
-            _set(self.mesh, "colour", self._colour(scene, item))
-            _set(self.mesh, "has_normals", False)
-            _set(self.mesh, "flat_colour", True)
+            write_uniform(self.mesh, "mvp", gl_matrix(mvp))
+            write_uniform(self.mesh, "model", gl_matrix(model))
+            set_uniform(self.mesh, "colour", self._colour(scene, item))
+            set_uniform(self.mesh, "has_normals", False)
+            set_uniform(self.mesh, "flat_colour", True)
             vbo = self._vbo((item.node, "p"), d.positions)
-            attrs = _present(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+            attrs = present_attributes(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
             vao = self.ctx.vertex_array(self.mesh, attrs,
                                         index_buffer=self._ibo(d.topology), index_element_size=4)
             vao.render(moderngl.LINES)
@@ -314,6 +222,44 @@ class Renderer:
             colour = tuple(0.4 * c + 0.6 * s for c, s in zip(colour, SELECTED_COLOUR))
         return colour
 
+    def _programs(self) -> list:
+        """The mesh programs this frame draws with: the frame's uniforms go to each."""
+        return [self.mesh, self.fetch] + ([self.textured] if self.textured is not None else [])
+
+    def _base_texture(self, item):
+        """The item's base colour texture on the GPU (scene-linear, mipmapped, repeating), read once per
+        file and colour space; None (and one line in :attr:`problems`) for a file that cannot be read."""
+        key = (item.texture.file, item.texture.colorspace)
+        if key not in self._images:
+            from .textures import linear_texels
+
+            try:
+                texels, problem = linear_texels(*key)
+            except SdfError as exc:
+                texels, problem = None, f"{item.node}: {exc}; its material's constant colour is used"
+            if problem and problem not in self.problems:
+                self.problems.append(problem)
+            tex = None
+            if texels is not None:
+                h, w = texels.shape[:2]
+                tex = self.ctx.texture((w, h), 3, texels.astype("f2").tobytes(), dtype="f2")
+                tex.build_mipmaps()
+                tex.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
+            self._images[key] = tex
+        return self._images[key]
+
+    def _uvs(self, topo):
+        """The topology's UVs per draw vertex as a buffer, once per topology; None when it has none."""
+        from sdf.alembic.topology import draw_uvs
+
+        key = (topo.key, "uv")
+        if key not in self._indices:
+            uvs = draw_uvs(topo)
+            if uvs is None:
+                return None
+            self._indices[key] = self.ctx.buffer(np.ascontiguousarray(uvs, dtype="f4"))
+        return self._indices[key]
+
     def _lighting(self, scene: Scene, frame: float, view: np.ndarray, lit: bool) -> None:
         """Uniforms for the shading mode (see :mod:`sdf.viewer.looks`): a headlight, or the shot's lights."""
         from .looks import MAX_LIGHTS, shot_lights
@@ -322,22 +268,22 @@ class Renderer:
         head = tuple((inv[:3, :3] @ np.array([0.3, 0.6, 1.0])).tolist())
         if lit:
             vec, col, far, ambient = shot_lights(scene.lights, frame)
-        for prog in (self.mesh, self.fetch):
-            _set(prog, "light_dir", head)
+        for prog in self._programs():
+            set_uniform(prog, "light_dir", head)
             if not lit:
                 continue
             n = len(vec)
             pad = np.zeros((MAX_LIGHTS, 3), "f4")
-            _set(prog, "n_lights", n)
+            set_uniform(prog, "n_lights", n)
             for name, rows in (("light_vec", vec), ("light_col", col)):
                 block = pad.copy()
                 block[:n] = rows
                 prog[name].write(block.tobytes())
             flags = np.zeros(MAX_LIGHTS, "f4")
             flags[:n] = far
-            _write(prog, "light_far", flags.tobytes())
-            _set(prog, "ambient", tuple(float(a) for a in ambient))
-            _set(prog, "eye", tuple(float(e) for e in inv[:3, 3]))
+            write_uniform(prog, "light_far", flags.tobytes())
+            set_uniform(prog, "ambient", tuple(float(a) for a in ambient))
+            set_uniform(prog, "eye", tuple(float(e) for e in inv[:3, 3]))
 
     def _mesh(self, scene: Scene, item, d, mvp: np.ndarray, model: np.ndarray) -> None:
         """A triangle mesh from its stored rows: the textures hold positions and normals, the vertex
@@ -345,17 +291,25 @@ class Renderer:
         import moderngl
 
         topo = d.topology
-        prog = self.fetch
-        _write(prog, "mvp", _gl(mvp))
-        _write(prog, "model", _gl(model))
-        _set(prog, "colour", self._colour(scene, item))
-        _set(prog, "flat_colour", False)
+        prog, attrs = self.fetch, []
+        if self.textured is not None and item.texture is not None and not item.matte:
+            tex, uvs = self._base_texture(item), self._uvs(topo)
+            no_uvs = f"{item.node}: no UVs for its material's texture; its constant colour is used"
+            if uvs is None and no_uvs not in self.problems:
+                self.problems.append(no_uvs)
+            if tex is not None and uvs is not None:
+                prog = self.textured
+                tex.use(BASE_TEX_UNIT)
+                attrs.append((uvs, "2f", "in_uv"))
+        write_uniform(prog, "mvp", gl_matrix(mvp))
+        write_uniform(prog, "model", gl_matrix(model))
+        set_uniform(prog, "colour", self._colour(scene, item))
+        set_uniform(prog, "flat_colour", False)
         self._texture((item.node, "p"), d.positions).use(0)
         has_n = d.normals is not None and len(d.normals) >= topo.normals_need and topo.normal_of_vertex is not None
-        _set(prog, "has_normals", has_n)
+        set_uniform(prog, "has_normals", has_n)
         if has_n:
             self._texture((item.node, "n"), d.normals).use(1)
-        attrs = []
         use_pv = topo.point_of_vertex is not None
         if use_pv:
             attrs.append((self._ints(topo, "pv", topo.point_of_vertex), "1i", "in_pv"))
@@ -363,8 +317,8 @@ class Renderer:
             prog.get("in_nv", None) is not None  # a depth or id variant never reads normals
         if use_nv:
             attrs.append((self._ints(topo, "nv", topo.normal_of_vertex), "1i", "in_nv"))
-        _set(prog, "use_pv", use_pv)
-        _set(prog, "use_nv", use_nv)
+        set_uniform(prog, "use_pv", use_pv)
+        set_uniform(prog, "use_nv", use_nv)
         vao = self.ctx.vertex_array(prog, attrs, index_buffer=self._ibo(topo), index_element_size=4)
         self.ctx.wireframe = self.wireframe
         vao.render(moderngl.TRIANGLES)
@@ -395,13 +349,13 @@ class Renderer:
 
         if not len(segments):
             return
-        _write(self.mesh, "mvp", _gl(vp))
-        _write(self.mesh, "model", _gl(np.identity(4)))
-        _set(self.mesh, "colour", colour)
-        _set(self.mesh, "flat_colour", True)
-        _set(self.mesh, "matte", False)
+        write_uniform(self.mesh, "mvp", gl_matrix(vp))
+        write_uniform(self.mesh, "model", gl_matrix(np.identity(4)))
+        set_uniform(self.mesh, "colour", colour)
+        set_uniform(self.mesh, "flat_colour", True)
+        set_uniform(self.mesh, "matte", False)
         vbo = self._vbo(("gizmo", id(segments) % 7, len(segments)), segments.reshape(-1, 3))
-        attrs = _present(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
+        attrs = present_attributes(self.mesh, [(vbo, "3f", "in_pos"), (vbo, "3f", "in_nrm")])
         vao = self.ctx.vertex_array(self.mesh, attrs)
         vao.render(moderngl.LINES, vertices=len(segments) * 2)
         vao.release()
@@ -455,12 +409,7 @@ class Renderer:
                     LIGHT_COLOUR if scene.light_access == "edit" else READ_ONLY, vp)
 
 
-GRID_COLOUR = (0.3, 0.31, 0.34)
 SELECTED_COLOUR = (1.0, 0.85, 0.3)
-GATE_COLOUR = (0.92, 0.92, 0.92)
-SAFE_COLOUR = (0.55, 0.55, 0.58)
-#: How much of the view around the film gate is shown when the gate is drawn (Maya's overscan).
-OVERSCAN = 1.1
 
 
 def _colour(scene: Scene, item) -> tuple:
@@ -472,95 +421,3 @@ def _colour(scene: Scene, item) -> tuple:
     return item.material_colour or NO_MATERIAL
 
 
-def _fit_gate(scene: Scene, camera_name: str, projection: np.ndarray):
-    """(projection showing the whole film gate with :data:`OVERSCAN` around it, (gx, gy) the gate's half
-    extents in normalised device coordinates). The camera's projection fits the film back to the
-    view's width; a view wider than the film would crop the gate's top and bottom."""
-    cam = next((c for c in scene.cameras if c.name == camera_name), None)
-    if cam is None:
-        return projection, None
-    aspect = projection[1, 1] / projection[0, 0]
-    film = cam.horizontal_aperture / cam.vertical_aperture
-    gy = aspect / film
-    scale = 1.0 / (OVERSCAN * max(1.0, gy))
-    fitted = np.diag([scale, scale, 1.0, 1.0]) @ projection
-    return fitted, (scale, gy * scale)
-
-
-def _set(prog, name: str, value) -> None:
-    """Set a uniform if this program variant has it (the compiler drops the ones a variant never reads)."""
-    member = prog.get(name, None)
-    if member is not None:
-        member.value = value
-
-
-def _present(prog, attributes: list) -> list:
-    """The vertex attributes this program variant reads (the compiler drops the others)."""
-    return [a for a in attributes if prog.get(a[-1], None) is not None]
-
-
-def _write(prog, name: str, data: bytes) -> None:
-    member = prog.get(name, None)
-    if member is not None:
-        member.write(data)
-
-
-def release_framebuffer(fbo) -> None:
-    """A framebuffer and its attachments (moderngl releases only the framebuffer itself; attachments
-    left to the garbage collector after the GL context is gone abort the interpreter at exit)."""
-    attachments = list(fbo.color_attachments) + ([fbo.depth_attachment] if fbo.depth_attachment else [])
-    fbo.release()
-    for a in attachments:
-        a.release()
-
-
-def _xf(points: np.ndarray, m: np.ndarray) -> np.ndarray:
-    return (np.c_[points, np.ones(len(points))] @ m)[:, :3]
-
-
-def camera_gizmo(cam, frame: float, depth: float = 0.6) -> list:
-    """A frustum outline: apex at the camera, a rectangle ``depth`` units in front."""
-    m = np.array(cam.matrix_at(frame)).reshape(4, 4)
-    hw = depth * cam.horizontal_aperture / (2 * cam.focal_length)
-    hh = depth * cam.vertical_aperture / (2 * cam.focal_length)
-    c = np.array([[-hw, -hh, -depth], [hw, -hh, -depth], [hw, hh, -depth], [-hw, hh, -depth], [0, 0, 0]])
-    w = _xf(c, m)
-    apex = w[4]
-    return [(apex, w[i]) for i in range(4)] + [(w[i], w[(i + 1) % 4]) for i in range(4)]
-
-
-def light_gizmo(light, frame: float, size: float = 0.25) -> list:
-    """A small star at the light, with a line along its direction (-Z) for directional types."""
-    m = np.array(light.world_matrix_at(frame)).reshape(4, 4)
-    pts = np.array([[-size, 0, 0], [size, 0, 0], [0, -size, 0], [0, size, 0], [0, 0, -size], [0, 0, size],
-                    [0, 0, 0], [0, 0, -4 * size]])
-    w = _xf(pts, m)
-    segs = [(w[0], w[1]), (w[2], w[3]), (w[4], w[5])]
-    if light.type in ("distant", "spot", "rect", "disk"):
-        segs.append((w[6], w[7]))
-    return segs
-
-
-def scene_bounds(scene: Scene, cache, frame: float) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for item in scene.items:
-        d = cache.get(item.file, item.object, frame, scene.shot.fps, layout=PLAYER_LAYOUT)
-        if d.empty:
-            continue
-        p = _xf(np.array([d.positions.min(0), d.positions.max(0)], np.float64), d.world @ item.node_matrix)
-        lo, hi = np.minimum(lo, p.min(0)), np.maximum(hi, p.max(0))
-    if not np.all(np.isfinite(lo)):
-        return np.full(3, -1.0), np.full(3, 1.0)
-    return lo, hi
-
-
-def view_for(scene: Scene, camera_name: str | None, frame: float, aspect: float, orbit=None, cache=None):
-    """(view, projection) through the named shot camera, or the orbit camera when none is named."""
-    if camera_name:
-        cam = next((c for c in scene.cameras if c.name == camera_name), None)
-        if cam is None:
-            from sdf.errors import SdfError
-            names = ", ".join(c.name for c in scene.cameras) or "none in this view"
-            raise SdfError(f"no camera '{camera_name}' (cameras: {names})", scene.shot.file, "cameras")
-        return shot_camera_matrices(cam, frame, aspect)
-    return orbit.matrices(aspect)

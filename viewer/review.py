@@ -8,6 +8,11 @@ end in the order given (the cut order): one clip per shot whose media is the mov
 and the image sequence otherwise (both are listed, the movie active), with available and source
 ranges at the shot's rate in the shot's own frame numbers, and the facts as clip metadata under
 ``"sdf"``. With ``--movie`` the sequences are also joined into one movie (burn-ins included).
+
+A shot's dailies can be its render instead (``--source render``; :mod:`sdf.viewer.review_renders`
+finds it): the clip references the rendered EXR frames of one layer, and the movie draws them
+through the project's OCIO display/view from the EXR's colour space, with a burn-in naming the
+layer and AOV. ``--source latest`` (the default) takes whichever of the two is newer per shot.
 """
 from __future__ import annotations
 
@@ -19,7 +24,10 @@ from pathlib import Path
 from sdf.runtime import jsonio
 from sdf.errors import SdfError, display_path
 
+from .review_renders import NotFound, find_render
+
 SUFFIX = ".playblast.json"
+SOURCES = ("latest", "playblast", "render")
 #: Dailies start at one hour, as edits do; the movie's timecode says so too.
 EDIT_START_SECONDS = 3600
 
@@ -70,7 +78,7 @@ def find_playblast(shot_file: str, roots: list[str], department: str | None = No
                     best = dict(m, folder=folder, manifest=path)
     if best is None:
         where = ", ".join(display_path(r) for r in roots)
-        raise SdfError(f"no playblast of this shot{' by ' + department if department else ''} under {where}",
+        raise NotFound(f"no playblast of this shot{' by ' + department if department else ''} under {where}",
                        shot_file)
     best["frames"] = frames_on_disk(best["folder"], best["shot"], best.get("format", "png"))
     if not best["frames"] and not (best.get("movie") and os.path.isfile(best["movie"])):
@@ -78,28 +86,68 @@ def find_playblast(shot_file: str, roots: list[str], department: str | None = No
     return best
 
 
-def _contiguous(frames: list[int], manifest: str) -> tuple[int, int]:
+def find_dailies(shot_file: str, source: str, playblasts: list[str], renders: list[str],
+                 department: str | None = None, layer: str | None = None, aov: str = "Ci",
+                 display: str | None = None, view: str | None = None) -> dict:
+    """The shot's dailies entry from ``source``: its newest playblast, its render (see
+    :func:`~sdf.viewer.review_renders.find_render`), or for ``latest`` whichever of the two was
+    written last (one that does not exist is no candidate; a bad ``--layer`` is an error all the same)."""
+    if source not in SOURCES:
+        raise SdfError(f"--source: '{source}' is not one of {', '.join(SOURCES)}")
+    if source == "playblast":
+        return find_playblast(shot_file, playblasts, department)
+    if source == "render":
+        return find_render(shot_file, renders, layer, aov, department, display, view)
+    found, missing = [], []
+    for find in (lambda: find_playblast(shot_file, playblasts, department),
+                 lambda: find_render(shot_file, renders, layer, aov, department, display, view)):
+        try:
+            found.append(find())
+        except NotFound as exc:
+            missing.append(exc.message)
+    if not found:
+        raise NotFound("; ".join(missing), shot_file)
+    return max(found, key=written)
+
+
+def written(entry: dict) -> datetime.datetime:
+    """When a playblast or render was written (a manifest without the time: never)."""
+    return datetime.datetime.fromisoformat(str(entry.get("written") or "1970-01-01T00:00:00+00:00"))
+
+
+def contiguous(frames: list[int], manifest: str) -> tuple[int, int]:
+    """The first and last frame of a sequence with no holes (a clip plays every frame), or SdfError."""
     first, last = frames[0], frames[-1]
     if last - first + 1 != len(frames):
         missing = sorted(set(range(first, last + 1)) - set(frames))
-        raise SdfError(f"the playblast is missing frame {missing[0]} ({len(missing)} missing): run it again", manifest)
+        what = "render" if manifest.endswith(".exr") else "playblast"
+        raise SdfError(f"the {what} is missing frame {missing[0]} ({len(missing)} missing): run it again", manifest)
     return first, last
 
 
+#: The facts a clip carries as ``metadata["sdf"]`` (those an entry has: a render's layer, AOV and renderer).
+CLIP_FACTS = ("source", "shot", "shot_file", "department", "versions", "camera", "lens", "artist", "date", "written",
+              "display", "view", "layer", "aov", "renderer", "renderer_version", "samples", "colour_space",
+              "up_to_date")
+
+
 def clip_for(entry: dict):
-    """One OTIO clip for a playblast manifest (see :func:`find_playblast`)."""
+    """One OTIO clip for a dailies entry (a playblast manifest, :func:`find_playblast`, or a render,
+    :func:`~sdf.viewer.review_renders.find_render`)."""
     import opentimelineio as otio
 
     rate = float(entry["fps"])
     refs = {}
     frames = entry["frames"]
     if frames:
-        first, last = _contiguous(frames, entry["manifest"])
+        first, last = contiguous(frames, entry["manifest"])
         available = otio.opentime.TimeRange(otio.opentime.RationalTime(first, rate),
                                             otio.opentime.RationalTime(last - first + 1, rate))
         refs["image_sequence"] = otio.schema.ImageSequenceReference(
-            target_url_base=Path(entry["folder"]).resolve().as_uri() + "/", name_prefix=f"{entry['shot']}.",
-            name_suffix=f".{entry.get('format', 'png')}", start_frame=first, frame_step=1, rate=rate,
+            target_url_base=Path(entry["folder"]).resolve().as_uri() + "/",
+            name_prefix=entry.get("name_prefix", f"{entry['shot']}."),
+            name_suffix=entry.get("name_suffix", f".{entry.get('format', 'png')}"), start_frame=first, frame_step=1,
+            rate=rate,
             frame_zero_padding=int(entry.get("frame_padding", 4)), available_range=available)
     movie = entry.get("movie")
     if movie and os.path.isfile(movie):
@@ -119,8 +167,8 @@ def clip_for(entry: dict):
     clip = otio.schema.Clip(name=entry["shot"], source_range=source)
     active = "movie" if "movie" in refs else "image_sequence"
     clip.set_media_references(refs, active)
-    clip.metadata["sdf"] = {k: entry.get(k) for k in ("shot", "shot_file", "department", "versions", "camera", "lens",
-                                                      "artist", "date", "written", "display", "view")}
+    facts = dict(entry, source=entry.get("source", "playblast"))
+    clip.metadata["sdf"] = {k: facts[k] for k in CLIP_FACTS if k in facts}
     return clip
 
 
@@ -134,7 +182,7 @@ def build_timeline(entries: list[dict], name: str):
     rate = rates.pop()
     timeline = otio.schema.Timeline(name=name)
     timeline.global_start_time = otio.opentime.RationalTime(EDIT_START_SECONDS * round(rate), rate)
-    track = otio.schema.Track(name="playblasts", kind=otio.schema.TrackKind.Video)
+    track = otio.schema.Track(name="dailies", kind=otio.schema.TrackKind.Video)
     for e in entries:
         track.append(clip_for(e))
     timeline.tracks.append(track)
@@ -147,24 +195,32 @@ def write_timeline(timeline, path: str) -> None:
     jsonio.atomic_write_bytes(path, otio.adapters.write_to_string(timeline, "otio_json").encode())
 
 
-def write_dailies_movie(entries: list[dict], path: str, progress=None) -> int:
-    """The shots' image sequences (already through the colour transform, with their burn-ins) joined
-    into one movie starting at 01:00:00:00; returns the frame count."""
+def write_dailies_movie(entries: list[dict], path: str, size: tuple[int, int] | None = None, progress=None) -> int:
+    """The shots joined into one movie starting at 01:00:00:00; returns the frame count. Playblasts
+    are their PNGs (already through the colour transform, with their burn-ins); renders are drawn
+    here (:func:`~sdf.viewer.review_renders.display_frame`: OCIO from the EXR's colour space, the
+    burn-in). Every frame is ``size`` (w, h), by default the first shot's."""
     from .images import read_png
     from .movie import MovieWriter
+    from .review_renders import display_frame
 
     writer = None
     total = sum(len(e["frames"]) for e in entries)
     n = 0
     try:
         for e in entries:
-            if not e["frames"] or e.get("format", "png") != "png":
+            render = e.get("source") == "render"
+            if not render and (not e["frames"] or e.get("format", "png") != "png"):
                 raise SdfError("a dailies movie joins PNG playblasts; this one has none", e["manifest"])
             for f in e["frames"]:
-                rgba = read_png(os.path.join(e["folder"], f"{e['shot']}.{f:04d}.png"))
+                if render:
+                    rgba = display_frame(e, f, e["transform"], size, burn_in=True)
+                else:
+                    rgba = fit(read_png(os.path.join(e["folder"], f"{e['shot']}.{f:04d}.png")), size)
                 if writer is None:
                     fps = float(e["fps"])
-                    writer = MovieWriter(path, (rgba.shape[1], rgba.shape[0]), fps, EDIT_START_SECONDS * round(fps))
+                    size = size or (rgba.shape[1], rgba.shape[0])
+                    writer = MovieWriter(path, size, fps, EDIT_START_SECONDS * round(fps))
                 writer.add(rgba)
                 n += 1
                 if progress:
@@ -175,3 +231,14 @@ def write_dailies_movie(entries: list[dict], path: str, progress=None) -> int:
         if writer is not None:
             writer.abort()
     return n
+
+
+def fit(rgba, size: tuple[int, int] | None):
+    """A display-referred frame (h, w, 4) uint8 at ``size`` (w, h): as it is, or resampled (Lanczos)."""
+    import numpy as np
+    from PIL import Image
+
+    if size is None or (rgba.shape[1], rgba.shape[0]) == tuple(size):
+        return rgba
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgba), "RGBA").resize(tuple(size),
+                                                                                 Image.Resampling.LANCZOS))

@@ -1,6 +1,7 @@
 """What the viewer draws for a shot seen by a department.
 
-Every visible leaf with geometry becomes a :class:`DrawItem`: its Alembic file and object,
+Every visible drawable leaf (:func:`sdf.cache.drawables.drawables`, the rule ``sdf play`` and the
+DCC sessions follow too) becomes a :class:`DrawItem`: its Alembic file and object,
 the model-tree matrix above it, and a colour: elements whose geometry the department owns
 (model geometry for model, animation caches for animation...) get a distinct hue per
 element, read-only ones a neutral grey. Ignored data is never loaded: a department that
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sdf.errors import SdfError
+from sdf.cache.drawables import drawables
 from sdf.document.shot import Shot
 
 READ_ONLY = (0.62, 0.62, 0.64)
@@ -40,6 +42,7 @@ class DrawItem:
     animated: bool
     visible: bool = True
     material_colour: tuple[float, float, float] | None = None  # the material's base colour, when known
+    texture: object | None = None  # the base colour's image texture (sdf.dcc_plugins.textures.Texture), if any
     matte: bool = False   # a render layer's holdout: hides what is behind it, drawn as nothing
     id: int = 0           # 1, 2...: the element's number in the id matte AOV
 
@@ -78,48 +81,35 @@ def build_scene(shot: Shot, cache, shading: str = "department", layer: str | Non
     names lights, only those for the ``lights`` shading."""
     from sdf.document.model_tree import pattern_regex
 
-    from .looks import SHADINGS, material_colours
+    from .looks import SHADINGS, material_looks
 
     if shading not in SHADINGS:
         raise SdfError(f"shading is one of {', '.join(SHADINGS)}, not '{shading}'")
     rl = _render_layer(shot, layer) if layer else None
-    members = {n.path for n in rl.member_nodes(shot.model_tree)} if rl is not None else None
     scene = Scene(shot, shading=shading, layer=layer)
-    if "model_tree" in shot.parts and shot.access("model_tree") != "ignore":
-        tree = shot.model_tree
-        for node in tree.leaves():
-            if not node.effectively_visible():
-                continue
-            geo = node.geometry
-            # Which kind owns what is drawn: the animation cache when there is one, else the model.
-            kind = "animation" if node.animation is not None and shot.access("animation") != "ignore" else "model_tree"
-            try:
-                path = shot.geometry_path(node)
-                reader = cache.reader(path)
-                reader.object(geo.object)
-                animated = reader.is_animated(geo.object)
-            except SdfError as exc:
-                scene.missing.append(f"{node.path}: {exc}")
-                continue
-            parent = node._parent
-            m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
-            local = np.array(node.local_matrix()).reshape(4, 4)
-            editable = shot.access(kind) == "edit"
-            matte = False
-            if rl is not None:
-                if node.path not in members:
-                    continue
-                ov = rl.overrides_for(node.path)
-                if ov.get("visible") is False or ov.get("primary_visibility") is False:
-                    continue  # shadows only, or hidden: nothing of it in the layer's picture
-                matte = bool(ov.get("matte"))
-            scene.items.append(DrawItem(node.path, path, geo.object, local @ m,
-                                        element_colour(node.path) if editable else READ_ONLY, editable, animated,
-                                        matte=matte, id=len(scene.items) + 1))
+    drawn, scene.missing = drawables(shot, cache.reader, visible_only=True)
+    tree = shot.model_tree if drawn else None
+    numbers = tree.leaf_numbers() if tree is not None else {}
+    states = rl.leaf_states(tree) if rl is not None and tree is not None else None
+    for d in drawn:
+        matte = False
+        if states is not None:
+            member = states.get(d.node)
+            if member is None or member.state == "indirect":
+                continue  # not in the layer, or shadows only: nothing of it in the layer's picture
+            matte = member.state in ("matte", "catcher")
+        node = tree.find(d.node)
+        parent = node._parent
+        m = np.array(parent.world_matrix()).reshape(4, 4) if hasattr(parent, "world_matrix") else np.identity(4)
+        local = np.array(node.local_matrix()).reshape(4, 4)
+        scene.items.append(DrawItem(d.node, d.file, d.object, local @ m,
+                                    element_colour(d.node) if d.editable else READ_ONLY, d.editable, d.animated,
+                                    matte=matte, id=numbers[d.node]))
     if scene.items:
-        colours, problems = material_colours(shot, [shot.model_tree.find(i.node) for i in scene.items])
+        colours, textures, problems = material_looks(shot, [shot.model_tree.find(i.node) for i in scene.items])
         for item in scene.items:
             item.material_colour = colours.get(item.node)
+            item.texture = textures.get(item.node)
         scene.missing.extend(problems)
     if "cameras" in shot.parts and shot.access("cameras") != "ignore":
         scene.cameras = list(shot.cameras)

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sdf.errors import SdfError
+from sdf.alembic.frame_data import PLAYER_LAYOUT
+
+from .gizmos import transform_points
+from .scene import Scene
+
 
 def shot_camera_matrices(camera, frame: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     world = np.array(camera.matrix_at(frame)).reshape(4, 4)  # camera-to-world, row vectors
@@ -72,3 +78,28 @@ class OrbitCamera:
         self.target = (lo + hi) / 2
         radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-3)
         self.distance = radius / math.sin(math.radians(self.fov) / 2) * 1.1
+
+
+def scene_bounds(scene: Scene, cache, frame: float) -> tuple[np.ndarray, np.ndarray]:
+    """World-space bounds of everything drawn at ``frame`` (what frame-all looks at); a unit box when empty."""
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for item in scene.items:
+        d = cache.get(item.file, item.object, frame, scene.shot.fps, layout=PLAYER_LAYOUT)
+        if d.empty:
+            continue
+        p = transform_points(np.array([d.positions.min(0), d.positions.max(0)], np.float64), d.world @ item.node_matrix)
+        lo, hi = np.minimum(lo, p.min(0)), np.maximum(hi, p.max(0))
+    if not np.all(np.isfinite(lo)):
+        return np.full(3, -1.0), np.full(3, 1.0)
+    return lo, hi
+
+
+def view_for(scene: Scene, camera_name: str | None, frame: float, aspect: float, orbit=None, cache=None):
+    """(view, projection) through the named shot camera, or the orbit camera when none is named."""
+    if camera_name:
+        cam = next((c for c in scene.cameras if c.name == camera_name), None)
+        if cam is None:
+            names = ", ".join(c.name for c in scene.cameras) or "none in this view"
+            raise SdfError(f"no camera '{camera_name}' (cameras: {names})", scene.shot.file, "cameras")
+        return shot_camera_matrices(cam, frame, aspect)
+    return orbit.matrices(aspect)

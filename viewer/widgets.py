@@ -17,7 +17,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 
 from .display import DisplayPass, window_samples
-from .render import Renderer, release_framebuffer, view_for
+from .programs import release_framebuffer
+from .render import Renderer
+from .view_camera import view_for
 
 
 class GLView(QOpenGLWidget):

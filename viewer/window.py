@@ -27,7 +27,7 @@ from sdf.errors import SdfError
 from .colour import Transform
 from .controls import CompareControls, ViewControls
 from .outliner import Outliner
-from .render import scene_bounds, view_for
+from .view_camera import scene_bounds, view_for
 from .scene import build_scene
 from .timeline import Timeline
 from .view_camera import OrbitCamera

@@ -19,9 +19,9 @@ Every node carries ``sdf_path`` and ``sdf_role`` custom properties: they, not Bl
 (unique, renamable) names, identify it. Read-only nodes are locked and unselectable; edits
 made anyway (through Python, say) are detected by the core at publish and refused.
 
-Records (placement, materials, effects, lights, cameras, layout) become nodes in
-:mod:`.record_nodes`; matrices and keys are converted in :mod:`.keys`, lights in :mod:`.lights`,
-meshes filled in :mod:`.meshes`.
+Record kinds become nodes through the codecs the host declares (:attr:`BlenderHost.codecs`):
+placement, materials, effects, cameras and layout in :mod:`.record_nodes`, lights in
+:mod:`.lights`; matrices and keys are converted in :mod:`.keys`, meshes filled in :mod:`.meshes`.
 """
 from __future__ import annotations
 
@@ -34,25 +34,35 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from sdf.dcc_plugins.host import BakedFrame, HostAdapter, ProxyState
+from sdf.dcc_plugins.host import BakedFrame, Codec, HostAdapter, ProxyState, register_host
 from sdf.dcc_plugins.plan import GeometryItem, SceneSettings
 from sdf.alembic.frame_data import FrameData, FrameLayout
 
 from .keys import fcurve_signature, from_blender, key_frames, key_matrix, linear, rna_signature, to_blender
 from .meshes import POINTS_GROUP, fill_box, fill_from_frame, fill_polygons, get_corners, get_positions, \
     points_modifier, reverse_winding, update_frame, winding_order
-from .record_nodes import RecordNodes, lock_object
+from . import lights, record_nodes
+from .record_nodes import lock_object
 
 RECORD_KEY = "sdf_session"
 #: What Blender's Alembic reader does to every point and matrix it reads: Y up becomes Z up.
 _ABC_TO_BLENDER = Matrix.Rotation(math.radians(90.0), 4, "X")
 # -- the host -------------------------------------------------------------------------------------
 
-class BlenderHost(RecordNodes, HostAdapter):
+@register_host
+class BlenderHost(HostAdapter):
     """The session's nodes in one Blender scene."""
 
     name = "blender"
     layout = FrameLayout.POINTS  # Blender meshes are points and polygons: no seam split, positions straight in
+    codecs = {
+        "placement": Codec(build=record_nodes.build_placement, read=record_nodes.read_placement),
+        "materials": Codec(build=record_nodes.build_materials, read=record_nodes.read_materials),
+        "fx": Codec(build=record_nodes.build_fx, read=record_nodes.read_fx),
+        "lights": Codec(build=lights.build_lights, read=lights.read_lights),
+        "cameras": Codec(build=record_nodes.build_cameras, read=record_nodes.read_cameras),
+        "layout": Codec(build=record_nodes.build_layout, read=record_nodes.read_layout),
+    }
 
     def __init__(self, scene=None, *, bounds_first: bool = False):
         self.scene = scene or bpy.context.scene
@@ -84,14 +94,17 @@ class BlenderHost(RecordNodes, HostAdapter):
                 out[obj["sdf_path"]] = obj
         return out
 
-    def _new_object(self, name: str, data, role: str, path: str):
+    def new_object(self, name: str, data, role: str, path: str):
+        """A new object of the session's collection, tagged with its role and sdf path (the codecs and
+        the geometry make every node through this)."""
         obj = bpy.data.objects.new(name, data)
         self._collection().objects.link(obj)
         obj["sdf_path"] = path
         obj["sdf_role"] = role
         return obj
 
-    def _remove(self, obj) -> None:
+    def remove(self, obj) -> None:
+        """Delete a session object and its data once nothing else uses it."""
         data = obj.data
         bpy.data.objects.remove(obj, do_unlink=True)
         if data is not None and data.users == 0:
@@ -107,7 +120,7 @@ class BlenderHost(RecordNodes, HostAdapter):
     def root(self):
         root = self.nodes("root").get("/")
         if root is None:
-            root = self._new_object(f"{self.settings.name}_root", None, "root", "/")
+            root = self.new_object(f"{self.settings.name}_root", None, "root", "/")
             root.empty_display_type = "ARROWS"
             root.empty_display_size = 0.5
         if self.settings is not None:
@@ -116,7 +129,8 @@ class BlenderHost(RecordNodes, HostAdapter):
         lock_object(root, True)
         return root
 
-    def _parent(self, obj, parent) -> None:
+    def parent_to(self, obj, parent) -> None:
+        """Parent without Blender's parent-inverse: a node's matrix stays its local matrix in the shot."""
         obj.parent = parent
         obj.matrix_parent_inverse = Matrix.Identity(4)
 
@@ -143,12 +157,10 @@ class BlenderHost(RecordNodes, HostAdapter):
         for mat in bpy.data.materials:
             params = shading.get(mat.get("sdf_material"))
             if params is not None:
-                shade(mat, params)
+                for problem in shade(mat, params):
+                    self.report("warning", problem)
 
-
-    # -- records ------------------------------------------------------------------------------------
-    # (build_records / read_records dispatch to the _build_<kind> / _read_<kind> below)
-
+    # -- geometry -----------------------------------------------------------------------------------
     def build_geometry(self, items: list[GeometryItem]) -> None:
         self._ensure_settings()
         proxies = self.nodes("proxy")
@@ -156,30 +168,30 @@ class BlenderHost(RecordNodes, HostAdapter):
         wanted = {g.path for g in items if g.is_proxy}
         for path, obj in proxies.items():
             if path not in wanted:
-                self._remove(obj)
+                self.remove(obj)
         nodes = self.nodes("node")
         for item in items:
             parent = nodes.get(item.path, self.root())
             if item.is_proxy:
                 obj = proxies.get(item.path)
                 if obj is not None and (obj.get("sdf_file") != item.file or obj.get("sdf_object") != item.object):
-                    self._remove(obj)
+                    self.remove(obj)
                     obj = None
                 if obj is not None and obj.get("sdf_kind") != item.kind:
-                    self._remove(obj)  # another kind of geometry now (or a proxy saved before kinds were drawn)
+                    self.remove(obj)  # another kind of geometry now (or a proxy saved before kinds were drawn)
                     obj = None
                 if obj is None:
                     name = item.path.rsplit("/", 1)[-1]
                     # Curves are Blender curves (hair curves); points a mesh of vertices drawn as a point cloud.
                     data = (bpy.data.hair_curves if item.kind == "curves" else bpy.data.meshes).new(f"{name}_proxy")
-                    obj = self._new_object(f"{name}_proxy", data, "proxy", item.path)
+                    obj = self.new_object(f"{name}_proxy", data, "proxy", item.path)
                     obj.data.materials.append(None)
                     obj["sdf_kind"] = item.kind
                     if item.kind == "points":
                         points_modifier(obj, False)
                 obj["sdf_file"], obj["sdf_object"], obj["sdf_owner"] = item.file, item.object, item.owner
                 obj["sdf_topology"] = obj.get("sdf_topology", "")
-                self._parent(obj, parent)
+                self.parent_to(obj, parent)
                 lock_object(obj, True)
             elif item.path not in native:
                 self._build_native(item, parent)
@@ -192,9 +204,9 @@ class BlenderHost(RecordNodes, HostAdapter):
         name = item.path.rsplit("/", 1)[-1]
         me = bpy.data.meshes.new(name)
         fill_polygons(me, pos, counts, reverse_winding(counts, idx))
-        obj = self._new_object(name, me, "geometry", item.path)
+        obj = self.new_object(name, me, "geometry", item.path)
         obj.data.materials.append(None)
-        self._parent(obj, parent)
+        self.parent_to(obj, parent)
         # Blender's own Alembic reader (the modifier below) runs in Blender's process, where a corrupt
         # cache would crash the artist's session: it only gets a file whose every sample the library
         # read without dying in a worker process (sdf.alembic.deep_check). Otherwise the mesh stays still.

@@ -1,4 +1,5 @@
-"""Lights between the documents and Blender: types, units, shapes, keyed animation and the dome.
+"""Lights between the documents and Blender: the lights record kind's codec (:func:`build_lights`,
+:func:`read_lights`), types, units, shapes, keyed animation and the dome.
 
 Blender's ``energy`` is the shot's ``intensity x 2^exposure`` (the exposure is kept on the
 light as ``sdf_exposure``) times the light's power factor (:mod:`sdf.dcc_plugins.light_units`:
@@ -9,15 +10,21 @@ scene's World (a Background node, with an Environment Texture for its image).
 """
 from __future__ import annotations
 
+import json
 import math
 import os
+from typing import TYPE_CHECKING
 
 import bpy
 
 from sdf.dcc_plugins.light_units import power_factor, sphere_radius
 from sdf.dcc_plugins.records import close
 
-from .keys import curves_for, key_frames, key_matrix, linear
+from .keys import curves_for, from_blender, key_frames, key_matrix, linear, matrix_at, to_blender
+from .record_nodes import lock_object
+
+if TYPE_CHECKING:
+    from .host import BlenderHost
 
 TYPES = {"distant": "SUN", "point": "POINT", "sphere": "POINT", "spot": "SPOT", "rect": "AREA", "disk": "AREA"}
 
@@ -160,4 +167,68 @@ def read_dome(scene, data) -> None:
     if not bg.inputs["Color"].is_linked:
         data["color"] = list(bg.inputs["Color"].default_value)[:3]
 
-# cameras
+
+# -- the record kind: lights and groups as objects, a dome as the World -----------------------------
+
+def build_lights(host: "BlenderHost", records: list[dict], editable: bool) -> None:
+    existing = {**host.nodes("light"), **host.nodes("light_group")}
+    for obj in existing.values():
+        host.remove(obj)
+    world = host.scene.world
+    if world is not None and "sdf_path" in world:
+        del world["sdf_path"]
+    root = host.root()
+    made = {}
+    for r in records:
+        data = r["data"]
+        parent = made.get(r["parent"], root)
+        if data["type"] == "group":
+            obj = host.new_object(data["name"], None, "light_group", r["path"])
+            obj.empty_display_type = "SPHERE"
+            obj.empty_display_size = 0.1
+        elif data["type"] == "dome":
+            obj = host.new_object(data["name"], None, "light", r["path"])
+            obj.empty_display_type = "SPHERE"
+            obj.empty_display_size = 0.3
+            build_dome(host.scene, r)
+        else:
+            obj = host.new_object(data["name"], light_data(data), "light", r["path"])
+            key_light(obj, data)
+        host.parent_to(obj, parent)
+        if not (data.get("animation") or {}).get("transform"):
+            obj.matrix_basis = to_blender(data.get("transform"))
+        obj.hide_render = obj.hide_viewport = not data.get("visible", True)
+        obj["sdf_data"] = json.dumps(data)
+        if r.get("texture_file"):
+            obj["texture_file"] = r["texture_file"]
+        lock_object(obj, not editable)
+        made[r["path"]] = obj
+
+
+def read_lights(host: "BlenderHost") -> list[dict]:
+    out = []
+    nodes = {**host.nodes("light"), **host.nodes("light_group")}
+    for path, obj in nodes.items():
+        data = json.loads(obj["sdf_data"])
+        parent = obj.parent.get("sdf_path") if obj.parent is not None else None
+        rec = {"path": path, "parent": None if parent in (None, "/") else parent, "data": data}
+        anim = dict(data.get("animation") or {})
+        tkeys = key_frames(obj, ("location", "rotation_quaternion", "rotation_euler", "scale"))
+        if tkeys:
+            anim["transform"] = [[f, *matrix_at(obj, f)] for f in tkeys]
+        else:
+            anim.pop("transform", None)
+            data["transform"] = from_blender(obj.matrix_basis)
+        data["visible"] = not obj.hide_render
+        if data["type"] == "dome":
+            read_dome(host.scene, data)
+        elif data["type"] != "group":
+            read_light_data(obj.data, data, anim)
+        if anim:
+            data["animation"] = anim
+        else:
+            data.pop("animation", None)
+        if data["type"] not in ("group",) and "texture_file" in obj:
+            rec["texture_file"] = obj["texture_file"]
+        out.append(rec)
+    return out

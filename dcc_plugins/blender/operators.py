@@ -1,6 +1,7 @@
 """Operators, the sidebar panel and the frame handler: Blender's UI over the core's Session.
 
-Each operator is a few lines: it finds (or resumes) the scene's session, calls the core,
+Each operator is a few lines: it calls the scene's :class:`~sdf.dcc_plugins.actions.SceneActions`
+(the same actions as Maya's menu and Houdini's shelf, which find or resume the session),
 and turns a :class:`~sdf.errors.SdfError` into one error line in Blender's report (and
 ``{'CANCELLED'}`` for a script). The frame handler draws the proxies at every frame change;
 it is ``persistent``, so it survives opening another ``.blend``, and a saved scene that
@@ -14,13 +15,14 @@ import bpy
 from bpy.app.handlers import persistent
 from bpy.props import StringProperty
 
+from sdf.dcc_plugins.actions import SceneActions
 from sdf.dcc_plugins.feed import cache_held, format_cache
-from sdf.dcc_plugins.session import Session, format_status
+from sdf.dcc_plugins.session import Session
 from sdf.errors import SdfError
 
 from .host import BlenderHost
 
-_sessions: dict[str, Session] = {}   # scene name pointer -> session of this Blender process
+_actions: dict[str, SceneActions] = {}   # scene name pointer -> what the UI does with that scene's session
 _status: dict[str, list[str]] = {}   # scene -> last status lines shown in the panel
 
 
@@ -36,15 +38,19 @@ def _key(scene) -> str:
     return f"{scene.name}:{scene.as_pointer()}"
 
 
+def scene_actions(scene=None) -> SceneActions:
+    """Open, update, publish and status for ``scene`` (default: the current one): the same
+    :class:`~sdf.dcc_plugins.actions.SceneActions` as Maya's menu and Houdini's shelf, one per scene."""
+    scene = scene or bpy.context.scene
+    found = _actions.get(_key(scene))
+    if found is None:
+        found = _actions[_key(scene)] = SceneActions(functools.partial(BlenderHost, scene), "the SDF tab")
+    return found
+
+
 def current_session(scene=None) -> Session | None:
     """The session of ``scene`` (default: the current one), resumed from the scene's record if needed."""
-    scene = scene or bpy.context.scene
-    s = _sessions.get(_key(scene))
-    if s is None:
-        s = Session.resume(BlenderHost(scene), cache=_frame_cache())
-        if s is not None:
-            _sessions[_key(scene)] = s
-    return s
+    return scene_actions(scene).current()
 
 
 def last_status(scene=None) -> list[str]:
@@ -78,12 +84,11 @@ class SDF_OT_open_shot(bpy.types.Operator):
     def execute(self, context):
         host = BlenderHost(context.scene, bounds_first=True)
         try:
-            s = Session.open(host, bpy.path.abspath(self.filepath), self.department or None, cache=_frame_cache())
+            s = scene_actions(context.scene).open_shot(bpy.path.abspath(self.filepath), self.department, host)
         except SdfError as exc:
             return _fail(self, exc)
         finally:
             host.bounds_first = False
-        _sessions[_key(context.scene)] = s
         from .view_layers import sync_session
 
         sync_session(s)  # the render layers as view layers: F12 renders what sdf render renders
@@ -116,7 +121,7 @@ class SDF_OT_update(_NeedsSession, bpy.types.Operator):
 
     def execute(self, context):
         try:
-            result = self.session(context).update()
+            result = scene_actions(context.scene).update()
             from .view_layers import sync_session
 
             sync_session(self.session(context))
@@ -141,10 +146,10 @@ class SDF_OT_publish(_NeedsSession, bpy.types.Operator):
 
     def execute(self, context):
         try:
-            published = self.session(context).publish(self.message)
+            published = scene_actions(context.scene).publish(self.message)
         except SdfError as exc:
             return _fail(self, exc)
-        self.report({"INFO"}, "published " + ", ".join(f"{os.path.basename(p.file)}" for p in published))
+        self.report({"INFO"}, "published " + ", ".join(os.path.basename(f) for f in published))
         return {"FINISHED"}
 
 
@@ -156,7 +161,7 @@ class SDF_OT_status(_NeedsSession, bpy.types.Operator):
 
     def execute(self, context):
         try:
-            lines = format_status(self.session(context).status())
+            lines = scene_actions(context.scene).status()
         except SdfError as exc:
             return _fail(self, exc)
         _status[_key(context.scene)] = lines
@@ -192,7 +197,8 @@ class SDF_PT_session(bpy.types.Panel):
 
 def _fill_next(key: str):
     """Timer: give one proxy still drawn as bounds its geometry; stop when none is left."""
-    s = _sessions.get(key)
+    found = _actions.get(key)
+    s = found.session if found is not None else None
     if s is None:
         return None
     try:
@@ -223,7 +229,7 @@ def _on_frame(scene, depsgraph=None):
 
 @persistent
 def _on_load(*_args):
-    _sessions.clear()
+    _actions.clear()  # another file: its scenes' sessions are resumed from their records on demand
     _status.clear()
     _restore_snapshots()
     for scene in bpy.data.scenes:

@@ -258,19 +258,13 @@ def warm_up() -> None:
 
 
 def _cache_path(identity: tuple) -> str | None:
-    """Where the index of one version of a file is kept: the per-user private cache directory (see
-    :func:`sdf.runtime.user_cache.cache_dir`), keyed by the file's identity and this module's code."""
-    import hashlib
-
-    from sdf.runtime.user_cache import cache_dir
+    """Where the index of one version of a file is kept: an entry of the per-user cache (see
+    :func:`sdf.runtime.user_cache.entry`), keyed by the file's identity and this module's code."""
+    from sdf.runtime import user_cache
 
     if os.environ.get("SDF_NO_INDEX_CACHE"):
         return None
-    base = cache_dir()
-    if base is None:
-        return None
-    key = hashlib.sha256(repr(identity).encode("utf-8", "surrogateescape")).hexdigest()
-    return os.path.join(base, f"index-{_code_key()}", key[:2], key + ".pickle")
+    return user_cache.entry("index", user_cache.key_of(repr(identity)), ".pickle", code=_code_key())
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,6 +284,7 @@ def index_file(path: str, *, fresh: bool = False) -> FileIndex:
     and replaces the disk copy: a reader found the copy does not describe the file (a file
     rewritten in place within one tick of its timestamps keeps its identity)."""
     from sdf.alembic.io import file_identity
+    from sdf.runtime import user_cache
 
     try:
         cached = _cache_path(file_identity(path))
@@ -297,8 +292,7 @@ def index_file(path: str, *, fresh: bool = False) -> FileIndex:
         cached = None
     if cached is not None and not fresh:
         try:
-            with open(cached, "rb") as fh:
-                index = pickle.load(fh)
+            index = pickle.loads(user_cache.load(cached) or b"")
             if isinstance(index, FileIndex) and index.identity == file_identity(path):
                 try:
                     os.utime(cached)  # recently used: the last to be pruned
@@ -308,39 +302,16 @@ def index_file(path: str, *, fresh: bool = False) -> FileIndex:
         except Exception:  # noqa: BLE001 - absent, unreadable or from another library version: made again
             pass
     index = _indexer().index(path)
-    if cached is not None and index.identity:
-        try:
-            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
-            tmp = f"{cached}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cached)
-            _prune(os.path.dirname(os.path.dirname(cached)))
-        except OSError:
-            pass  # a cache that cannot be written costs only speed
-    return index
+    if cached is not None and index.identity and \
+            user_cache.store(cached, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)):
+        user_cache.prune(os.path.dirname(os.path.dirname(cached)),
+                         int(os.environ.get("SDF_INDEX_CACHE_ENTRIES") or MAX_ENTRIES))
+    return index  # a cache that cannot be written costs only speed
 
 
-#: Indexes kept on disk at most (``SDF_INDEX_CACHE_ENTRIES``): one per file version, a few KB each.
+#: Indexes kept on disk at most (``SDF_INDEX_CACHE_ENTRIES``): one per file version, a few KB each; a
+#: studio opens many versions of many caches, and an index outlives its file version.
 MAX_ENTRIES = 4096
-
-
-def _prune(folder: str) -> None:
-    """Keep the ``MAX_ENTRIES`` most recently used indexes under ``folder``: a studio opens many versions
-    of many caches, and an index outlives its file version."""
-    limit = int(os.environ.get("SDF_INDEX_CACHE_ENTRIES") or MAX_ENTRIES)
-    entries = []
-    for sub in os.scandir(folder):
-        if sub.is_dir(follow_symlinks=False):
-            entries += [(e.stat().st_mtime, e.path) for e in os.scandir(sub.path) if e.name.endswith(".pickle")]
-    if len(entries) <= limit:
-        return
-    entries.sort()
-    for _, old in entries[:len(entries) - limit]:
-        try:
-            os.unlink(old)
-        except OSError:
-            pass
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The project it writes looks like a small studio's::
     OUT/assets/model/*.abc            rest-pose geometry (model department)
     OUT/assets/anim/*.abc             animation caches (animation department)
     OUT/assets/textures/sky.exr       dome light environment (OpenEXR)
+    OUT/assets/textures/flag.png      the cloth's base colour (an sRGB texture, 8-bit PNG)
     OUT/assets/materials/shading.mtlx material library (texture & shader)
     OUT/assets/fx/wind.json           an effect setup (effects)
     OUT/assets/rig/hero_rig.ma        rig file: referenced, never read
@@ -28,7 +29,7 @@ from sdf.document.lights import Light, LightGroup, LightTree
 from sdf.document.model_tree import ModelNode, ModelTree, Overlay
 from sdf.document.references import Intermediate, Layout, Proxy, Rig, RigList
 from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from sdf.document.shot import create_shot
+from sdf.document.opening import create_shot
 from sdf.demo import assets
 
 
@@ -104,8 +105,11 @@ MATERIALX = """<?xml version="1.0"?>
   <surfacematerial name="skin" type="material">
     <input name="surfaceshader" type="surfaceshader" nodename="skin_srf" />
   </surfacematerial>
+  <image name="flag_tex" type="color3">
+    <input name="file" type="filename" value="../textures/flag.png" colorspace="srgb_texture" />
+  </image>
   <standard_surface name="cloth_srf" type="surfaceshader">
-    <input name="base_color" type="color3" value="0.7, 0.1, 0.1" />
+    <input name="base_color" type="color3" nodename="flag_tex" />
     <input name="sheen" type="float" value="0.5" />
   </standard_surface>
   <surfacematerial name="cloth" type="material">
@@ -192,6 +196,7 @@ def generate(out: str, size: str = "small", progress: Callable[[str, int, int], 
         tick(f"anim/{name}_anim.abc")
     os.makedirs(os.path.join(a, "textures"), exist_ok=True)
     write_sky_exr(os.path.join(a, "textures", "sky.exr"))
+    assets.write_flag_texture(os.path.join(a, "textures", "flag.png"))
     _write_text(os.path.join(a, "materials", "shading.mtlx"), MATERIALX)
     _write_text(os.path.join(a, "fx", "wind.json"),
                 jsonio.dumps({"effect": "wind", "direction": [1.0, 0.0, 0.2], "speed": 4.0, "gust": 0.3}))

@@ -7,6 +7,9 @@ frame ``f`` is at ``f / fps`` seconds.
 from __future__ import annotations
 
 import math
+import os
+import struct
+import zlib
 
 import numpy as np
 
@@ -250,6 +253,33 @@ def write_particles(path, frames, fps, count, seed=11):
 
     n_last = write_archive(path, body, description="demo particles")
     return n_last
+
+
+def write_png(path: str, rgb: np.ndarray) -> None:
+    """An 8-bit RGB PNG of ``rgb`` (h, w, 3) uint8, top row first, written to a temporary name then
+    renamed. The demo's textures are tiny and the core has no image library: zlib and PNG's chunks do."""
+    h, w, _ = rgb.shape
+    rows = np.concatenate([np.zeros((h, 1), np.uint8), np.ascontiguousarray(rgb, np.uint8).reshape(h, w * 3)], axis=1)
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)) + chunk(b"IEND", b"")
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def write_flag_texture(path: str, size: int = 64) -> None:
+    """The cloth's texture: a flag of sRGB-encoded stripes and a checker canton, as an 8-bit PNG (a few KB),
+    so the viewer and a render show a texture read in its colour space (its mid-grey is 0.216 linear)."""
+    y, x = np.mgrid[0:size, 0:size]
+    stripes = np.where((y // (size // 8)) % 2 == 0, 200, 128)[..., None] * np.array([1.0, 0.25, 0.2])
+    canton = (x < size // 2) & (y < size // 2)
+    checker = np.where(((x // (size // 8)) + (y // (size // 8))) % 2 == 0, 230, 40)[..., None] * np.ones(3)
+    write_png(path, np.where(canton[..., None], checker, stripes).astype(np.uint8))
 
 
 def _translate(x, y, z):

@@ -7,7 +7,6 @@ their kind may set, sane frame ranges.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -17,7 +16,7 @@ from sdf.runtime import jsonio
 
 from sdf.document import schema
 from sdf.document.elements import first_bad_matrix, matrix_problem
-from sdf.runtime.user_cache import cache_dir
+from sdf.runtime import user_cache
 from sdf.errors import FormatError, has_control_characters
 
 MAX_FRAMES = 1_000_000
@@ -45,56 +44,40 @@ class _CheckedCache:
 
     Published versions never change, so the same document is read again and again by every
     department view; re-validating it each time was most of the cost of opening a view.
-    A marker file ``<cache>/checked-<key>/<name>-<sha256>`` records a document that passed,
+    A marker entry (:func:`sdf.runtime.user_cache.entry` ``checked``, ``<sha256>-<name>``) records a document that passed,
     where the key hashes the published schema and the modules holding the semantic checks; a changed
     document, schema or check simply misses. Only successes are cached; SDF_NO_CHECK_CACHE=1
     turns it off.
     """
 
     def __init__(self):
-        self._dir = None
+        self._code: str | None = None
         self._seen: set[str] = set()
 
-    def _directory(self) -> str | None:
-        if self._dir is None:
-            try:
-                from sdf.document import elements
+    def _entry(self, key: str) -> str | None:
+        if self._code is None:
+            from sdf.document import elements
 
-                h = hashlib.sha256()
-                # The schema, and the code of the semantic checks (here and the matrix checks).
-                for source in (schema.SCHEMA_FILE, __file__, elements.__file__):
-                    with open(source, "rb") as fh:
-                        h.update(fh.read())
-                key = h.hexdigest()[:16]
-                base = cache_dir()
-                if base is None:
-                    raise OSError("no private cache directory")
-                self._dir = os.path.join(base, f"checked-{key}")
-                os.makedirs(self._dir, mode=0o700, exist_ok=True)
+            try:  # the schema, and the code of the semantic checks (here and the matrix checks)
+                self._code = user_cache.code_key(schema.SCHEMA_FILE, __file__, elements.__file__)
             except OSError:
-                self._dir = ""
-        return self._dir or None
+                self._code = ""
+        return user_cache.entry("checked", key, code=self._code) if self._code else None
 
     def passed(self, name: str, digest: str) -> bool:
-        key = f"{name}-{digest}"
+        key = f"{digest}-{name}"
         if key in self._seen:
             return True
-        d = self._directory()
-        if d and os.path.exists(os.path.join(d, key)):
+        path = self._entry(key)
+        if path and os.path.exists(path):
             self._seen.add(key)
             return True
         return False
 
     def record(self, name: str, digest: str) -> None:
-        key = f"{name}-{digest}"
+        key = f"{digest}-{name}"
         self._seen.add(key)
-        d = self._directory()
-        if d:
-            try:
-                with open(os.path.join(d, key), "x"):
-                    pass
-            except OSError:
-                pass  # exists already, or a read-only cache: only speed is lost
+        user_cache.store(self._entry(key), b"")  # a read-only cache: only speed is lost
 
 
 CHECKED = _CheckedCache()

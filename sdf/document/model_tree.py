@@ -233,6 +233,10 @@ class ModelTree(Element):
     def leaves(self) -> Iterator[ModelNode]:
         return (n for n in self.walk() if n.is_leaf)
 
+    def leaf_numbers(self) -> dict[str, int]:
+        """Each leaf's number, 1, 2... in walk order: the integer id matte every renderer writes."""
+        return {n.path: i for i, n in enumerate(self.leaves(), start=1)}
+
     def find(self, path: str) -> ModelNode | None:
         node: Element = self
         for name in [p for p in path.split("/") if p]:

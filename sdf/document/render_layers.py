@@ -17,6 +17,23 @@ OVERRIDE_FIELDS = ("visible", "primary_visibility", "matte", "casts_shadows", "r
 
 
 @dataclass(frozen=True)
+class MemberState:
+    """How one model-tree leaf takes part in a render layer, as every renderer of the layer sees it.
+
+    ``state``: ``"beauty"`` (drawn), ``"matte"`` (a holdout: alpha 0, no contribution),
+    ``"catcher"`` (a matte that receives shadows: shadows only), ``"indirect"`` (hidden from the
+    camera, still casting shadows and reflections). ``id`` is the leaf's number in the model tree
+    (:meth:`ModelTree.leaf_numbers`), the integer id matte: the same in every renderer and every layer.
+    """
+
+    path: str
+    id: int
+    state: str
+    casts_shadows: bool = True
+    receives_shadows: bool = True
+
+
+@dataclass(frozen=True)
 class Override:
     """Attribute values forced on the members matching ``members`` while rendering this layer."""
 
@@ -131,6 +148,30 @@ class RenderLayer(Element):
         """Model-tree nodes that belong to this layer (matching any member pattern)."""
         regexes = [pattern_regex(p) for p in self.members]
         return [n for n in tree.walk() if any(rx.match(n.path) for rx in regexes)]
+
+    def leaf_states(self, tree: ModelTree) -> dict[str, MemberState]:
+        """The layer's members among the tree's leaves, each with its effective overrides: the one rule
+        Cycles (``sdf render``, F12 in a session) and the viewer's preview AOVs both follow.
+
+        A leaf is a member when it or a group above it matches a member pattern, and is left out when
+        it or a group above it is hidden, or an override sets ``visible`` false."""
+        numbers = tree.leaf_numbers()
+        out: dict[str, MemberState] = {}
+        for node in self.member_nodes(tree):
+            if not node.is_leaf or not node.effectively_visible():
+                continue
+            ov = self.overrides_for(node.path)
+            if ov.get("visible") is False:
+                continue
+            if ov.get("primary_visibility") is False:
+                state = "indirect"
+            elif ov.get("matte"):
+                state = "catcher" if ov.get("receives_shadows") is True else "matte"
+            else:
+                state = "beauty"
+            out[node.path] = MemberState(node.path, numbers[node.path], state, ov.get("casts_shadows", True),
+                                         ov.get("receives_shadows", True))
+        return out
 
     def overrides_for(self, path: str) -> dict[str, bool]:
         """Effective override values for one element: later overrides win."""

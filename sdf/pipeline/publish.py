@@ -38,7 +38,8 @@ from sdf.document import schema
 from sdf.errors import SdfError
 from sdf.runtime.locking import shot_lock
 from sdf.document.parts import PartRef
-from sdf.document.shot import PART_SCHEMAS, Shot, open_shot
+from sdf.document.shot import PART_SCHEMAS, Shot
+from sdf.document.opening import open_shot
 from sdf.document.versions import latest_version, list_versions, versioned_name
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from sdf.alembic import sample_index
 from sdf.alembic.schemas import SOURCES as GEOMETRY_SCHEMAS
 from sdf.errors import AlembicError, ResolveError, SdfError
-from sdf.document.shot import IgnoredError, Shot, open_shot
+from sdf.document.shot import IgnoredError, Shot
+from sdf.document.opening import open_shot
 
 
 @dataclass

@@ -59,3 +59,42 @@ def test_the_prefetcher_reads_in_the_layout_its_player_reads(hero):
     for f in range(1001, 1006):
         cache.get(path, obj, f, 24.0)
     assert cache.snapshot().hits == 5 and cache.snapshot().misses == 0
+
+
+def test_no_module_spells_a_layout_itself():
+    """Layouts are named through FrameLayout and its defaults only: a string such as ``layout="points"`` in a
+    module is a second spelling that the enumeration's next change would miss."""
+    import ast
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    names = {str(x) for x in LAYOUTS}
+    offenders = []
+
+    def is_layout(node):
+        return (isinstance(node, ast.Name) and node.id == "layout") or \
+            (isinstance(node, ast.Attribute) and node.attr == "layout")
+
+    def spelled(node):
+        return isinstance(node, ast.Constant) and node.value in names
+
+    for top in ("sdf", "cache", "converters", "viewer", "dcc_plugins", "farm"):
+        for d, _, files in os.walk(os.path.join(root, top)):
+            for f in files:
+                path = os.path.join(d, f)
+                if not f.endswith(".py") or path.endswith(os.path.join("alembic", "frame_data.py")):
+                    continue
+                for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+                    hits = []
+                    if isinstance(node, ast.keyword) and node.arg == "layout":
+                        hits = [node.value]
+                    elif isinstance(node, ast.Compare) and any(is_layout(n) for n in [node.left, *node.comparators]):
+                        hits = [node.left, *node.comparators]
+                    elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and \
+                            any(is_layout(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
+                        hits = [node.value]
+                    elif isinstance(node, ast.arguments):
+                        args = node.posonlyargs + node.args
+                        hits = [v for a, v in zip(args[len(args) - len(node.defaults):], node.defaults) if a.arg == "layout"]
+                        hits += [v for a, v in zip(node.kwonlyargs, node.kw_defaults) if a.arg == "layout" and v]
+                    offenders += [f"{os.path.relpath(path, root)}:{n.lineno}" for n in hits if spelled(n)]
+    assert offenders == []

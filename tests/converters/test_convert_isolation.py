@@ -130,17 +130,22 @@ def test_an_archive_truncated_while_it_converts(tmp_path):
 
 def test_ctrl_c_leaves_nothing_and_exits_130(tmp_path):
     src = tmp_path / "cloth.abc"
-    assets.write_cloth(str(src), list(range(1001, 1121)), 24.0, (160, 120))
+    # Long enough that the interrupt lands mid-conversion on a quiet machine too (120 frames finished
+    # within the half second once).
+    assets.write_cloth(str(src), list(range(1001, 1361)), 24.0, (160, 120))
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "sdf.cli", "convert", str(src), str(out / "c.usdc"),
                              "--clip-frames", "10", "-j", "2"], stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            # A terminal's foreground job takes Ctrl-C; a test run started in the background
+                            # (`pytest &`) would hand its children SIGINT ignored.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not any(n.startswith(".sdf-convert") for n in os.listdir(out)) and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.005)
-    time.sleep(0.5)
+    time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

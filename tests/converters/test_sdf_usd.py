@@ -242,3 +242,60 @@ def test_a_shot_written_back_from_usd_anywhere_in_the_project_validates(demo, ru
         assert res.exit_code == 0, res.output
         res = run("validate", target)
         assert res.exit_code == 0, res.output
+
+
+def test_looks_have_preview_surfaces_and_the_textures_colour_space(stage_dir):
+    """Each look is a UsdPreviewSurface; the demo cloth's sRGB texture a UsdUVTexture reading the file the
+    MaterialX library names, with sourceColorSpace sRGB, on the meshes' st primvar."""
+    from pxr import Usd, UsdShade
+
+    shot_path, root_usd, result = stage_dir
+    stage = Usd.Stage.Open(root_usd)
+    skin = UsdShade.Material(stage.GetPrimAtPath("/sh010/Looks/skin"))
+    surface = skin.ComputeSurfaceSource()[0]
+    assert surface.GetIdAttr().Get() == "UsdPreviewSurface"
+    assert tuple(surface.GetInput("diffuseColor").Get()) == pytest.approx((0.8, 0.5, 0.4))
+    cloth = UsdShade.Material(stage.GetPrimAtPath("/sh010/Looks/cloth"))
+    diffuse = cloth.ComputeSurfaceSource()[0].GetInput("diffuseColor")
+    texture = UsdShade.Shader(diffuse.GetConnectedSources()[0][0].source.GetPrim())
+    assert texture.GetIdAttr().Get() == "UsdUVTexture"
+    assert texture.GetInput("sourceColorSpace").Get() == "sRGB"
+    asset = texture.GetInput("file").Get()
+    assert os.path.basename(asset.path) == "flag.png" and os.path.isfile(asset.resolvedPath)
+    reader = UsdShade.Shader(texture.GetInput("st").GetConnectedSources()[0][0].source.GetPrim())
+    assert reader.GetIdAttr().Get() == "UsdPrimvarReader_float2" and reader.GetInput("varname").Get() == "st"
+    assert not any("flag.png" in w for w in result["warnings"])
+
+
+def test_a_missing_texture_is_one_warning_and_the_look_keeps_its_constant(demo, tmp_path):
+    from pxr import Usd, UsdShade
+
+    root, shot = demo
+    os.remove(os.path.join(root, "assets", "textures", "flag.png"))
+    result = convert(shot, str(tmp_path / "sh010.usda"), ConvertOptions())
+    missing = [w for w in result["warnings"] if "flag.png" in w]
+    assert len(missing) == 1 and "materials/shading.mtlx#cloth" in missing[0]
+    stage = Usd.Stage.Open(str(tmp_path / "sh010.usda"))
+    surface = UsdShade.Material(stage.GetPrimAtPath("/sh010/Looks/cloth")).ComputeSurfaceSource()[0]
+    assert not surface.GetInput("diffuseColor").HasConnectedSource()
+
+
+def test_linear_texture_is_raw_in_usd(tmp_path):
+    """A texture declared lin_rec709 (or an undeclared EXR) is sourceColorSpace raw; an undeclared PNG sRGB."""
+    from pxr import Usd, UsdShade
+
+    from sdf.converters.usd_looks import preview_surface
+    from sdf.dcc_plugins.shading import DEFAULTS
+    from sdf.dcc_plugins.textures import Texture
+
+    stage = Usd.Stage.CreateInMemory()
+    spaces = {}
+    for name, colorspace in (("lin", "lin_rec709"), ("srgb", "srgb_texture")):
+        mat = UsdShade.Material.Define(stage, f"/Looks/{name}")
+        params = {"base_color": (0.8, 0.8, 0.8), "roughness": 0.2, "metalness": 0.0, "emission": 0.0,
+                  "emission_color": DEFAULTS["emission_color"], "opacity": 1.0,
+                  "textures": {"base_color": Texture(str(tmp_path / "a.exr"), colorspace, "base_color")}}
+        assert preview_surface(stage, mat, params, str(tmp_path)) == []
+        spaces[name] = stage.GetPrimAtPath(f"/Looks/{name}/base_color_texture").GetAttribute(
+            "inputs:sourceColorSpace").Get()
+    assert spaces == {"lin": "raw", "srgb": "sRGB"}

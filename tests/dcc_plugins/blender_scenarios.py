@@ -18,7 +18,7 @@ bpy.ops.wm.read_factory_settings(use_empty=True)
 import sdf.dcc_plugins.blender as sb  # noqa: E402
 from sdf.demo import generate  # noqa: E402
 from sdf.alembic.frames import AlembicReader  # noqa: E402
-from sdf.document.shot import open_shot  # noqa: E402
+from sdf.document.opening import open_shot  # noqa: E402
 
 sb.register()
 

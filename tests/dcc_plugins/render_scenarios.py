@@ -167,6 +167,71 @@ def session_f12(work, *layers):
     return facts
 
 
+def image_node_uv(mat):
+    """The UV Map node feeding the material's Image Texture node, if one does."""
+    tex = next(n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE")
+    links = tex.inputs["Vector"].links
+    return links[0].from_node if links and links[0].from_node.type == "UVMAP" else None
+
+
+TEXTURE_LIBRARY = """<?xml version="1.0"?>
+<materialx version="1.38">
+  <image name="{name}_tex" type="color3">
+    <input name="file" type="filename" value="grey128.png" {space} />
+  </image>
+  <standard_surface name="{name}_srf" type="surfaceshader">
+    <input name="base_color" type="color3" nodename="{name}_tex" />
+  </standard_surface>
+  <surfacematerial name="{name}" type="material">
+    <input name="surfaceshader" type="surfaceshader" nodename="{name}_srf" />
+  </surfacematerial>
+</materialx>
+"""
+
+
+def srgb_texture(work):
+    """A constant texture of code value 128 on the plane, under a uniform white world (radiance 1, no
+    specular: the plane shows its albedo), read as the MaterialX library declares it: sRGB, linear, or
+    undeclared (a PNG: sRGB). Facts per case: the Combined pass's mean red and the image's colour space."""
+    from sdf.dcc_plugins.blender.materials import shade
+    from sdf.dcc_plugins.shading import read_library
+    from sdf.demo.assets import write_png
+
+    scene = _scene()
+    scene.cycles.samples = 16
+    world = bpy.data.worlds.new("white")
+    world.use_nodes = True
+    world.node_tree.nodes["Background"].inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    world.node_tree.nodes["Background"].inputs["Strength"].default_value = 1.0
+    scene.world = world
+    plane = scene.objects["plane"]
+    plane.data.uv_layers.new(name="uv")
+    write_png(os.path.join(work, "grey128.png"), np.full((8, 8, 3), 128, np.uint8))
+    facts = {}
+    for name, space in (("srgb", 'colorspace="srgb_texture"'), ("linear", 'colorspace="lin_rec709"'),
+                        ("undeclared", "")):
+        lib = os.path.join(work, f"{name}.mtlx")
+        with open(lib, "w") as fh:
+            fh.write(TEXTURE_LIBRARY.format(name=name, space=space))
+        mat = bpy.data.materials.new(name)
+        problems = shade(mat, read_library(lib)[name])
+        bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+        bsdf.inputs["Specular IOR Level"].default_value = 0.0
+        plane.data.materials.clear()
+        plane.data.materials.append(mat)
+        image = next(n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE").image
+        scene.render.filepath = os.path.join(work, f"{name}.exr")
+        bpy.ops.render.render(write_still=True)
+        import OpenEXR
+
+        with OpenEXR.File(scene.render.filepath, separate_channels=True) as f:
+            means = {n.split(".")[-2]: float(np.asarray(c.pixels, float).mean())
+                     for p in f.parts for n, c in p.channels.items() if n.endswith(".R")}
+        facts[name] = {"combined": means.get("Combined"), "colorspace": image.colorspace_settings.name,
+                       "problems": problems, "uv_linked": bool(image_node_uv(mat))}
+    return facts
+
+
 if __name__ == "__main__":
     name, work = sys.argv[1], sys.argv[2]
     print("RESULT " + json.dumps(globals()[name](work, *sys.argv[3:])))

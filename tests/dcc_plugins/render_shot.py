@@ -17,7 +17,7 @@ from sdf.document.elements import as_matrix
 from sdf.document.lights import Light, LightGroup, LightTree
 from sdf.document.model_tree import ModelNode, ModelTree, Overlay
 from sdf.document.render_layers import AOV, Output, Override, RenderLayer, RenderLayerSet
-from sdf.document.shot import create_shot
+from sdf.document.opening import create_shot
 
 EYE = (0.0, 6.0, 7.0)
 TARGET = (0.0, 0.0, 0.0)

@@ -268,6 +268,18 @@ def _same_pixels(f12_file, ours):
         assert np.array_equal(combined[c].astype(np.float16), ours[f"beauty.{c}"]), c
 
 
+def test_srgb_texture_renders_at_its_linear_value(tmp_path):
+    """A constant 8-bit texture of code 128 declared srgb_texture (or undeclared: a PNG) renders at sRGB's
+    linear 0.216 under a uniform white world, not 0.502; declared lin_rec709 it renders at 128/255."""
+    f = _scenario("srgb_texture", tmp_path)
+    srgb_128 = ((128 / 255 + 0.055) / 1.055) ** 2.4
+    for case in ("srgb", "undeclared"):
+        assert f[case]["colorspace"] == "sRGB" and f[case]["uv_linked"] and f[case]["problems"] == []
+        assert f[case]["combined"] == pytest.approx(srgb_128, abs=0.005), f
+    assert f["linear"]["colorspace"] == "Linear Rec.709"
+    assert f["linear"]["combined"] == pytest.approx(128 / 255, abs=0.005), f
+
+
 def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp_path):
     """The session's scene has the render layers as view layers; F12 of one gives sdf render's pixels
     (the scene's own World, which the shot has no dome to replace, lights none of them)."""

@@ -13,7 +13,7 @@ from sdf.dcc_plugins.memory import MemoryHost
 from sdf.dcc_plugins.records import close, diff
 from sdf.errors import ReadOnlyError, SdfError
 from sdf.alembic.frames import AlembicReader
-from sdf.document.shot import open_shot
+from sdf.document.opening import open_shot
 
 from conftest import tree_hashes
 

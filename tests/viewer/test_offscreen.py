@@ -270,7 +270,7 @@ def test_light_shading_shows_a_lighting_edit(demo, gl):
 
 def test_film_gate_and_safe_areas_through_the_shot_camera(demo, gl):
     """The gate's edges land where the film back says (with overscan), the safe areas inside it."""
-    from sdf.viewer.render import GATE_COLOUR, OVERSCAN, SAFE_COLOUR
+    from sdf.viewer.gizmos import GATE_COLOUR, OVERSCAN, SAFE_COLOUR
 
     _, path = demo
     shot = sdf.open(path, department="animation")
@@ -298,7 +298,7 @@ def test_film_gate_and_safe_areas_through_the_shot_camera(demo, gl):
 
 
 def test_ground_grid_in_the_free_camera(demo, gl):
-    from sdf.viewer.render import GRID_COLOUR
+    from sdf.viewer.gizmos import GRID_COLOUR
 
     _, path = demo
     shot = sdf.open(path, department="animation")

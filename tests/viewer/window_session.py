@@ -153,14 +153,15 @@ def main(shot_path):
     # Hover and click: the element under the mouse is named and selected, in the view and the outliner.
     window.set_frame(1001)
     app.processEvents()
-    from sdf.viewer.render import _fit_gate, view_for
+    from sdf.viewer.gizmos import fit_gate
+    from sdf.viewer.view_camera import view_for
 
     hero = next(i for i in window.scene.items if i.node == "/chars/hero/body")
     d = cache.get(hero.file, hero.object, 1001, shot.fps, layout="stored")
     centre = np.r_[d.positions.mean(0), 1.0] @ (d.world @ hero.node_matrix)
     wv, hv = window.view.width(), window.view.height()
     vm, proj = view_for(window.scene, "shotCam", 1001, wv / hv)
-    proj, _ = _fit_gate(window.scene, "shotCam", proj)
+    proj, _ = fit_gate(window.scene, "shotCam", proj)
     clip = proj @ vm @ centre
     ndc = clip[:3] / clip[3]
     x, y = (ndc[0] * 0.5 + 0.5) * wv, (1 - (ndc[1] * 0.5 + 0.5)) * hv

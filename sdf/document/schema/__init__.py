@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
 from typing import Any, Callable
 
 from sdf.errors import FormatError, SchemaVersionError
-from sdf.runtime.user_cache import cache_dir
+from sdf.runtime import user_cache
 
 SCHEMA_KEY = "sdf_schema"
 
@@ -164,28 +162,18 @@ def _fast_validators() -> dict[str, Callable[[dict], Any]]:
         return {}
     import marshal
 
-    with open(SCHEMA_FILE, "rb") as fh:
-        key = hashlib.sha256(fh.read() + fastjsonschema.VERSION.encode()).hexdigest()[:16]
-    cache = cache_dir()
-    path = os.path.join(cache, f"validators-{key}.{sys.implementation.cache_tag}.marshal") if cache else ""
     try:
-        if not path:
-            raise OSError("no private cache directory")
-        with open(path, "rb") as fh:
-            code = marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
+        key = user_cache.code_key(SCHEMA_FILE, extra=fastjsonschema.VERSION)
+        path = user_cache.entry("validators", key, f".{sys.implementation.cache_tag}.marshal")
+    except OSError:
+        path = None
+    try:
+        code = marshal.loads(user_cache.load(path) or b"")
+    except (EOFError, ValueError, TypeError):
         full = published_schema()
         root = dict(full, anyOf=[{"$ref": f"#/$defs/{n}"} for n in CURRENT])
         code = compile(fastjsonschema.compile_to_code(root), "<sdf validators>", "exec")
-        try:
-            if not path:
-                raise OSError("no private cache directory")
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                marshal.dump(code, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache directory only costs speed
+        user_cache.store(path, marshal.dumps(code))  # a read-only cache directory only costs speed
     namespace: dict[str, Any] = {}
     exec(code, namespace)  # noqa: S102 - our own published schema, compiled by fastjsonschema
     out = {}

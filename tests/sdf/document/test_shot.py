@@ -198,3 +198,27 @@ def test_a_save_never_replaces_someone_elses_newer_save(demo):
     a.lights.find("key_group/key").intensity = 6.0  # the first view can go on saving
     a.save()
     assert sdf.open(path).lights.find("key_group/key").intensity == 6.0
+
+
+def test_render_layer_members_one_rule(demo):
+    """A layer's leaves and their states: members by pattern (a group's pattern covers its leaves),
+    overrides applied, hidden ones left out; ids are the leaves' numbers in the model tree, the same
+    in every layer (what Cycles and the viewer's preview both write as the integer id matte)."""
+    _, path = demo
+    shot = sdf.open(path)
+    tree = shot.model_tree
+    numbers = tree.leaf_numbers()
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    layers = {l.name: l for l in shot.render_layers}
+    chars = layers["characters"].leaf_states(tree)
+    assert chars["/env/rock"].state == "matte" and chars["/chars/hero/body"].state == "beauty"
+    assert "/fx/flag" not in chars
+    env = layers["environment"].leaf_states(tree)
+    assert "/fx/sparks" not in env and env["/fx/flag"].state == "beauty"   # visible: false
+    shadows = layers["shadows"].leaf_states(tree)
+    assert shadows["/chars/hero/body"].state == "indirect" and shadows["/chars/hero/body"].casts_shadows
+    assert shadows["/env/rock"].state == "catcher" and shadows["/env/rock"].receives_shadows
+    for states in (chars, env, shadows):
+        assert all(m.id == numbers[p] for p, m in states.items())
+    tree.find("/env").visible = False  # a hidden group hides its leaves from every layer
+    assert not any(p.startswith("/env/") for p in layers["shadows"].leaf_states(tree))
