@@ -181,8 +181,8 @@ def main() -> None:
         per_task = m(1, "work") / tasks
         free = m(2, "start") + per_task * -(-tasks // 2) + m(2, "close")
         print(f"summary: farm 2 vs 1 workers {whole:.2f}x whole run, {work:.2f}x the work alone; the render "
-              f"processes took {got1:.2f} cores with 1 worker and {got2:.2f} with 2 (a 1-thread Cycles render of the "
-              f"demo shot keeps a second thread running while a core is free, and gives it up under contention); with a free core a worker this job would take {free:.1f} s on 2 workers, "
+              f"processes took {got1:.2f} cores with 1 worker and {got2:.2f} with 2 (a 1-thread Cycles render keeps a "
+              f"second thread spinning while a core is free, and gives it up under contention); with a free core a worker this job would take {free:.1f} s on 2 workers, "
               f"{m(1, 'wall') / free:.2f}x (projected from the 1-worker tasks, not measured)")
 
 
