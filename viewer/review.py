@@ -219,9 +219,11 @@ def write_dailies_movie(entries: list[dict], path: str, size: tuple[int, int] | 
                     rgba = fit(read_png(os.path.join(e["folder"], f"{e['shot']}.{f:04d}.png")), size)
                 if writer is None:
                     fps = float(e["fps"])
-                    size = size or (rgba.shape[1], rgba.shape[0])
+                    # Chroma subsampling wants even sizes: a frame of odd size (a 240x135 preview render)
+                    # loses its last row or column rather than failing the day's movie.
+                    size = size or (rgba.shape[1] - rgba.shape[1] % 2, rgba.shape[0] - rgba.shape[0] % 2)
                     writer = MovieWriter(path, size, fps, EDIT_START_SECONDS * round(fps))
-                writer.add(rgba)
+                writer.add(even_crop(rgba, size))
                 n += 1
                 if progress:
                     progress(n, total)
@@ -231,6 +233,14 @@ def write_dailies_movie(entries: list[dict], path: str, size: tuple[int, int] | 
         if writer is not None:
             writer.abort()
     return n
+
+
+def even_crop(rgba, size: tuple[int, int]):
+    """A frame one pixel wider or taller than ``size`` (w, h), its odd size made even, cropped to it."""
+    w, h = size
+    if rgba.shape[1] - w in (0, 1) and rgba.shape[0] - h in (0, 1):
+        return rgba[:h, :w]
+    return rgba
 
 
 def fit(rgba, size: tuple[int, int] | None):

@@ -199,3 +199,18 @@ def test_the_exr_colour_space_by_name_alias_or_chromaticities():
     assert (acescg.display, acescg.view) == (t.display, t.view)
     assert not np.array_equal(acescg.encode_u8([1.0, 0.0, 0.0]), t.encode_u8([1.0, 0.0, 0.0]))
     assert t.with_view(t.display, "Un-tone-mapped").space == t.working
+
+
+def test_a_render_of_odd_size_still_makes_the_movie(rendered, run, tmp_path):
+    """A preview rendered at an odd size (63x35) makes a movie one row and column smaller: 4:2:0
+    needs even sizes, and the day's movie should not fail on a preview's resolution."""
+    from sdf.viewer.movie import probe
+
+    res = sdf_cli("render", rendered, "--layer", "all", "--frames", "1-2", "--samples", "1", "--resolution", "63x35",
+                  "--out", tmp_path / "odd")
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = tmp_path / "odd.otio"
+    res = run("dailies", rendered, "--source", "render", "--renders", tmp_path / "odd", "--out", out, "--movie")
+    assert res.exit_code == 0, res.output
+    info = probe(str(tmp_path / "odd.mp4"))
+    assert (info["frames"], info["width"], info["height"]) == (2, 62, 34)
