@@ -7,6 +7,8 @@ render, not 0.502); the nodes it adds are named ``sdf:...`` so shading again rep
 """
 from __future__ import annotations
 
+import os
+
 
 #: Prefix of the nodes :func:`shade` adds, so a second call finds and replaces them.
 NODE_PREFIX = "sdf:"
@@ -63,6 +65,20 @@ def _node(nt, kind: str, name: str):
     return node
 
 
+def _image(bpy, path: str, colorspace: str):
+    """The image of ``path`` read in ``colorspace``: one per file and colour space (a colour space is a
+    property of Blender's image, not of the node, so one file read as sRGB by one material and as data
+    by another needs two images)."""
+    real = os.path.realpath(path)
+    for image in bpy.data.images:
+        if image.filepath and os.path.realpath(bpy.path.abspath(image.filepath)) == real and \
+                image.colorspace_settings.name == colorspace:
+            return image
+    image = bpy.data.images.load(path, check_existing=False)
+    image.colorspace_settings.name = colorspace
+    return image
+
+
 def _image_node(nt, texture, problems: list[str]):
     """An Image Texture node reading ``texture`` in its colour space, on the mesh's UV map."""
     import bpy
@@ -72,8 +88,7 @@ def _image_node(nt, texture, problems: list[str]):
     space, problem = host_space(texture.colorspace)
     if problem:
         problems.append(f"{texture.file}: {problem}")
-    image = bpy.data.images.load(texture.file, check_existing=True)
-    image.colorspace_settings.name = space.blender
+    image = _image(bpy, texture.file, space.blender)
     node = _node(nt, "ShaderNodeTexImage", texture.input)
     node.image = image
     uv = _node(nt, "ShaderNodeUVMap", texture.input + ".uv")  # no name: the mesh's active UV map

@@ -229,6 +229,9 @@ def srgb_texture(work):
                      for p in f.parts for n, c in p.channels.items() if n.endswith(".R")}
         facts[name] = {"combined": means.get("Combined"), "colorspace": image.colorspace_settings.name,
                        "problems": problems, "uv_linked": bool(image_node_uv(mat))}
+    # The same file read in two colour spaces by two materials: each keeps its own after both are shaded.
+    facts["at_the_end"] = {m.name: next(n for n in m.node_tree.nodes if n.type == "TEX_IMAGE").image
+                           .colorspace_settings.name for m in bpy.data.materials if m.name in facts}
     return facts
 
 

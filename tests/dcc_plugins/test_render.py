@@ -278,6 +278,7 @@ def test_srgb_texture_renders_at_its_linear_value(tmp_path):
         assert f[case]["combined"] == pytest.approx(srgb_128, abs=0.005), f
     assert f["linear"]["colorspace"] == "Linear Rec.709"
     assert f["linear"]["combined"] == pytest.approx(128 / 255, abs=0.005), f
+    assert f["at_the_end"] == {"srgb": "sRGB", "linear": "Linear Rec.709", "undeclared": "sRGB"}, f
 
 
 def test_f12_in_a_lighting_session_renders_what_sdf_render_renders(rendered, tmp_path):
