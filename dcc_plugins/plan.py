@@ -22,6 +22,7 @@ from sdf.errors import SdfError
 from sdf.document.shot import KINDS, Shot
 
 from . import records as rec
+from .record_kinds import kind as record_kind
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,10 @@ def plan_session(shot: Shot, cache=None) -> SessionPlan:
     plan = SessionPlan(shot.file, shot.department, settings_of(shot), access)
     has_tree = "model_tree" in shot.parts and access["model_tree"] != "ignore"
     for kind in rec.RECORD_KINDS:
-        source = rec.SOURCE_PART[kind]
-        if source not in shot.parts or access[source] == "ignore":
-            continue
-        if kind in ("materials", "fx") and (kind not in shot.parts or access[kind] == "ignore"):
-            continue  # the leaves are there, but this department does not see these opinions
-        if kind in ("lights", "cameras", "layout") and access[kind] == "ignore":
-            continue
+        declared = record_kind(kind)
+        seen = [declared.part] + ([declared.opinions] if declared.opinions else [])
+        if any(k not in shot.parts or access[k] == "ignore" for k in seen):
+            continue  # the part is not there or not read; or its leaves are, without these opinions
         plan.records[kind] = rec.records(shot, kind)
         plan.record_access[kind] = "edit" if shot.access(rec.kind_of_records(shot, kind)) == "edit" else "read"
     if has_tree:

@@ -28,12 +28,16 @@ class RecordKind:
     #: the shot (a deleted display node comes back at Update), and re-parenting one is refused.
     structural: bool
     summary: str
+    #: The shot kind whose opinions the records carry when they hang on another part (a leaf's
+    #: material comes from the ``materials`` overlay): a department that does not see that kind gets
+    #: no records of it, though it sees the part they hang on. None: the records are the part's own.
+    opinions: str | None = None
 
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("placement", "model_tree", 0, True, "one node per model-tree node: its transform and visibility"),
-    RecordKind("materials", "model_tree", 1, True, "each leaf's material reference"),
-    RecordKind("fx", "model_tree", 2, True, "each model-tree node's effect references"),
+    RecordKind("materials", "model_tree", 1, True, "each leaf's material reference", "materials"),
+    RecordKind("fx", "model_tree", 2, True, "each model-tree node's effect references", "fx"),
     RecordKind("lights", "lights", 5, False, "lights and light groups"),
     RecordKind("cameras", "cameras", 4, False, "cameras, and which is the shot camera"),
     RecordKind("layout", "layout", 3, False, "rough-layout proxies, and the layout camera"),

@@ -208,3 +208,19 @@ def test_the_readme_says_how_to_add_a_host():
     for name in (*MANDATORY, *OPTIONAL, *record_kinds.NAMES, "register_host", "Codec", "OptOut",
                  "HostContractError", "test_host_contract.py"):
         assert name in text, name
+
+
+def test_a_kind_whose_opinions_a_department_ignores_is_not_planned(demo):
+    """The record-kind table says which kinds carry another kind's opinions (materials, fx on the
+    model tree): a department that sees the tree but ignores those opinions gets no such records."""
+    import sdf
+    from sdf.dcc_plugins.plan import plan_session
+    from sdf.dcc_plugins.record_kinds import KINDS
+
+    assert {k.name: k.opinions for k in KINDS if k.opinions} == {"materials": "materials", "fx": "fx"}
+    _, path = demo
+    animation = plan_session(sdf.open(path, department="animation"))
+    assert sdf.open(path, department="animation").access("materials") == "ignore"
+    assert "placement" in animation.records and "materials" not in animation.records
+    shading = plan_session(sdf.open(path, department="texture_shader"))
+    assert shading.record_access["materials"] == "edit" and "fx" not in shading.records
