@@ -7,7 +7,8 @@ What each AOV is made of follows its recipe (:func:`sdf.dcc_plugins.render_plan.
 LPE's light is Cycles' colour times (direct + indirect) light, as Cycles composes its own passes.
 
 Every part's header says where the pixels came from (``sdf/shot``, ``sdf/layer``, ``sdf/frame``,
-``camera``, ``renderer``, ``rendererVersion``, ``samples``, ``seed``) and what they are: colour
+``camera``, ``renderer``, ``rendererVersion``, ``samples``, ``seed``; ``sdf/versions``, the version of
+each part the frame was made from, and ``owner``, the artist) and what they are: colour
 parts are scene-linear Rec.709 (Blender's scene linear; ``colorSpace`` and the standard
 ``chromaticities`` attribute), data parts say ``colorSpace: data``. The id matte's part carries
 ``sdf/idManifest`` (id -> element path); Cryptomatte parts carry the standard ``cryptomatte/*``
@@ -131,6 +132,10 @@ def write_layer_file(raw: str, target: str, layer: dict, view_layer: str, meta: 
               "rendererVersion": str(meta["renderer_version"]), "samples": int(meta["samples"]),
               "seed": int(meta["seed"]), "denoised": int(bool(meta["denoise"])),
               "framesPerSecond": _rational(meta.get("fps", 24.0))}
+    if meta.get("versions"):  # the version of each part the frame was made from (sdf.document.versions)
+        common["sdf/versions"] = json.dumps(meta["versions"], sort_keys=True)
+    if meta.get("artist"):
+        common["owner"] = str(meta["artist"])  # OpenEXR's standard attribute for who made the image
     parts, names = [], []
     for aov in layer["aovs"]:
         recipe = aov["recipe"]

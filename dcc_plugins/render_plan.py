@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 import re
 
+from sdf.document.versions import part_versions
+from sdf.runtime.identity import artist
 from sdf.errors import SdfError
 from sdf.document.frame_range import shot_frames
 from sdf.document.shot import Shot
@@ -203,7 +205,9 @@ def plan_render(shot_file: str, layers: list[str] | None, frames: str | None, *,
     out_dir = os.path.abspath(out) if out else os.path.dirname(shot_file)
     return {"shot": shot_file, "name": shot.name, "department": department, "config": config,
             "frames": [a, b], "samples": int(samples or 64), "denoise": bool(denoise), "threads": int(threads),
-            "fps": shot.fps, "up_axis": shot.up_axis, "layers": [plan_layer(shot, l, out_dir, resolution) for l in chosen]}
+            "fps": shot.fps, "up_axis": shot.up_axis, "layers": [plan_layer(shot, l, out_dir, resolution) for l in chosen],
+            # What the frames are made from, and by whom: written into every EXR's headers.
+            "versions": dict(part_versions(shot)), "artist": artist()}
 
 
 def newest_input(shot_file: str) -> float:

@@ -11,14 +11,14 @@ display-referred pixels (after the colour transform, never through it).
 from __future__ import annotations
 
 import datetime
-import getpass
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sdf.errors import SdfError
-from sdf.document.versions import version_of
+from sdf.runtime.identity import artist as whoami
+from sdf.document.versions import part_versions
 
 #: Fonts tried in order (Debian's fonts-dejavu-core, other distributions' places), then Pillow's own.
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
@@ -52,25 +52,6 @@ def font(px: int):
     return ImageFont.load_default(size=px)  # Pillow >= 10.1 embeds a TrueType font
 
 
-def part_versions(shot) -> list[tuple[str, str]]:
-    """(kind, version) for each part the view sees: ``v003``, ``working`` (the unversioned file) or
-    ``inline`` (in the shot document)."""
-    out = []
-    for kind, ref in sorted(shot.parts.items()):
-        if shot.access(kind) == "ignore":
-            continue
-        if ref.ref is None:
-            out.append((kind, "inline"))
-            continue
-        try:
-            n = version_of(shot.part_path(kind) or "")
-        except Exception:  # a missing part is reported by the viewer; the burn-in just says so
-            out.append((kind, "missing"))
-            continue
-        out.append((kind, f"v{n:03d}" if n is not None else "working"))
-    return out
-
-
 @dataclass
 class BurnIn:
     """The facts printed on each frame; ``fields`` chooses which (all by default)."""
@@ -95,7 +76,7 @@ class BurnIn:
             cam = shot.cameras.get(camera) if camera else None
         except SdfError:  # cameras ignored by this department: the name is all there is
             cam = None
-        artist = os.environ.get("SDF_ARTIST") or _user()
+        artist = whoami()
         return cls(shot=shot.name, first=min(frames), last=max(frames), fps=float(shot.fps),
                    camera=camera or "free", lens=float(cam.focal_length) if cam is not None else None,
                    department=shot.department or "all departments", versions=part_versions(shot),
@@ -182,10 +163,3 @@ class BurnIn:
             d.text((x + label_w, y), v, font=f, fill=(240, 240, 240, 255))
             y += step
         return np.asarray(img).copy()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (a container without a passwd entry)
-        return "unknown"

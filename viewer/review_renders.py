@@ -9,14 +9,15 @@ AOV's name or source (``Ci`` is the beauty), in the colour space its header name
 
 The entry :func:`find_render` returns has the keys of a playblast manifest (shot, department,
 versions, camera, artist, date, written, fps, frames...) so the timeline treats both alike, plus
-the render's own (layer, AOV, renderer, samples, colour space). The EXR header records how a
-frame was made but not the part versions it saw: the versions are the shot's as the render
-department sees it now, and ``up_to_date`` says whether any input changed after the render (the
-rule ``sdf render --resume`` uses).
+the render's own (layer, AOV, renderer, samples, colour space). The versions and the artist are
+the ones the render wrote into its headers (``sdf/versions``, ``owner``); for a render without them,
+the shot's versions as the render department sees it now and the file's owner. ``up_to_date`` says
+whether any input changed after the render (the rule ``sdf render --resume`` uses).
 """
 from __future__ import annotations
 
 import datetime
+import json
 import os
 
 import numpy as np
@@ -136,7 +137,12 @@ def find_render(shot_file: str, roots: list[str], layer_name: str | None = None,
     written = datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc)
     info = BurnIn.for_shot(shot, frames, camera or None)
     info.source = f"render {layer.name} {aov.name}"
-    info.artist = _owner(files[0])
+    info.artist = str(header.get("owner") or _owner(files[0]))
+    if header.get("sdf/versions"):  # what the frames were made from, as the render recorded it
+        try:
+            info.versions = sorted(json.loads(str(header["sdf/versions"])).items())
+        except (ValueError, AttributeError):
+            raise SdfError("not a JSON object of part versions", files[0], "sdf/versions") from None
     info.date = written.astimezone().date().isoformat()
     transform = Transform.open(os.path.dirname(shot_file), display, view)
     transform = transform.from_space(exr_space(transform.config, header, files[0]))
@@ -161,7 +167,7 @@ def _int(value):
 
 
 def _owner(path: str) -> str:
-    """Who rendered the frame: the file's owner (the EXR header does not say)."""
+    """Who rendered the frame, for a render whose headers do not say (no ``owner``): the file's owner."""
     try:
         import pwd
 

@@ -108,7 +108,8 @@ def main(argv: list[str]) -> int:
                 meta = {"shot": job["name"], "shot_file": job["shot"], "layer": name, "frame": frame,
                         "camera": layer["camera"], "renderer": "Cycles", "renderer_version": bpy.app.version_string,
                         "samples": int(job["samples"]), "seed": frame, "denoise": bool(job["denoise"]),
-                        "fps": job["fps"], "up_axis": job.get("up_axis", "Y")}
+                        "fps": job["fps"], "up_axis": job.get("up_axis", "Y"),
+                        "versions": job.get("versions", {}), "artist": job.get("artist", "")}
                 target = _frame_file(layer["output"], frame)
                 parts = write_layer_file(raw, target, layer, vl.name, meta)
                 os.unlink(raw)

@@ -41,3 +41,24 @@ def list_versions(path: str) -> list[int]:
 def latest_version(path: str) -> int | None:
     versions = list_versions(path)
     return versions[-1] if versions else None
+
+
+def part_versions(shot) -> list[tuple[str, str]]:
+    """(kind, version) of each part a shot view sees, as burn-ins, render headers and dailies name it:
+    ``v003``, ``working`` (the unversioned file), ``inline`` (in the shot document) or ``missing``."""
+    from sdf.errors import SdfError
+
+    out = []
+    for kind, ref in sorted(shot.parts.items()):
+        if shot.access(kind) == "ignore":
+            continue
+        if ref.ref is None:
+            out.append((kind, "inline"))
+            continue
+        try:
+            n = version_of(shot.part_path(kind) or "")
+        except SdfError:  # a part that cannot resolve is reported where it is read; here it is named so
+            out.append((kind, "missing"))
+            continue
+        out.append((kind, f"v{n:03d}" if n is not None else "working"))
+    return out

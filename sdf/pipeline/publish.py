@@ -25,7 +25,6 @@ used twice. A publisher that cannot get the lock within ``timeout`` seconds gets
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 import socket
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from sdf.runtime import jsonio
 
 from sdf.document import schema
+from sdf.runtime.identity import artist
 from sdf.errors import SdfError
 from sdf.runtime.locking import shot_lock
 from sdf.document.parts import PartRef
@@ -123,7 +123,7 @@ def publish(shot: Shot, department: str | None = None, message: str = "", *, use
     payloads = {}
     for kind in kinds:
         payloads[kind] = jsonio.dumps(shot.document(kind).to_json()).encode("utf-8")
-    user = user or _user()
+    user = user or artist()
     results: list[Published] = []
     refs: dict[str, str] = {}
     merged: dict[str, dict] = {}  # kinds whose published content merged someone else's publish or save
@@ -376,13 +376,6 @@ def _reopen_for(shot: Shot, department: str) -> Shot:
         raise SdfError("this view has unsaved edits and is not opened for the publishing department; "
                        f"open it with department='{department}'", shot.file)
     return open_shot(shot.file, department, policy=None)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return os.environ.get("USER", "unknown")
 
 
 # --- history and pins ---------------------------------------------------------------------

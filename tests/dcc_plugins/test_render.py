@@ -100,6 +100,15 @@ def test_headers_say_where_the_pixels_came_from(rendered):
     assert np.allclose(np.array(h["chromaticities"], float).reshape(-1),
                        [0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290], atol=1e-6)
     assert parts["depth"][1]["colorSpace"] == "data"
+    # What the frame was made from and by whom: every part the render department's view sees, and the artist.
+    import sdf
+    from sdf.dcc_plugins.render_plan import render_department
+    from sdf.document.versions import part_versions
+    from sdf.runtime.identity import artist
+
+    seen = dict(part_versions(sdf.open(shot, department=render_department(shot))))
+    assert json.loads(h["sdf/versions"]) == seen and "render_layers" in seen
+    assert h["owner"] == artist()
     assert json.loads(parts["id"][1]["sdf/idManifest"]) == {"1": "/env/ground", "2": "/chars/hero", "3": "/props/ball"}
     crypto = parts["crypto00"][1]
     key = next(k for k in crypto if k.startswith("cryptomatte/") and k.endswith("/name")).split("/")[1]

@@ -214,3 +214,27 @@ def test_a_render_of_odd_size_still_makes_the_movie(rendered, run, tmp_path):
     assert res.exit_code == 0, res.output
     info = probe(str(tmp_path / "odd.mp4"))
     assert (info["frames"], info["width"], info["height"]) == (2, 62, 34)
+
+
+def test_the_clip_credits_the_artist_and_versions_the_render_recorded(rendered, run, tmp_path):
+    """A render made for an artist (``SDF_ARTIST``, as a farm task runs) is credited to that artist, and
+    its part versions are the ones in its headers (``sdf/versions``), not the shot's at review time."""
+    import json
+
+    import opentimelineio as otio
+    import OpenEXR
+
+    env = dict(os.environ, SDF_BLENDER_PYTHON=blender_python(), SDF_ARTIST="ana")
+    res = subprocess.run([*SDF, "render", rendered, "--layer", "all", "--frames", "1-1", "--samples", "1",
+                          "--out", str(tmp_path / "ana")], capture_output=True, text=True, timeout=300, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    exr = os.path.join(tmp_path, "ana", "renders", "all", "all.0001.exr")
+    with OpenEXR.File(exr) as f:
+        header = dict(f.parts[0].header)
+    assert header["owner"] == "ana"
+    out = tmp_path / "ana.otio"
+    res = run("dailies", rendered, "--source", "render", "--renders", tmp_path / "ana", "--out", out)
+    assert res.exit_code == 0, res.output
+    clip, = otio.adapters.read_from_file(str(out)).find_clips()
+    facts = clip.metadata["sdf"]
+    assert facts["artist"] == "ana" and facts["versions"] == json.loads(header["sdf/versions"])
