@@ -37,7 +37,7 @@ def write_manifest(out_dir: str, info, transform, fmt: str, movie: str | None, b
     data = {
         "shot": info.shot, "shot_file": info.shot_file, "department": info.department,
         "versions": dict(info.versions), "camera": info.camera, "lens": info.lens, "artist": info.artist,
-        "date": info.date, "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": info.date, "written": datetime.datetime.now(datetime.timezone.utc).isoformat(),  # to the microsecond, as file times
         "fps": info.fps, "range": [info.first, info.last], "format": fmt, "frame_padding": 4,
         "display": transform.display, "view": transform.view,
         "burn_in": bool(burn_in), "slate": bool(slate),
@@ -74,7 +74,7 @@ def find_playblast(shot_file: str, roots: list[str], department: str | None = No
                     continue
                 if department and m.get("department") != department:
                     continue
-                if best is None or str(m.get("written", "")) > str(best.get("written", "")):
+                if best is None or written(m) > written(best):
                     best = dict(m, folder=folder, manifest=path)
     if best is None:
         where = ", ".join(display_path(r) for r in roots)
@@ -111,8 +111,14 @@ def find_dailies(shot_file: str, source: str, playblasts: list[str], renders: li
 
 
 def written(entry: dict) -> datetime.datetime:
-    """When a playblast or render was written (a manifest without the time: never)."""
-    return datetime.datetime.fromisoformat(str(entry.get("written") or "1970-01-01T00:00:00+00:00"))
+    """When a playblast or render was written (a manifest without the time, or with one that does not
+    read as a time: never). Compared at the microsecond: a render's time is its file's, and a playblast
+    made within the same second as a render must still count as the later one."""
+    try:
+        when = datetime.datetime.fromisoformat(str(entry.get("written") or "1970-01-01T00:00:00+00:00"))
+    except ValueError:
+        return datetime.datetime.fromtimestamp(0, datetime.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=datetime.timezone.utc)  # a time without a zone: UTC
 
 
 def contiguous(frames: list[int], manifest: str) -> tuple[int, int]:
