@@ -12,6 +12,7 @@ Which file is in force, first match wins: ``--config`` / ``config=``; ``$SDF_CON
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -87,11 +88,21 @@ class Policy:
         return rows
 
 
-def parse_policy(data: dict, source: str) -> Policy:
+def parse_policy(data: dict, source: str, digest: str | None = None) -> Policy:
+    """The policy in ``data`` (read from ``source``), checked. With the file's ``digest``, a policy that
+    already passed its structure check (by content hash: :func:`sdf.document.checks.check_document_cached`)
+    is not checked again: every department view reads it, and the check is most of its cost."""
+    from sdf.document.checks import CHECKED
     from sdf.document.shot import KINDS
 
+    raw = data
     data = schema.upgrade_document(data, source, "DepartmentPolicy")
-    schema.check_structure("DepartmentPolicy", data, source)
+    if digest is None or data is not raw or os.environ.get("SDF_NO_CHECK_CACHE") or \
+            not CHECKED.passed("DepartmentPolicy", digest):
+        schema.check_structure("DepartmentPolicy", data, source)
+        passed = True
+    else:
+        passed = False
     departments = {}
     owners: dict[str, str] = {}
     for name, entry in sorted(data["departments"].items()):
@@ -109,6 +120,8 @@ def parse_policy(data: dict, source: str) -> Policy:
                                   f"departments/{name}/owns")
             owners[kind] = name
         departments[name] = Department(name, frozenset(entry.get("owns", [])), frozenset(entry.get("reads", [])))
+    if passed and digest is not None and data is raw:
+        CHECKED.record("DepartmentPolicy", digest)  # only a policy that passed every rule above
     return Policy(departments, source)
 
 
@@ -119,12 +132,12 @@ def read_project(shot_dir: str) -> tuple[str, dict | None]:
     be a path (text), and a key that is almost ``departments`` is taken for a misspelling rather
     than silently leaving the built-in policy in force.
     """
-    import difflib
-
     root = find_project_root(shot_dir)
     project_file = os.path.join(root, PROJECT_FILE)
     if not os.path.isfile(project_file):
         return root, None
+    import difflib  # only for a project file (a department view without one does not pay for the import)
+
     project = jsonio.read(project_file)
     if not isinstance(project, dict):
         raise FormatError(f"expected an object, got {type(project).__name__}", project_file)
@@ -149,4 +162,9 @@ def load_policy(config: str | None = None, shot_dir: str | None = None) -> Polic
             project_file = os.path.join(root, PROJECT_FILE)
             path = Resolver(root).resolve(project["departments"], root, project_file, "departments")
     path = path or DEFAULT_FILE
-    return parse_policy(jsonio.read(path), path)
+    raw = jsonio.read_bytes(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", path) from None
+    return parse_policy(jsonio.loads(text, path), path, hashlib.sha256(raw).hexdigest())

@@ -46,3 +46,12 @@ def test_malformed_text_names_line_and_column(tmp_path):
     with pytest.raises(FormatError) as exc:
         jsonio.read(p)
     assert "bad.json" in str(exc.value) and "line 3" in str(exc.value)
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1E+400", "9" * 250 + "e99", "9" * 400 + ".5", "1e0400"])
+def test_a_number_that_overflows_is_refused_however_it_is_written(literal):
+    """Documents are parsed with plain float unless a literal could overflow; those still are refused."""
+    with pytest.raises(FormatError, match="number out of range"):
+        jsonio.loads('{"a": [1.5, %s]}' % literal)
+    ok = "1" * 97 + ".5"  # 99 digits in a row: below the hook's threshold, and finite
+    assert jsonio.loads('{"a": [1.5e-300, 99e99, %s]}' % ok) == {"a": [1.5e-300, 9.9e100, float(ok)]}
