@@ -34,10 +34,10 @@ def save(shot_file: str, department: str | None, frames: list[int], passes: list
               "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "frames": [frames[0], frames[-1]],
               "passes": passes, "cache": cache, "objects": objects, "budget": budget}
     try:
-        jsonio.write(path, record)
-    except (OSError, ValueError):
+        text = jsonio.dumps(record)
+    except ValueError:
         return None
-    return path
+    return path if user_cache.store(path, text.encode("utf-8")) else None
 
 
 def load(shot_file: str) -> dict | None:

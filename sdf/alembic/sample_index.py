@@ -291,15 +291,16 @@ def index_file(path: str, *, fresh: bool = False) -> FileIndex:
     except OSError:
         cached = None
     if cached is not None and not fresh:
+        data = user_cache.load(cached)
         try:
-            index = pickle.loads(user_cache.load(cached) or b"")
+            index = pickle.loads(data) if data else None
             if isinstance(index, FileIndex) and index.identity == file_identity(path):
                 try:
                     os.utime(cached)  # recently used: the last to be pruned
                 except OSError:
                     pass
                 return index
-        except Exception:  # noqa: BLE001 - absent, unreadable or from another library version: made again
+        except Exception:  # noqa: BLE001 - unreadable or from another library version: made again
             pass
     index = _indexer().index(path)
     if cached is not None and index.identity and \

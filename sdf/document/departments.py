@@ -97,12 +97,11 @@ def parse_policy(data: dict, source: str, digest: str | None = None) -> Policy:
 
     raw = data
     data = schema.upgrade_document(data, source, "DepartmentPolicy")
-    if digest is None or data is not raw or os.environ.get("SDF_NO_CHECK_CACHE") or \
-            not CHECKED.passed("DepartmentPolicy", digest):
+    cacheable = digest is not None and data is raw  # an upgraded policy is new content: always checked
+    check_now = not cacheable or bool(os.environ.get("SDF_NO_CHECK_CACHE")) or \
+        not CHECKED.passed("DepartmentPolicy", digest)
+    if check_now:
         schema.check_structure("DepartmentPolicy", data, source)
-        passed = True
-    else:
-        passed = False
     departments = {}
     owners: dict[str, str] = {}
     for name, entry in sorted(data["departments"].items()):
@@ -120,7 +119,7 @@ def parse_policy(data: dict, source: str, digest: str | None = None) -> Policy:
                                   f"departments/{name}/owns")
             owners[kind] = name
         departments[name] = Department(name, frozenset(entry.get("owns", [])), frozenset(entry.get("reads", [])))
-    if passed and digest is not None and data is raw:
+    if check_now and cacheable:
         CHECKED.record("DepartmentPolicy", digest)  # only a policy that passed every rule above
     return Policy(departments, source)
 

@@ -51,17 +51,13 @@ def key_of(text: str) -> str:
 
 
 def entry(namespace: str, key: str, suffix: str = "", *, code: str = "") -> str | None:
-    """Where one entry lives: ``<cache>/<namespace>[-<code>]/<key[:2]>/<key><suffix>``, its folder
-    made (private); None when there is no cache directory safe to use, or the folder cannot be made."""
+    """Where one entry lives: ``<cache>/<namespace>[-<code>]/<key[:2]>/<key><suffix>``; None when there
+    is no cache directory safe to use. Nothing is made here (looking an entry up is on the paths that
+    open shots): :func:`store` makes the entry's folder."""
     base = cache_dir()
     if base is None:
         return None
-    folder = os.path.join(base, f"{namespace}-{code}" if code else namespace, key[:2])
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return os.path.join(folder, key + suffix)
+    return os.path.join(base, f"{namespace}-{code}" if code else namespace, key[:2], key + suffix)
 
 
 def load(path: str | None) -> bytes | None:
@@ -76,11 +72,12 @@ def load(path: str | None) -> bytes | None:
 
 
 def store(path: str | None, data: bytes) -> bool:
-    """Write an entry whole or not at all (a temporary file in its folder, then a rename); False when
-    it could not be written (a read-only cache only costs speed)."""
+    """Write an entry whole or not at all (its folder made private, a temporary file in it, then a
+    rename); False when it could not be written (a read-only cache only costs speed)."""
     if not path:
         return False
     try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     except OSError:
         return False

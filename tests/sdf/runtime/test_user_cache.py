@@ -22,9 +22,9 @@ def test_an_entry_is_namespaced_versioned_and_fanned_out(cache):
     key = user_cache.key_of("/shots/sh010/anim.abc")
     path = user_cache.entry("index", key, ".pickle", code="abc123")
     assert path == str(cache / "index-abc123" / key[:2] / (key + ".pickle"))
-    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
     assert user_cache.load(path) is None  # not there yet
     assert user_cache.store(path, b"payload") and user_cache.load(path) == b"payload"
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
     assert not glob.glob(str(cache / "**" / "*.tmp"), recursive=True)
 
 
@@ -48,9 +48,10 @@ def test_no_safe_directory_means_no_entry_and_no_error(tmp_path, monkeypatch):
 
 
 def test_a_store_that_cannot_write_loses_only_the_entry(cache):
-    """(A folder gone from under it: permissions would not bind the root user CI runs as.)"""
+    """(A file in the way of its folder: permissions would not bind the root user CI runs as.)"""
     path = user_cache.entry("plays", "ef" * 16, ".json")
-    os.rmdir(os.path.dirname(path))
+    os.makedirs(os.path.dirname(os.path.dirname(path)))
+    open(os.path.dirname(path), "w").close()  # a file where the entry's folder would be
     assert user_cache.store(path, b"{}") is False and not os.path.exists(path)
 
 
